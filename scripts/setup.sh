@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Installs what building and testing need, idempotently; slow installs are cached outside the repo.
+#   scripts/setup.sh          toolchain for building (wasm target, wasm-bindgen CLI, npm packages)
+#   scripts/setup.sh browser  also a Chromium for the browser tests
+# Prints the path of the Chromium it found (browser mode) to stdout's last line via $CHROME_PATH file.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+say() { echo "[setup] $*" >&2; }
+CACHE="${COASSEMBLE_EVENTS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/coassemble-events}"
+mkdir -p "$CACHE"
+
+# 1. Rust target for wasm.
+if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32-unknown-unknown Rust target"
+  rustup target add wasm32-unknown-unknown >&2
+fi
+
+# 2. The wasm-bindgen CLI at exactly the version in Cargo.lock (a mismatch fails at bind time).
+WB_VERSION=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/,""); print; exit}' Cargo.lock)
+WB_ROOT="$CACHE/wasm-bindgen-$WB_VERSION"
+if [ ! -x "$WB_ROOT/bin/wasm-bindgen" ]; then
+  say "installing wasm-bindgen-cli $WB_VERSION into $WB_ROOT (one time, about 4 minutes)"
+  # No --locked: one of its locked dependency versions is no longer on the registry.
+  cargo install wasm-bindgen-cli --version "$WB_VERSION" --root "$WB_ROOT" >&2
+fi
+
+# 3. npm packages (playwright-core, binaryen for wasm-opt). The lock file pins them.
+if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/binaryen ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm packages"
+  npm ci --no-audit --no-fund >&2
+fi
+
+# 4. Chromium for browser tests: use one already there; as root on Debian, install it.
+if [ "${1:-}" = "browser" ]; then
+  find_chrome() {
+    for c in "${CHROME_PATH:-}" /usr/bin/chromium /usr/bin/chromium-browser /usr/bin/google-chrome \
+             /usr/bin/google-chrome-stable "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome" \
+             "/Applications/Chromium.app/Contents/MacOS/Chromium"; do
+      [ -n "$c" ] && [ -x "$c" ] && { echo "$c"; return 0; }
+    done
+    for n in chromium chromium-browser google-chrome google-chrome-stable; do
+      command -v "$n" 2>/dev/null && return 0
+    done
+    return 1
+  }
+  if ! CHROME=$(find_chrome); then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      say "installing Debian chromium (apt-get)"
+      (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >&2
+      CHROME=$(find_chrome)
+    else
+      say "No Chrome or Chromium found. Install one (e.g. your package manager's 'chromium'),"
+      say "or set CHROME_PATH=/path/to/chrome, then run this again."
+      exit 1
+    fi
+  fi
+  echo "$CHROME" > "$CACHE/chrome-path"
+  say "browser: $CHROME"
+fi

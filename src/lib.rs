@@ -1,0 +1,28 @@
+//! Typed, secure events from embedded Coassemble course players and course builders.
+//!
+//! Embedded Coassemble iframes talk to their host page with `postMessage`; hand-written listeners get
+//! the origin check, the JSON handling and the progress rules wrong. This crate decodes those messages
+//! into typed enums ([`PlayerEvent`], [`BuilderEvent`]), keeps progress monotonic ([`CourseState`]), and,
+//! on `wasm32` with the `browser` feature, attaches an RAII listener to an iframe ([`web::EmbedListener`])
+//! that only accepts messages from that iframe's window and exact origin. With the `webhook` feature it
+//! verifies and deduplicates Coassemble webhook deliveries on the server ([`webhook`]).
+//!
+//! The protocol logic ([`decode`], [`progress`]) is plain Rust with no browser types: it reads messages
+//! through the small [`Message`] trait, implemented for `serde_json::Value` (feature `json`) and for
+//! `JsValue` in the browser glue.
+#![deny(missing_docs, missing_debug_implementations)]
+#![forbid(unsafe_code)]
+
+pub mod decode;
+pub mod message;
+pub mod progress;
+
+#[cfg(all(feature = "browser", target_arch = "wasm32"))]
+pub mod web;
+
+#[cfg(feature = "webhook")]
+pub mod webhook;
+
+pub use decode::{decode_builder, decode_player, BuilderEvent, PlayerEvent, Reject};
+pub use message::{Field, Message};
+pub use progress::{CourseState, ProgressRule, ProgressUpdate};
