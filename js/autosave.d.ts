@@ -134,7 +134,8 @@ export interface Autosave {
   flush(): Promise<Draft[]>;
   /**
    * Detaches every listener (builder and window), flushes, and cancels every timer. Resolves with the
-   * drafts that could not be saved, so the caller can keep them (e.g. in `localStorage`). Idempotent.
+   * drafts that could not be saved, so the caller can keep them (e.g. in `localStorage`); calling it
+   * again detaches nothing more and gives those drafts one more attempt.
    */
   stop(): Promise<Draft[]>;
 }
