@@ -1,0 +1,79 @@
+//! The wasm-bindgen seam of `coassemble-events/webhooks`: one export, plain JS values in and out.
+//!
+//! `js/webhooks.js` normalises the JS inputs (header shapes, body types, defaults) and turns the error
+//! object into a `WebhookError`; all checks happen in [`verify`].
+
+use std::time::{Duration, UNIX_EPOCH};
+
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+use super::{verify, Delivery, WebhookError, WebhookEvent};
+
+/// A verified delivery as the JS API returns it.
+#[derive(Serialize)]
+struct JsDelivery<'a> {
+    id: &'a str,
+    #[serde(rename = "type")]
+    event_type: &'a str,
+    timestamp: u64,
+    test: bool,
+    event: &'a WebhookEvent,
+}
+
+/// A refused delivery as a plain object; the JS wrapper rethrows it as a `WebhookError`.
+#[derive(Serialize)]
+struct JsError<'a> {
+    code: &'a str,
+    status: u16,
+    message: String,
+}
+
+/// Verifies a delivery. `headers` is flattened `[name, value, name, value, ...]`; `now` and
+/// `tolerance_seconds` are seconds. Returns `{ id, type, timestamp, test, event }` or throws
+/// `{ code, status, message }`.
+#[wasm_bindgen(js_name = verifyWebhook)]
+pub fn verify_webhook(
+    headers: Vec<String>,
+    body: &[u8],
+    secrets: Vec<String>,
+    tolerance_seconds: f64,
+    now: f64,
+) -> Result<JsValue, JsValue> {
+    let pairs: Vec<(&str, &str)> = headers
+        .chunks_exact(2)
+        .map(|p| (p[0].as_str(), p[1].as_str()))
+        .collect();
+    // Negative or NaN inputs saturate to 0 (`as` casts from f64 saturate).
+    let tolerance = Duration::from_secs(tolerance_seconds as u64);
+    let now = UNIX_EPOCH + Duration::from_secs(now as u64);
+    match verify(&pairs, body, &secrets, tolerance, now) {
+        Ok(delivery) => Ok(to_js(&delivery_view(&delivery))),
+        Err(error) => Err(to_js(&error_view(&error))),
+    }
+}
+
+fn delivery_view(delivery: &Delivery) -> JsDelivery<'_> {
+    JsDelivery {
+        id: &delivery.id,
+        event_type: &delivery.event_type,
+        timestamp: delivery.timestamp,
+        test: delivery.test,
+        event: &delivery.payload,
+    }
+}
+
+fn error_view(error: &WebhookError) -> JsError<'_> {
+    JsError {
+        code: error.code(),
+        status: error.http_status(),
+        message: error.to_string(),
+    }
+}
+
+fn to_js<T: Serialize>(value: &T) -> JsValue {
+    // JSON-compatible: `None` becomes `null` (not `undefined`) and maps become plain objects.
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .unwrap_or_else(|e| JsValue::from(e))
+}
