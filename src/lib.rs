@@ -16,6 +16,7 @@
 pub mod decode;
 pub mod message;
 pub mod progress;
+pub mod state;
 
 #[cfg(all(feature = "browser", target_arch = "wasm32"))]
 pub mod web;
@@ -25,4 +26,6 @@ pub mod webhook;
 
 pub use decode::{decode_builder, decode_player, BuilderEvent, PlayerEvent, Reject};
 pub use message::{Field, Message};
-pub use progress::{CourseState, ProgressRule, ProgressUpdate};
+pub use decode::{Malformed, ScreenAction, ScreenInfo, ScreenRef};
+pub use progress::{ProgressRule, ProgressUpdate};
+pub use state::{Builder, BuilderState, CourseState, Player, Protocol};

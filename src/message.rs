@@ -1,0 +1,56 @@
+//! Read access to a posted message, whatever holds it.
+//!
+//! The decoder never sees `serde_json` or `JsValue` directly: it asks a [`Message`] for members and
+//! scalars. That keeps the protocol rules in one place, tested natively, while the browser glue reads
+//! the very object `postMessage` delivered (no re-serialisation on the hot path).
+
+/// A scalar read from a message, classified the way the decoder needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Field {
+    /// The member does not exist (or the value is not an object).
+    Missing,
+    /// JSON `null` (or JS `undefined`).
+    Null,
+    /// A boolean.
+    Bool(bool),
+    /// A number (may be NaN or infinite when it comes from JS).
+    Number(f64),
+    /// A string.
+    Text(String),
+    /// An object or array.
+    Structured,
+}
+
+/// A message value the decoder can read: a JSON-like tree.
+pub trait Message: Clone {
+    /// The member `key` of an object, or `None` when `self` is not an object or has no such member.
+    fn member(&self, key: &str) -> Option<Self>;
+    /// What kind of scalar `self` is.
+    fn field(&self) -> Field;
+
+    /// The string at `key`, if it is a string.
+    fn text(&self, key: &str) -> Option<String> {
+        match self.member(key)?.field() {
+            Field::Text(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(feature = "json")]
+impl Message for serde_json::Value {
+    fn member(&self, key: &str) -> Option<Self> {
+        self.as_object()?.get(key).cloned()
+    }
+
+    fn field(&self) -> Field {
+        use serde_json::Value;
+        match self {
+            Value::Null => Field::Null,
+            Value::Bool(b) => Field::Bool(*b),
+            Value::Number(n) => n.as_f64().map_or(Field::Structured, Field::Number),
+            Value::String(s) => Field::Text(s.clone()),
+            Value::Array(_) | Value::Object(_) => Field::Structured,
+        }
+    }
+}

@@ -1,0 +1,141 @@
+//! What an embed has reported so far, and which decoded events reach the host.
+//!
+//! [`Protocol`] ties a decoder to its state so that the browser glue runs one straight path for
+//! either kind of embed: decode, then [`Protocol::accept`] (which applies the progress rule), then
+//! dispatch.
+
+use crate::decode::{self, BuilderEvent, Malformed, PlayerEvent, Reject, ScreenRef};
+use crate::message::Message;
+use crate::progress::{ProgressRule, ProgressUpdate};
+
+/// One kind of embed: how its messages decode and how its state follows them.
+pub trait Protocol {
+    /// The decoded event type.
+    type Event<M>;
+    /// The state snapshot type.
+    type State<M>: Default;
+    /// Decodes one message.
+    fn decode<M: Message>(msg: M) -> Result<Self::Event<M>, Reject>;
+    /// Updates `state` with a decode result; `true` when the host should hear about it.
+    /// Monotonic progress lives here: a progress value that does not advance returns `false`.
+    fn accept<M: Message>(state: &mut Self::State<M>, decoded: &Result<Self::Event<M>, Reject>) -> bool;
+}
+
+/// The course player protocol.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Player;
+
+/// The course builder protocol.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Builder;
+
+/// What a course player has reported so far.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CourseState<M> {
+    /// `session:ready` was received.
+    pub ready: bool,
+    /// `course:start` was received.
+    pub started: bool,
+    /// The monotonic progress (100 once completed).
+    pub progress: ProgressRule,
+    /// `course:completed` was received.
+    pub completed: bool,
+    /// The latest `course:feedback` data (the learner may change their choice: the latest wins).
+    pub feedback: Option<M>,
+    /// The screen of the latest `screen:*` event that named one.
+    pub last_screen: Option<ScreenRef>,
+}
+
+impl<M> Default for CourseState<M> {
+    fn default() -> Self {
+        CourseState {
+            ready: false,
+            started: false,
+            progress: ProgressRule::default(),
+            completed: false,
+            feedback: None,
+            last_screen: None,
+        }
+    }
+}
+
+/// What a course builder has reported so far.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BuilderState {
+    /// `session:ready` was received.
+    pub ready: bool,
+    /// `session:expired` was received: the embed URL must be minted again.
+    pub expired: bool,
+    /// The id of the latest created or updated course.
+    pub course_id: Option<u64>,
+    /// The latest title sent for that course.
+    pub title: Option<String>,
+}
+
+impl Protocol for Player {
+    type Event<M> = PlayerEvent<M>;
+    type State<M> = CourseState<M>;
+
+    fn decode<M: Message>(msg: M) -> Result<PlayerEvent<M>, Reject> {
+        decode::decode_player(msg)
+    }
+
+    fn accept<M: Message>(state: &mut CourseState<M>, decoded: &Result<PlayerEvent<M>, Reject>) -> bool {
+        let event = match decoded {
+            Ok(event) => event,
+            Err(Reject::Malformed(Malformed::BadProgress)) => {
+                state.progress.drop_unusable();
+                return true; // reported once as an SDK error
+            }
+            Err(Reject::Malformed(_)) => return true,
+            Err(Reject::Foreign) => return false,
+        };
+        match event {
+            PlayerEvent::SessionReady => state.ready = true,
+            PlayerEvent::CourseStart => state.started = true,
+            PlayerEvent::CourseProgress { percent } => {
+                return state.progress.offer(*percent) != ProgressUpdate::Dropped;
+            }
+            PlayerEvent::CourseFeedback { data } => state.feedback = data.clone(),
+            PlayerEvent::CourseCompleted => {
+                state.completed = true;
+                state.progress.complete();
+            }
+            PlayerEvent::Screen { info, .. } => {
+                if let Some(screen) = &info.screen {
+                    state.last_screen = Some(screen.clone());
+                }
+            }
+            PlayerEvent::Unknown { .. } => {}
+        }
+        true
+    }
+}
+
+impl Protocol for Builder {
+    type Event<M> = BuilderEvent<M>;
+    type State<M> = BuilderState;
+
+    fn decode<M: Message>(msg: M) -> Result<BuilderEvent<M>, Reject> {
+        decode::decode_builder(msg)
+    }
+
+    fn accept<M: Message>(state: &mut BuilderState, decoded: &Result<BuilderEvent<M>, Reject>) -> bool {
+        match decoded {
+            Ok(BuilderEvent::SessionReady) => state.ready = true,
+            Ok(BuilderEvent::SessionExpired) => state.expired = true,
+            Ok(BuilderEvent::CourseCreated { course_id, title } | BuilderEvent::CourseUpdated { course_id, title }) => {
+                if state.course_id != Some(*course_id) {
+                    state.title = None;
+                }
+                state.course_id = Some(*course_id);
+                if title.is_some() {
+                    state.title = title.clone();
+                }
+            }
+            Ok(_) | Err(Reject::Malformed(_)) => {}
+            Err(Reject::Foreign) => return false,
+        }
+        true
+    }
+}
