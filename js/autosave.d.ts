@@ -42,8 +42,9 @@ export interface Draft {
   updatedAt: string;
   /**
    * How many `course:created`/`course:updated` events this autosave has seen for this course, from 1.
-   * Per autosave instance (per page load): a server can keep the highest revision per course and page
-   * load to discard a duplicate or late copy (a beacon and a save of the same draft may both arrive).
+   * Per autosave instance, so it restarts at 1 on every page load: to discard a duplicate or late copy
+   * (a beacon and a save of the same draft may both arrive), keep the draft with the greatest
+   * `(updatedAt, revision)` per course.
    */
   revision: number;
 }

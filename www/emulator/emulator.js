@@ -1,0 +1,89 @@
+// Shared by the player and builder emulators: posts the wire format of PROTOCOL.md to the host page.
+// The host's origin comes from the `parent` query parameter and is the postMessage target origin:
+// never '*', so a page that framed the emulator without being named gets nothing.
+
+const params = new URLSearchParams(location.search);
+
+/** The host origin named in `?parent=`, or null when missing or not an http(s) origin. */
+export const parentOrigin = (() => {
+  try {
+    const u = new URL(params.get('parent') ?? '');
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === params.get('parent') ? u.origin : null;
+  } catch {
+    return null;
+  }
+})();
+
+let envelope = params.get('envelope') === 'object' ? 'object' : 'string';
+let expired = false;
+/** Every message posted, oldest first (tests read it through the frame). */
+export const sent = [];
+window.__sent = sent;
+
+/** Posts `{ type, event, data }` as a JSON string (the classic form) or as an object (newer integrations). */
+export function post(message) {
+  if (!parentOrigin || window.parent === window) return false;
+  const wire = envelope === 'string' ? JSON.stringify(message) : message;
+  window.parent.postMessage(wire, parentOrigin);
+  sent.push({ form: envelope, message });
+  renderWire(message);
+  return true;
+}
+
+/** Sends what other scripts on a real page send: none of it may reach the host's callbacks. */
+export function sendNoise() {
+  const noise = [
+    { source: 'react-devtools-content-script', payload: { event: 'ping' } },
+    'setImmediate$0.123$1',
+    { type: 'webpackOk' },
+    { event: 'infoDelivery', info: { currentTime: 3.2 }, id: 1, channel: 'widget' },
+    JSON.stringify({ type: 'stripe', action: 'frame-ready' }),
+    42,
+  ];
+  for (const n of noise) window.parent.postMessage(n, parentOrigin);
+  sent.push({ form: 'noise', message: noise });
+  renderWire({ type: 'noise', event: `${noise.length} foreign messages` });
+}
+
+/** A Coassemble-like envelope with bad data: the host SDK reports it once on its `error` channel. */
+export function sendMalformed() {
+  const bad = '{"type": "course", "event": "progress", "data": ';
+  window.parent.postMessage(bad, parentOrigin);
+  sent.push({ form: 'string', message: bad });
+  renderWire({ type: 'malformed', event: 'truncated JSON' });
+}
+
+export function isExpired() { return expired; }
+
+/** Wires the common developer strip: envelope switch, noise, malformed, expire. */
+export function setupDevStrip({ onExpire } = {}) {
+  for (const input of document.querySelectorAll('input[name="envelope"]')) {
+    input.checked = input.value === envelope;
+    input.addEventListener('change', () => { if (input.checked) envelope = input.value; });
+  }
+  document.querySelector('#noise')?.addEventListener('click', sendNoise);
+  document.querySelector('#malformed')?.addEventListener('click', sendMalformed);
+  document.querySelector('#expire')?.addEventListener('click', () => {
+    if (expired) return;
+    post({ type: 'session', event: 'expired' });
+    expired = true;
+    document.body.classList.add('expired');
+    onExpire?.();
+  });
+  if (!parentOrigin) {
+    document.body.classList.add('orphan');
+    const note = document.querySelector('#orphan');
+    if (note) note.hidden = false;
+  }
+}
+
+function renderWire(message) {
+  const el = document.querySelector('#wire');
+  if (!el) return;
+  const label = message.event ? `${message.type}:${message.event}` : message.type;
+  const detail = message.data ? ' ' + JSON.stringify(message.data) : '';
+  el.textContent = `→ ${label}${detail}`;
+  el.classList.remove('flash');
+  void el.offsetWidth;
+  el.classList.add('flash');
+}

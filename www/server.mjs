@@ -1,0 +1,198 @@
+// Demo dev server, plain Node: the host app on one origin, the player/builder emulators on a second one
+// (another port is another origin, so the SDK's origin and source checks work as in production).
+//
+//   node www/server.mjs            host http://localhost:8080/, emulators http://localhost:8081/
+//   PORT=0 node www/server.mjs     random free ports (tests read the printed URLs)
+//   PORT=3000 EMU_PORT=4000 ...    choose both
+//   WEBHOOK_SECRETS=s1,s2          secrets accepted by the webhook receiver at POST /webhooks
+import { createServer } from 'node:http';
+import { readFile, stat, access } from 'node:fs/promises';
+import { extname, join, normalize, sep, dirname } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const WWW = dirname(fileURLToPath(import.meta.url));
+const ROOT = join(WWW, '..');
+
+const MIME = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.map': 'application/json; charset=utf-8',
+  '.d.ts': 'text/plain; charset=utf-8',
+};
+
+/** Starts both servers; resolves with their URLs and a close function. */
+export async function startDemo({ port = 8080, emuPort, host = 'localhost', log = console.log } = {}) {
+  const drafts = draftStore();
+  const webhooks = await loadWebhookReceiver();
+  let hostUrl = '';
+  let emuUrl = '';
+
+  const app = createServer((req, res) => route(req, res).catch((err) => {
+    log(`[demo] ${req.method} ${req.url}: ${err.stack ?? err}`);
+    if (!res.headersSent) send(res, 500, { error: 'internal error' });
+    else res.end();
+  }));
+
+  async function route(req, res) {
+    const url = new URL(req.url, hostUrl);
+    const path = url.pathname;
+    if (path === '/api/config') return send(res, 200, { emulatorOrigin: new URL(emuUrl).origin, webhooks: Boolean(webhooks) });
+    if (path === '/api/drafts' && req.method === 'POST') return drafts.save(req, res, url);
+    if (path === '/api/drafts' && req.method === 'GET') return send(res, 200, drafts.list());
+    if (path === '/api/drafts/fail' && req.method === 'POST') return drafts.failNext(req, res);
+    if (path === '/webhooks' && req.method === 'POST') {
+      return webhooks ? webhooks.handle(req, res) : send(res, 501, { error: 'webhook receiver not installed' });
+    }
+    if (path === '/api/webhooks' && req.method === 'GET') {
+      return send(res, 200, { installed: Boolean(webhooks), deliveries: webhooks ? await webhooks.deliveries() : [] });
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, { error: 'method not allowed' });
+    if (path === '/') return file(res, join(WWW, 'index.html'));
+    if (path.startsWith('/js/') || path.startsWith('/pkg/')) return file(res, inside(ROOT, path));
+    if (['/app.js', '/style.css', '/favicon.svg'].includes(path)) return file(res, join(WWW, path));
+    return send(res, 404, { error: 'not found' });
+  }
+
+  // The emulator origin serves only the emulator pages: nothing of the host app leaks across.
+  const emu = createServer((req, res) => {
+    const path = new URL(req.url, emuUrl).pathname;
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, { error: 'method not allowed' });
+    const target = path === '/' ? join(WWW, 'emulator', 'player.html') : inside(join(WWW, 'emulator'), path);
+    file(res, target).catch(() => send(res, 500, { error: 'internal error' }));
+  });
+
+  const appPort = await listen(app, port, host);
+  const emuPortReal = await listen(emu, emuPort ?? (port === 0 ? 0 : port + 1), host);
+  hostUrl = `http://${host}:${appPort}/`;
+  emuUrl = `http://${host}:${emuPortReal}/`;
+  return {
+    url: hostUrl,
+    emulatorUrl: emuUrl,
+    webhooks: Boolean(webhooks),
+    close: () => Promise.all([app, emu].map((s) => new Promise((r) => { s.closeAllConnections?.(); s.close(r); }))),
+  };
+}
+
+/** In-memory draft storage with a switch that makes the next N saves fail, to show retries. */
+function draftStore() {
+  const latest = new Map(); // courseId -> newest draft: a late or duplicate copy (beacon + fetch) is ignored
+  const log = [];           // every attempt, newest last: { at, status, via, draft }
+  let failing = 0;
+  return {
+    async save(req, res, url) {
+      const via = url.searchParams.get('via') ?? 'fetch';
+      let draft;
+      try {
+        draft = JSON.parse(await body(req)); // beacons arrive as text/plain: parse whatever the type
+      } catch {
+        log.push({ at: new Date().toISOString(), status: 400, via, draft: null });
+        return send(res, 400, { error: 'body must be a JSON draft' });
+      }
+      if (!draft || typeof draft !== 'object' || typeof draft.revision !== 'number') {
+        return send(res, 400, { error: 'draft needs courseId, title, updatedAt, revision' });
+      }
+      if (failing > 0) {
+        failing -= 1;
+        log.push({ at: new Date().toISOString(), status: 500, via, draft });
+        return send(res, 500, { error: 'simulated failure', failingLeft: failing });
+      }
+      const key = String(draft.courseId);
+      const current = latest.get(key);
+      const stale = current !== undefined && newer(current, draft);
+      if (!stale) latest.set(key, { ...draft, savedAt: new Date().toISOString(), via });
+      log.push({ at: new Date().toISOString(), status: 200, via, draft, stale });
+      send(res, 200, { ok: true, stale });
+    },
+    list: () => ({ drafts: [...latest.values()], saves: log.slice(-100), failNext: failing }),
+    async failNext(req, res) {
+      let count = 3;
+      try {
+        const raw = await body(req);
+        if (raw) count = JSON.parse(raw).count;
+      } catch { /* keep the default */ }
+      if (!Number.isInteger(count) || count < 0 || count > 1000) return send(res, 400, { error: 'count: integer 0..1000' });
+      failing = count;
+      send(res, 200, { failNext: failing });
+    },
+  };
+}
+
+// Revisions restart at 1 on every page load, so order by the time of the change first.
+function newer(a, b) {
+  return String(a.updatedAt) > String(b.updatedAt)
+    || (String(a.updatedAt) === String(b.updatedAt) && a.revision > b.revision);
+}
+
+// Integration point with the webhook receiver (www/webhook-receiver.mjs, its own module and tests).
+async function loadWebhookReceiver() {
+  const path = join(WWW, 'webhook-receiver.mjs');
+  try { await access(path); } catch { return null; }
+  const { createWebhookReceiver } = await import(pathToFileURL(path).href);
+  const secrets = (process.env.WEBHOOK_SECRETS ?? 'whsec_demo').split(',').map((s) => s.trim()).filter(Boolean);
+  return createWebhookReceiver({ dataDir: join(WWW, '.data'), secrets, toleranceSeconds: 300 });
+}
+
+function inside(base, urlPath) {
+  let decoded;
+  try { decoded = decodeURIComponent(urlPath); } catch { return null; }
+  const full = normalize(join(base, decoded));
+  return full.startsWith(base + sep) ? full : null; // no ../ escapes
+}
+
+async function file(res, path) {
+  if (!path) return send(res, 404, { error: 'not found' });
+  let info;
+  try { info = await stat(path); } catch { info = null; }
+  if (!info || !info.isFile()) return send(res, 404, { error: 'not found' });
+  const type = MIME[path.endsWith('.d.ts') ? '.d.ts' : extname(path)] ?? 'application/octet-stream';
+  res.writeHead(200, { 'content-type': type, 'content-length': info.size, 'cache-control': 'no-store' });
+  res.end(await readFile(path));
+}
+
+function send(res, status, json) {
+  const text = JSON.stringify(json);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(text);
+}
+
+function body(req, limit = 1 << 20) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    let size = 0;
+    req.on('data', (c) => {
+      size += c.length;
+      if (size > limit) { reject(new Error('body too large')); req.destroy(); } else chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function listen(server, port, host) {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve(server.address().port));
+  });
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const port = Number(process.env.PORT ?? 8080);
+  const emuPort = process.env.EMU_PORT === undefined ? undefined : Number(process.env.EMU_PORT);
+  const demo = await startDemo({ port, emuPort });
+  try { await access(join(ROOT, 'pkg', 'web')); } catch {
+    console.log('[demo] pkg/web is missing: run `npm run build` (or `npm start`, which builds) first');
+  }
+  if (!demo.webhooks) console.log('[demo] www/webhook-receiver.mjs not found: POST /webhooks answers 501');
+  console.log(`[demo] emulators (second origin): ${demo.emulatorUrl}`);
+  console.log(`coassemble-events demo: ${demo.url}`);
+  const bye = () => demo.close().then(() => process.exit(0));
+  process.on('SIGINT', bye);
+  process.on('SIGTERM', bye);
+}
