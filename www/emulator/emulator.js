@@ -47,10 +47,10 @@ export function sendNoise() {
 
 /** A Coassemble-like envelope with bad data: the host SDK reports it once on its `error` channel. */
 export function sendMalformed() {
-  const bad = '{"type": "course", "event": "progress", "data": ';
-  window.parent.postMessage(bad, parentOrigin);
-  sent.push({ form: 'string', message: bad });
-  renderWire({ type: 'malformed', event: 'truncated JSON' });
+  const bad = { type: 'course', event: 'progress', data: { progress: 'lots' } };
+  window.parent.postMessage(envelope === 'string' ? JSON.stringify(bad) : bad, parentOrigin);
+  sent.push({ form: envelope, message: bad });
+  renderWire({ type: 'malformed', event: 'progress "lots"' });
 }
 
 export function isExpired() { return expired; }

@@ -1,0 +1,192 @@
+// End to end: the demo server (`node www/server.mjs`, PORT=0) in headless Chromium, with the real package
+// and the emulators on their own origin. One browser and one page for the whole file, in story order.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { launchBrowser } from '../support/browser.mjs';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const SHOTS = join(ROOT, 'target', 'e2e');
+const COURSE = 4101; // the course the builder emulator opens with
+
+let server;
+let base;
+let context;
+let page;
+const pageErrors = [];
+
+before(async () => {
+  assert.ok(existsSync(join(ROOT, 'pkg', 'web', 'coassemble_events.js')),
+    'pkg/web is missing: run `bash scripts/build.sh` first (scripts/test.sh does)');
+  server = spawn(process.execPath, ['www/server.mjs'], {
+    cwd: ROOT, env: { ...process.env, PORT: '0', EMU_PORT: '0' }, stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  base = await new Promise((resolve, reject) => {
+    let out = '';
+    server.stdout.on('data', (chunk) => {
+      out += chunk;
+      const m = /coassemble-events demo: (http:\/\/\S+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    server.once('exit', (code) => reject(new Error(`demo server exited (${code}) before printing its URL:\n${out}`)));
+  });
+  context = await launchBrowser();
+  page = await context.newPage();
+  await page.setViewportSize({ width: 1440, height: 1100 });
+  page.on('pageerror', (err) => pageErrors.push(err));
+  await page.goto(base);
+  await page.locator('#player-pill[data-state="ready"]').waitFor();
+  await page.locator('#builder-pill[data-state="ready"]').waitFor();
+});
+
+after(async () => {
+  await context?.close();
+  server?.kill();
+});
+
+const api = (path, init) => fetch(new URL(path, base), init).then((r) => r.json());
+const frameOf = (page, name) => page.frames().find((f) => f.url().includes(`/${name}.html`));
+
+/** Polls `fn` until it returns a truthy value; fails with `what` after `ms`. */
+async function until(what, fn, ms = 30_000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const value = await fn();
+    if (value) return value;
+    if (Date.now() > end) assert.fail(`gave up waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+test('the progress bar reaches 100 and never shows a lower value while the learner goes back', async () => {
+  // Record every value the bar and its label ever show.
+  await page.evaluate(() => {
+    window.__shown = [];
+    const bar = document.querySelector('#progress');
+    const text = document.querySelector('#progress-text');
+    const record = () => window.__shown.push([Number(bar.getAttribute('aria-valuenow')), Number(text.textContent)]);
+    new MutationObserver(record).observe(bar, { attributes: true, attributeFilter: ['aria-valuenow'] });
+    new MutationObserver(record).observe(text, { childList: true, characterData: true, subtree: true });
+  });
+  const player = page.frameLocator('#player-frame iframe');
+  const click = (sel) => player.locator(sel).click();
+  await click('#next');                       // start: screen 1, 0 %
+  await click('#next');                       // screen 2, 17 %
+  await click('#next');                       // screen 3, 33 %
+  await page.locator('#progress[aria-valuenow="33"]').waitFor();
+  await click('#back');                       // screen 2: the player re-sends 17 %
+  await click('#back');                       // screen 1: 0 %
+  await click('#next');                       // 17 % again
+  await click('#next');                       // 33 % again
+  await click('#next');                       // screen 4, the quiz, 50 %
+  await click('[data-option="0"]');           // wrong answer: the quiz is failed
+  await click('#retry');
+  await click('[data-option="1"]');           // right answer
+  await click('#next');                       // 67 %
+  await click('#back');                       // 50 % re-sent
+  await click('#next');
+  await click('#next');                       // 83 %
+  await click('#next');                       // complete: 100 %
+  await page.locator('#progress[aria-valuenow="100"]').waitFor();
+  await page.locator('#badge-completed:not([hidden])').waitFor();
+
+  const sent = await frameOf(page, 'player').evaluate(() =>
+    window.__sent.filter((s) => s.message.event === 'progress').map((s) => s.message.data.progress));
+  assert.ok(sent.some((v, i) => i > 0 && v < sent[i - 1]), `the emulator sent lower values: ${sent}`);
+
+  const shown = await page.evaluate(() => window.__shown);
+  const values = shown.flat();
+  assert.ok(values.length > 0);
+  for (let i = 1; i < values.length; i++) {
+    assert.ok(values[i] >= values[i - 1], `the bar went from ${values[i - 1]} back to ${values[i]}: ${values}`);
+  }
+  assert.deepEqual([...new Set(values)], [17, 33, 50, 67, 83, 100]);
+  assert.equal(await page.locator('#progress-text').textContent(), '100');
+  assert.equal(await page.locator('#screen').textContent(), '6');
+});
+
+test('the quiz failure and the retry appear in the quiz log', async () => {
+  const kinds = await page.locator('#quiz-log li').evaluateAll((lis) => lis.map((li) => li.dataset.kind).reverse());
+  assert.deepEqual(kinds, ['wrong', 'failed', 'retry', 'answer']);
+  const failed = await page.locator('#quiz-log li[data-kind="failed"]').textContent();
+  assert.match(failed, /Quiz failed/);
+  assert.match(failed, /screen 4/);
+  assert.match(failed, /score 0/);
+  assert.match(await page.locator('#quiz-log li[data-kind="retry"]').textContent(), /Quiz retried/);
+  // The foreign noise and the typed feed: noise never reaches a callback, events arrive typed.
+  await page.frameLocator('#player-frame iframe').locator('#noise').click();
+  await page.locator('#feed li[data-name="screen:retry"]').waitFor();
+  assert.equal(await page.locator('#feed li[data-name="unknown"]').count(), 0);
+});
+
+test('typing in the builder produces one save of the newest title per burst', async () => {
+  const title = page.frameLocator('#builder-frame iframe').locator('#title');
+  const text = 'Safety at Work 2027';
+  await title.fill('');
+  await title.pressSequentially(text, { delay: 25 });
+  const saved = await until('the draft with the typed title', async () =>
+    (await api('/api/drafts')).drafts.find((d) => d.courseId === COURSE && d.title === text));
+  assert.equal(saved.via, 'fetch');
+  const { saves } = await api('/api/drafts');
+  const ours = saves.filter((s) => s.draft?.courseId === COURSE);
+  // fill('') and each of the keystrokes is one course:updated; autosave coalesces them.
+  assert.ok(ours.length >= 1 && ours.length < text.length / 2, `${ours.length} saves for ${text.length + 1} updates`);
+  assert.equal(ours.at(-1).draft.revision, text.length + 1);
+  await page.locator('#autosave-status[data-status="saved"]').waitFor();
+  await page.locator(`#drafts li[data-course-id="${COURSE}"]`, { hasText: text }).waitFor();
+});
+
+test('a failing save endpoint leads to retries, then a saved draft with the newest title', async () => {
+  await page.evaluate(() => {
+    window.__lines = [];
+    const line = document.querySelector('#autosave-line');
+    new MutationObserver(() => window.__lines.push(line.textContent)).observe(line, { childList: true, characterData: true, subtree: true });
+  });
+  await page.locator('label.switch').click();
+  await until('the endpoint to be failing', async () => (await api('/api/drafts')).failNext === 3);
+
+  const title = page.frameLocator('#builder-frame iframe').locator('#title');
+  await title.press('End');
+  await title.pressSequentially(' v2', { delay: 25 });
+  await until('a failed save', async () => (await api('/api/drafts')).saves.some((s) => s.status === 500));
+  await title.pressSequentially(' final', { delay: 25 });
+  const newest = 'Safety at Work 2027 v2 final';
+
+  const saved = await until('the newest title saved', async () =>
+    (await api('/api/drafts')).drafts.find((d) => d.courseId === COURSE && d.title === newest));
+  const { saves } = await api('/api/drafts');
+  const failures = saves.filter((s) => s.status === 500);
+  assert.equal(failures.length, 3, 'three simulated failures');
+  assert.ok(failures.some((s) => s.draft.title === 'Safety at Work 2027 v2'), 'the older draft was being retried');
+  assert.equal(saves.at(-1).status, 200);
+  assert.equal(saves.at(-1).draft.title, newest);
+  assert.equal(saved.revision, 'Safety at Work 2027'.length + 1 + ' v2 final'.length);
+  const lines = await page.evaluate(() => window.__lines);
+  assert.ok(lines.some((l) => /Save failed \(HTTP 500\)\. Retrying in/.test(l)), 'the retry is shown');
+  await page.locator('#autosave-status[data-status="saved"]').waitFor();
+  assert.equal(await page.locator('#fail-toggle').isChecked(), false);
+});
+
+test('screenshot of the demo', async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  await page.locator('#requests li[data-status="200"]').first().waitFor();
+  await page.screenshot({ path: join(SHOTS, 'demo.png'), fullPage: true });
+  assert.deepEqual(pageErrors.map(String), [], 'no uncaught errors in the page');
+});
+
+test('closing the page with a pending draft still delivers it (beacon)', async () => {
+  const title = page.frameLocator('#builder-frame iframe').locator('#title');
+  const last = 'Safety at Work 2027 v2 final!';
+  await title.press('End');
+  await title.pressSequentially('!');
+  await page.locator('#autosave-status[data-status="pending"]').waitFor();
+  const pending = await page.evaluate(() => window.demo.saver.pending.map((d) => d.title));
+  assert.deepEqual(pending, [last]);
+  await page.close({ runBeforeUnload: true });
+  const saved = await until('the draft delivered after the page closed', async () =>
+    (await api('/api/drafts')).drafts.find((d) => d.courseId === COURSE && d.title === last));
+  assert.equal(saved.via, 'beacon');
+});
