@@ -1,0 +1,138 @@
+/**
+ * Verify Coassemble webhook deliveries: `X-Coassemble-*` headers, a timestamp window against replays,
+ * the HMAC-SHA256 signature over the raw body (constant-time, several secrets for rotation), then the
+ * typed JSON body. Synchronous; works in Node 20+, Deno, Bun and edge runtimes (the wasm is inlined).
+ *
+ * @example
+ * ```js
+ * import { verifyWebhook, WebhookError } from 'coassemble-events/webhooks';
+ *
+ * try {
+ *   const delivery = verifyWebhook({ headers: req.headers, body: rawBody, secrets: [process.env.SECRET] });
+ *   if (delivery.type === 'course.completed') console.log(delivery.event.tracking.email);
+ * } catch (e) {
+ *   if (e instanceof WebhookError) { res.writeHead(e.status).end(e.code); } else throw e;
+ * }
+ * ```
+ * @packageDocumentation
+ */
+
+/** The usual replay window: 300 seconds. */
+export declare const DEFAULT_TOLERANCE_SECONDS: 300;
+
+/** Stable reasons for refusing a delivery, in the order they are checked. */
+export type WebhookErrorCode =
+  /** A required `X-Coassemble-*` header is absent (400). */
+  | 'missing_header'
+  /** `X-Coassemble-Timestamp` is not unix seconds (400). */
+  | 'bad_timestamp'
+  /** The timestamp is outside the tolerance window, in the past or future: a replay (401). */
+  | 'stale_timestamp'
+  /** The signature is malformed or matches none of the secrets (401). */
+  | 'bad_signature'
+  /** The signed body is not a JSON delivery (400). */
+  | 'invalid_json';
+
+/** Thrown by {@link verifyWebhook} when a delivery must be refused. */
+export declare class WebhookError extends Error {
+  readonly name: 'WebhookError';
+  /** Stable code to switch on. */
+  readonly code: WebhookErrorCode;
+  /** HTTP status to answer with: 400 (malformed) or 401 (not authentic or stale). */
+  readonly status: 400 | 401;
+  constructor(code: WebhookErrorCode, status: number, message?: string);
+}
+
+/**
+ * Request headers in any common shape: a plain object with names in any case (Node's
+ * `IncomingMessage.headers`, Express `req.headers`), a Fetch `Headers`, a `Map`, or `[name, value]` pairs.
+ */
+export type WebhookHeaders =
+  | Record<string, string | string[] | undefined>
+  | Headers
+  | Map<string, string>
+  | Iterable<readonly [string, string]>;
+
+/** Options of {@link verifyWebhook}. */
+export interface VerifyWebhookOptions {
+  /** The request headers. */
+  headers: WebhookHeaders;
+  /**
+   * The raw request body, exactly as received: read it before any JSON body parser
+   * (Express: `express.raw({ type: 'application/json' })`). A string is encoded as UTF-8.
+   */
+  body: Uint8Array | ArrayBuffer | ArrayBufferView | string;
+  /** Every currently valid signing secret (two during a rotation). A single string is accepted too. */
+  secrets: readonly string[] | string;
+  /** Maximum distance between the delivery's timestamp and `now`. Default 300. */
+  toleranceSeconds?: number;
+  /** The verifier's clock, unix seconds. Default `Date.now() / 1000`. */
+  now?: number;
+}
+
+/** A course as webhooks describe it. */
+export interface Course {
+  id: number;
+  title: string;
+  key: string | null;
+  /** The host's own identifier for the course, if it set one. */
+  clientIdentifier: string | null;
+}
+
+/** A learner's tracking record on one course. */
+export interface Tracking {
+  id: number;
+  /** The host's identifier for the learner. */
+  identifier: string | null;
+  /** `null` when Coassemble does not know the learner's email. */
+  email: string | null;
+  /** RFC 3339 date-time (validated) of the first start. */
+  commenced: string | null;
+  /** RFC 3339 date-time (validated) of the first completion; `null` until then. */
+  completed: string | null;
+  /** Time spent in the course, seconds. */
+  totalTime: number;
+}
+
+/** Body of `course.created`, flattened (no `data` wrapper). */
+export interface CourseCreatedEvent {
+  /** The event id from the signed body (`evt_...`). */
+  id: string;
+  /** RFC 3339 date-time (validated). */
+  occurredAt: string;
+  workspaceId: number;
+  course: Course;
+}
+
+/** Body of `course.commenced` and `course.completed`, flattened (no `data` wrapper). */
+export interface LearnerProgressEvent extends CourseCreatedEvent {
+  tracking: Tracking;
+}
+
+interface DeliveryBase {
+  /** The delivery id (`X-Coassemble-Delivery`), identical on every retry: deduplicate on it. */
+  id: string;
+  /** When Coassemble signed the delivery, unix seconds. */
+  timestamp: number;
+  /** A test delivery sent from the dashboard. */
+  test: boolean;
+}
+
+/**
+ * A verified delivery. `type` comes from the signed body (else the `X-Coassemble-Event` header) and
+ * narrows `event`; unknown event types are passed through as the JSON received.
+ */
+export type WebhookDelivery =
+  | (DeliveryBase & { type: 'course.created'; event: CourseCreatedEvent })
+  | (DeliveryBase & { type: 'course.commenced' | 'course.completed'; event: LearnerProgressEvent })
+  | (DeliveryBase & { type: string & {}; event: Record<string, unknown> });
+
+/**
+ * Verifies one delivery; checks run in this order: headers present (400), timestamp is a number (400),
+ * timestamp within `toleranceSeconds` of `now` (401), signature matches one secret (401), JSON (400).
+ * Duplicates are not detected here: deduplicate on `delivery.id` and answer 200 to a duplicate.
+ *
+ * @throws {@link WebhookError} when the delivery must be refused (answer `error.status`).
+ * @throws TypeError when an option has the wrong type (a programming error, not a bad delivery).
+ */
+export declare function verifyWebhook(options: VerifyWebhookOptions): WebhookDelivery;
