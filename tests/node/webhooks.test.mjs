@@ -1,0 +1,109 @@
+// The Node API of coassemble-events/webhooks over every vector, in every body and header shape.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { verifyWebhook, WebhookError, DEFAULT_TOLERANCE_SECONDS } from 'coassemble-events/webhooks';
+
+const { cases } = JSON.parse(readFileSync(new URL('../vectors/webhooks.json', import.meta.url), 'utf8'));
+const STATUS = { missing_header: 400, bad_timestamp: 400, stale_timestamp: 401, bad_signature: 401, invalid_json: 400 };
+
+const bodyForms = {
+  string: (s) => s,
+  Buffer: (s) => Buffer.from(s),
+  Uint8Array: (s) => new TextEncoder().encode(s),
+  ArrayBuffer: (s) => new TextEncoder().encode(s).buffer,
+  'Buffer slice of a larger pool': (s) => Buffer.concat([Buffer.from('xx'), Buffer.from(s)]).subarray(2),
+};
+const headerForms = {
+  'plain object': (h) => ({ ...h }),
+  'IncomingMessage.headers (lowercase)': (h) => Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase(), v])),
+  'UPPERCASE object': (h) => Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toUpperCase(), v])),
+  'Fetch Headers': (h) => new Headers(h),
+  Map: (h) => new Map(Object.entries(h)),
+};
+
+const run = (c, body = c.body, headers = c.headers) =>
+  verifyWebhook({ headers, body, secrets: c.secrets, toleranceSeconds: c.toleranceSeconds, now: c.now });
+
+for (const c of cases) {
+  test(`vector: ${c.note}`, () => {
+    for (const [bodyName, toBody] of Object.entries(bodyForms)) {
+      for (const [headerName, toHeaders] of Object.entries(headerForms)) {
+        const where = `${bodyName} body, ${headerName}`;
+        if (c.expect.ok) {
+          const d = run(c, toBody(c.body), toHeaders(c.headers));
+          if (c.expect.type) assert.equal(d.type, c.expect.type, where);
+          if (c.expect.delivery) assert.equal(d.id, c.expect.delivery, where);
+          assert.equal(d.timestamp, Number(c.headers['X-Coassemble-Timestamp'] ?? c.headers['x-coassemble-timestamp']));
+          assert.equal(d.test, false);
+          assert.equal(d.event.id, JSON.parse(c.body).id);
+        } else {
+          assert.throws(() => run(c, toBody(c.body), toHeaders(c.headers)), (e) => {
+            assert.ok(e instanceof WebhookError, where);
+            assert.ok(e instanceof Error);
+            assert.equal(e.name, 'WebhookError');
+            assert.equal(e.code, c.expect.error, where);
+            assert.equal(e.status, STATUS[e.code], where);
+            assert.ok(e.message.length > 0);
+            return true;
+          });
+        }
+      }
+    }
+  });
+}
+
+test('typed payloads: flat records, nulls kept, timestamps as RFC 3339 strings', () => {
+  const completed = run(cases[0]);
+  assert.deepEqual(completed, {
+    id: '3f8a2c1e-1b7d-4c55-9a3e-0c2f6e7d8a90',
+    type: 'course.completed',
+    timestamp: 1763900000,
+    test: false,
+    event: {
+      id: 'evt_01',
+      occurredAt: '2025-11-23T12:13:20Z',
+      workspaceId: 4321,
+      course: { id: 981, title: 'Onboarding', key: 'onb-1', clientIdentifier: 'acme-onb' },
+      tracking: {
+        id: 5551, identifier: 'learner-77', email: 'sam@example.com',
+        commenced: '2025-11-23T11:00:00Z', completed: '2025-11-23T12:13:00Z', totalTime: 4380,
+      },
+    },
+  });
+  const commenced = run(cases.find((c) => c.note === 'valid commenced, email null'));
+  assert.equal(commenced.event.tracking.email, null);
+  assert.equal(commenced.event.tracking.completed, null);
+  const created = run(cases.find((c) => c.note === 'valid created, no tracking record'));
+  assert.equal(created.event.course.clientIdentifier, null);
+  assert.equal('tracking' in created.event, false);
+});
+
+test('Node array header values (duplicates) use the first value', () => {
+  const c = cases[0];
+  const headers = { ...c.headers, 'X-Coassemble-Signature': [c.headers['X-Coassemble-Signature'], 'sha256=00'] };
+  assert.equal(run(c, c.body, headers).type, 'course.completed');
+});
+
+test('defaults: tolerance 300 s and the real clock', () => {
+  assert.equal(DEFAULT_TOLERANCE_SECONDS, 300);
+  const c = cases[0];
+  // The vector was signed in 2025: with today's clock it is stale.
+  assert.throws(() => verifyWebhook({ headers: c.headers, body: c.body, secrets: c.secrets }), { code: 'stale_timestamp', status: 401 });
+});
+
+test('a single secret string is accepted; bad options are TypeErrors, not WebhookErrors', () => {
+  const c = cases[0];
+  const ok = verifyWebhook({ headers: c.headers, body: c.body, secrets: c.secrets[0], now: c.now });
+  assert.equal(ok.id, c.expect.delivery);
+  const bad = [
+    { headers: c.headers, body: JSON.parse(c.body), secrets: c.secrets, now: c.now }, // parsed body
+    { headers: c.headers, body: c.body, secrets: [], now: c.now },
+    { headers: c.headers, body: c.body, secrets: [''], now: c.now },
+    { headers: undefined, body: c.body, secrets: c.secrets, now: c.now },
+    { headers: c.headers, body: c.body, secrets: c.secrets, now: c.now, toleranceSeconds: -1 },
+    { headers: c.headers, body: c.body, secrets: c.secrets, now: Number.NaN },
+  ];
+  for (const options of bad) assert.throws(() => verifyWebhook(options), TypeError);
+  assert.throws(() => verifyWebhook(), TypeError);
+});
