@@ -99,6 +99,10 @@ export function createWebhookReceiver({ dataDir, secrets, toleranceSeconds = 300
     }
   }
 
+  async function idle() {
+    while (pending.size) await Promise.all(pending);
+  }
+
   async function handle(req, res) {
     if (req.method !== 'POST') return reply(res, 405, { code: 'method_not_allowed' });
     const body = await readBody(req);
@@ -130,12 +134,10 @@ export function createWebhookReceiver({ dataDir, secrets, toleranceSeconds = 300
     /** Processed deliveries, oldest first (also those of earlier runs). */
     deliveries: () => store.records(),
     /** Resolves when every accepted delivery has been processed (for tests and graceful shutdown). */
-    idle: async () => {
-      while (pending.size) await Promise.all(pending);
-    },
+    idle,
     /** Waits for pending processing, then closes the log file. */
-    close: async function close() {
-      await this.idle();
+    close: async () => {
+      await idle();
       store.close();
     },
   };
