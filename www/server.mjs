@@ -5,8 +5,10 @@
 //   PORT=0 node www/server.mjs     random free ports (tests read the printed URLs)
 //   PORT=3000 EMU_PORT=4000 ...    choose both
 //   WEBHOOK_SECRETS=s1,s2          secrets accepted by the webhook receiver at POST /webhooks
+//                                  (default whsec_demo; POST /api/webhooks/test signs a sample with the first)
 import { createServer } from 'node:http';
 import { readFile, stat, access } from 'node:fs/promises';
+import { createHmac, randomUUID } from 'node:crypto';
 import { extname, join, normalize, sep, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -30,7 +32,7 @@ const MIME = {
 /** Starts both servers; resolves with their URLs and a close function. */
 export async function startDemo({ port = 8080, emuPort, host = 'localhost', log = console.log } = {}) {
   const drafts = draftStore();
-  const webhooks = await loadWebhookReceiver();
+  const webhooks = await loadWebhookReceiver(log);
   let hostUrl = '';
   let emuUrl = '';
 
@@ -49,6 +51,9 @@ export async function startDemo({ port = 8080, emuPort, host = 'localhost', log 
     if (path === '/api/drafts/fail' && req.method === 'POST') return drafts.failNext(req, res);
     if (path === '/webhooks' && req.method === 'POST') {
       return webhooks ? webhooks.handle(req, res) : send(res, 501, { error: 'webhook receiver not installed' });
+    }
+    if (path === '/api/webhooks/test' && req.method === 'POST') {
+      return webhooks ? send(res, 200, await sendTestDelivery(hostUrl)) : send(res, 501, { error: 'webhook receiver not installed' });
     }
     if (path === '/api/webhooks' && req.method === 'GET') {
       return send(res, 200, { installed: Boolean(webhooks), deliveries: webhooks ? await webhooks.deliveries() : [] });
@@ -130,13 +135,43 @@ function newer(a, b) {
     || (String(a.updatedAt) === String(b.updatedAt) && a.revision > b.revision);
 }
 
-// Integration point with the webhook receiver (www/webhook-receiver.mjs, its own module and tests).
-async function loadWebhookReceiver() {
-  const path = join(WWW, 'webhook-receiver.mjs');
-  try { await access(path); } catch { return null; }
-  const { createWebhookReceiver } = await import(pathToFileURL(path).href);
-  const secrets = (process.env.WEBHOOK_SECRETS ?? 'whsec_demo').split(',').map((s) => s.trim()).filter(Boolean);
-  return createWebhookReceiver({ dataDir: join(WWW, '.data'), secrets, toleranceSeconds: 300 });
+const WEBHOOK_SECRETS = (process.env.WEBHOOK_SECRETS ?? 'whsec_demo').split(',').map((s) => s.trim()).filter(Boolean);
+
+// Integration point with the webhook receiver (www/webhook-receiver.mjs, its own module and tests). It
+// needs the built package (pkg/webhooks); without it the rest of the demo still runs.
+async function loadWebhookReceiver(log) {
+  try {
+    const { createWebhookReceiver } = await import(pathToFileURL(join(WWW, 'webhook-receiver.mjs')).href);
+    return createWebhookReceiver({ dataDir: join(WWW, '.data'), secrets: WEBHOOK_SECRETS, toleranceSeconds: 300, log });
+  } catch (err) {
+    log(`[demo] webhook receiver unavailable (${err.code ?? err.message}): POST /webhooks answers 501`);
+    return null;
+  }
+}
+
+/** Signs a sample `course.completed` delivery as Coassemble would (PROTOCOL.md section 2) and posts it. */
+async function sendTestDelivery(hostUrl) {
+  const now = Math.floor(Date.now() / 1000);
+  const body = JSON.stringify({
+    id: randomUUID(), type: 'course.completed', occurredAt: new Date().toISOString(), workspaceId: 1,
+    data: {
+      course: { id: 4101, title: 'Workplace Safety Essentials', key: 'workplace-safety', clientIdentifier: 'acme' },
+      tracking: { id: 77, identifier: 'learner-42', email: null, commenced: true, completed: true, totalTime: 912 },
+    },
+  });
+  const signature = createHmac('sha256', WEBHOOK_SECRETS[0]).update(`${now}.${body}`).digest('hex');
+  const res = await fetch(new URL('/webhooks', hostUrl), {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-coassemble-event': 'course.completed',
+      'x-coassemble-delivery': randomUUID(),
+      'x-coassemble-timestamp': String(now),
+      'x-coassemble-signature': `sha256=${signature}`,
+    },
+    body,
+  });
+  return { status: res.status, body: await res.json() };
 }
 
 function inside(base, urlPath) {
@@ -189,7 +224,6 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   try { await access(join(ROOT, 'pkg', 'web')); } catch {
     console.log('[demo] pkg/web is missing: run `npm run build` (or `npm start`, which builds) first');
   }
-  if (!demo.webhooks) console.log('[demo] www/webhook-receiver.mjs not found: POST /webhooks answers 501');
   console.log(`[demo] emulators (second origin): ${demo.emulatorUrl}`);
   console.log(`coassemble-events demo: ${demo.url}`);
   const bye = () => demo.close().then(() => process.exit(0));

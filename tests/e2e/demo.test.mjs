@@ -172,7 +172,9 @@ test('a failing save endpoint leads to retries, then a saved draft with the newe
 
 test('screenshot of the demo', async () => {
   mkdirSync(SHOTS, { recursive: true });
-  await page.locator('#requests li[data-status="200"]').first().waitFor();
+  await page.locator('#drafts li', { hasText: 'Safety at Work 2027 v2 final' }).waitFor();
+  await page.frameLocator('#player-frame iframe').locator('#malformed').click(); // an SDK error in the feed
+  await page.locator('#feed li[data-name="error"]').waitFor();
   await page.screenshot({ path: join(SHOTS, 'demo.png'), fullPage: true });
   assert.deepEqual(pageErrors.map(String), [], 'no uncaught errors in the page');
 });

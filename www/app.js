@@ -1,0 +1,338 @@
+// The demo host page: everything it shows comes from the SDK's typed events and from autosave.
+import { embedCourse, embedBuilder, autosave } from 'coassemble-events';
+
+const $ = (s) => document.querySelector(s);
+const config = await fetch('/api/config').then((r) => r.json());
+const emulatorUrl = (page) =>
+  `${config.emulatorOrigin}/${page}.html?parent=${encodeURIComponent(location.origin)}`;
+$('#emu-origin').textContent = config.emulatorOrigin;
+
+const IFRAME = { title: 'Coassemble', allow: 'fullscreen; autoplay; presentation; clipboard-write' };
+let course = null;
+let builder = null;
+let saver = null;
+
+// ---------------------------------------------------------------------------------------------------
+// Player: progress bar, screen, quiz log.
+
+async function mountCourse(url, label) {
+  course?.destroy();
+  resetPlayerView();
+  $('#player-source').textContent = label;
+  setPill('#player-pill', 'connecting');
+  course = await embedCourse($('#player-frame'), url, { ...IFRAME, title: 'Course player' });
+  let lastScreen = null;
+  course.on('course:progress', (e) => showProgress(e.progress));
+  course.on('course:start', () => setBadge('#badge-started', 'In progress', 'live'));
+  course.on('course:completed', () => {
+    showProgress(course.state.progress);
+    setBadge('#badge-started', 'Started', '');
+    $('#badge-completed').hidden = false;
+  });
+  course.on('screen:start', (e) => {
+    if (e.screen === undefined) return;
+    if (typeof lastScreen === 'number' && typeof e.screen === 'number' && e.screen < lastScreen) {
+      $('#ignored').textContent = String(Number($('#ignored').textContent) + 1);
+    }
+    lastScreen = e.screen;
+    $('#screen').textContent = String(e.screen);
+  });
+  course.on('screen:answer', (e) => quizLog(e.correct === false ? 'wrong' : 'answer',
+    e.correct === false ? 'Wrong answer' : e.correct ? 'Correct answer' : 'Answered', e));
+  course.on('screen:failed', (e) => quizLog('failed', 'Quiz failed', e));
+  course.on('screen:retry', (e) => quizLog('retry', 'Quiz retried', e));
+  course.on('*', (e) => feed('player', e));
+  course.on('error', (err) => feedError('player', err));
+  course.ready().then(() => setPill('#player-pill', 'ready'), (err) => setPill('#player-pill', 'error', err.code ?? 'timeout'));
+}
+
+function resetPlayerView() {
+  showProgress(0, true);
+  $('#screen').textContent = '–';
+  $('#ignored').textContent = '0';
+  setBadge('#badge-started', 'Not started', '');
+  $('#badge-completed').hidden = true;
+  $('#quiz-log').replaceChildren(empty('Answers, failures and retries appear here.'));
+  $('#quiz-count').textContent = '';
+}
+
+// The bar shows what the SDK reports: course:progress fires only when progress strictly increases.
+function showProgress(value, reset = false) {
+  const bar = $('#progress');
+  if (!reset && value === Number(bar.getAttribute('aria-valuenow'))) return;
+  bar.setAttribute('aria-valuenow', String(value));
+  $('#progress-fill').style.width = `${value}%`;
+  $('#progress-text').textContent = String(value);
+  bar.classList.toggle('done', value >= 100);
+}
+
+function quizLog(kind, title, e) {
+  const list = $('#quiz-log');
+  list.querySelector('.empty')?.remove();
+  const li = document.createElement('li');
+  li.dataset.kind = kind;
+  const details = [e.screen !== undefined ? `screen ${e.screen}` : null,
+    e.score !== undefined ? `score ${e.score}` : null,
+    typeof e.data?.answer === 'string' ? `“${e.data.answer}”` : null].filter(Boolean).join(' · ');
+  li.innerHTML = `<span class="dot"></span><span class="what"></span><span class="detail"></span><time></time>`;
+  li.querySelector('.what').textContent = title;
+  li.querySelector('.detail').textContent = details;
+  li.querySelector('time').textContent = clock();
+  list.prepend(li);
+  $('#quiz-count').textContent = `${list.children.length} events`;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Builder and autosave.
+
+async function mountBuilder(url, label) {
+  if (saver) await saver.stop();
+  builder?.destroy();
+  $('#builder-source').textContent = label;
+  setPill('#builder-pill', 'connecting');
+  builder = await embedBuilder($('#builder-frame'), url, { ...IFRAME, title: 'Course builder' });
+  builder.on('*', (e) => feed('builder', e));
+  builder.on('error', (err) => feedError('builder', err));
+  for (const name of ['course:created', 'course:updated']) {
+    builder.on(name, (e) => {
+      const title = e.title ?? builder.state.title;
+      $('#builder-course').textContent = `Editing #${e.courseId}${title ? ` · ${title}` : ''}`;
+    });
+  }
+  builder.on('session:expired', () => setPill('#builder-pill', 'expired'));
+  builder.on('back', () => note('Back pressed in the builder: pending drafts were flushed.'));
+  builder.ready().then(() => setPill('#builder-pill', 'ready'), (err) => setPill('#builder-pill', 'error', err.code ?? 'timeout'));
+
+  saver = autosave(builder, {
+    save: async (draft) => {
+      const res = await fetch('/api/drafts', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(draft),
+      });
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    },
+    debounceMs: 800,
+    retry: { attempts: 5, baseMs: 600, maxMs: 5000 },
+    beacon: '/api/drafts?via=beacon', // the page is going away: navigator.sendBeacon outlives it
+  });
+  saver.on('pending', ({ draft }) => autosaveView(`Unsaved changes to ${quote(draft)} · revision ${draft.revision}`));
+  saver.on('saving', ({ draft, attempt }) =>
+    autosaveView(`Saving ${quote(draft)}${attempt > 1 ? ` · attempt ${attempt} of 5` : ''}…`));
+  saver.on('saved', ({ draft, via }) =>
+    autosaveView(`Saved ${quote(draft)} · revision ${draft.revision} · ${clock()}${via === 'beacon' ? ' (beacon)' : ''}`));
+  saver.on('error', ({ error, retryInMs, attempt }) => autosaveView(retryInMs === null
+    ? `Save failed ${attempt} times (${error.message}). The draft is kept and saved with the next change, or press Save now.`
+    : `Save failed (${error.message}). Retrying in ${(retryInMs / 1000).toFixed(1)} s…`));
+  autosaveView('Edit the course title in the builder: every keystroke is a course:updated; autosave turns each burst into one save.');
+}
+
+function autosaveView(line) {
+  const status = saver.status;
+  const pill = $('#autosave-status');
+  pill.dataset.status = status;
+  pill.textContent = status;
+  $('#autosave-line').textContent = line;
+  refreshDrafts();
+}
+
+const quote = (draft) => (draft.title ? `“${draft.title}”` : `course #${draft.courseId}`);
+
+$('#fail-toggle').addEventListener('change', async (e) => {
+  await fetch('/api/drafts/fail', { method: 'POST', body: JSON.stringify({ count: e.target.checked ? 3 : 0 }) });
+  refreshDrafts();
+});
+
+$('#save-now').addEventListener('click', () => saver?.flush());
+
+// One request at a time; a refresh asked for meanwhile runs right after, so the last state is shown.
+let draftsBusy = false;
+let draftsAgain = false;
+async function refreshDrafts() {
+  if (draftsBusy) { draftsAgain = true; return; }
+  draftsBusy = true;
+  draftsAgain = false;
+  try {
+    const { drafts, saves, failNext } = await fetch('/api/drafts').then((r) => r.json());
+    $('#fail-toggle').checked = failNext > 0;
+    $('#fail-left').textContent = failNext > 0 ? `(${failNext} left)` : '';
+    const list = $('#drafts');
+    list.replaceChildren(...(drafts.length ? drafts.map((d) => {
+      const li = document.createElement('li');
+      li.dataset.courseId = String(d.courseId);
+      li.innerHTML = '<span class="t"></span><span class="m"></span>';
+      li.querySelector('.t').textContent = d.title ?? `Course #${d.courseId}`;
+      li.querySelector('.m').textContent = `#${d.courseId} · rev ${d.revision}${d.via === 'beacon' ? ' · beacon' : ''}`;
+      return li;
+    }) : [empty('Nothing saved yet.')]));
+    const reqs = $('#requests');
+    reqs.replaceChildren(...(saves.length ? saves.slice(-6).reverse().map((s) => {
+      const li = document.createElement('li');
+      li.dataset.status = String(s.status);
+      li.innerHTML = '<span class="code"></span><span class="t"></span><span class="m"></span>';
+      li.querySelector('.code').textContent = String(s.status);
+      li.querySelector('.t').textContent = s.draft?.title ?? '(invalid body)';
+      li.querySelector('.m').textContent = `${s.via} · rev ${s.draft?.revision ?? '–'} · ${s.at.slice(11, 19)}`;
+      return li;
+    }) : [empty('No requests yet.')]));
+  } catch {
+    // The server went away (demo stopped): keep what is shown.
+  } finally {
+    draftsBusy = false;
+    if (draftsAgain) refreshDrafts();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Event feed and webhooks.
+
+const FAMILY = { session: 'session', course: 'course', screen: 'screen', back: 'nav', unknown: 'unknown' };
+
+function feed(source, e) {
+  const list = $('#feed');
+  list.querySelector('.empty')?.remove();
+  const li = document.createElement('li');
+  li.dataset.source = source;
+  li.dataset.name = e.name;
+  li.dataset.family = FAMILY[e.type] ?? 'unknown';
+  if (e.type === 'screen' || e.name === 'course:progress') li.classList.add('chatty');
+  li.innerHTML = '<span class="src"></span><code class="name"></code><span class="detail"></span><time></time>';
+  li.querySelector('.src').textContent = source;
+  li.querySelector('.name').textContent = e.name;
+  li.querySelector('.detail').textContent = describe(e);
+  li.querySelector('time').textContent = clock();
+  list.prepend(li);
+  while (list.children.length > 60) list.lastElementChild.remove();
+}
+
+function feedError(source, err) {
+  feed(source, { name: 'error', type: 'error', message: `${err.code ?? 'error'}: ${err.message ?? err}` });
+}
+
+function describe(e) {
+  switch (e.name) {
+    case 'course:progress': return `${e.progress}%`;
+    case 'course:created':
+    case 'course:updated': return `#${e.courseId}${e.title !== undefined ? ` · “${e.title}”` : ''}`;
+    case 'session:error': return [e.code, e.message].filter(Boolean).join(' · ');
+    case 'error': return e.message;
+    case 'unknown': return short(JSON.stringify(e.raw ?? e.data ?? ''));
+    default: {
+      const parts = [];
+      if (e.screen !== undefined) parts.push(`screen ${e.screen}`);
+      if (e.correct !== undefined) parts.push(e.correct ? 'correct' : 'wrong');
+      if (e.score !== undefined) parts.push(`score ${e.score}`);
+      return parts.join(' · ');
+    }
+  }
+}
+
+$('#webhook-test').addEventListener('click', async () => {
+  await fetch('/api/webhooks/test', { method: 'POST' });
+  refreshWebhooks();
+});
+
+$('#feed-progress').addEventListener('change', (e) => $('#feed').classList.toggle('quiet', !e.target.checked));
+
+async function refreshWebhooks() {
+  try {
+    const { installed, deliveries } = await fetch('/api/webhooks').then((r) => r.json());
+    const list = $('#deliveries');
+    $('#webhook-test').disabled = !installed;
+    if (!installed) {
+      list.replaceChildren(empty('The webhook receiver needs the built package (npm run build).'));
+      return;
+    }
+    $('#webhook-count').textContent = deliveries.length > 8 ? `${deliveries.length} processed in all` : '';
+    if (!deliveries.length) {
+      list.replaceChildren(empty('None yet: press Send test delivery, or point a Coassemble webhook here.'));
+      return;
+    }
+    list.replaceChildren(...deliveries.slice(-8).reverse().map((d) => {
+      const li = document.createElement('li');
+      const event = d.event ?? d.type ?? d.payload?.type ?? 'delivery';
+      const title = d.payload?.data?.course?.title ?? d.course?.title ?? d.title ?? '';
+      const who = d.payload?.data?.tracking?.identifier ?? d.identifier ?? '';
+      const id = String(d.deliveryId ?? d.delivery ?? d.id ?? '');
+      li.innerHTML = '<code class="name"></code><span class="t"></span><span class="m"></span>';
+      li.querySelector('.name').textContent = event;
+      li.querySelector('.t').textContent = [title, who].filter(Boolean).join(' · ');
+      li.querySelector('.m').textContent = [id.slice(0, 8), d.status ?? d.outcome ?? ''].filter(Boolean).join(' · ');
+      return li;
+    }));
+  } catch {
+    // Not reachable right now: try again on the next tick.
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// A real signed embed URL instead of the emulators.
+
+$('#real-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const raw = $('#real-url').value.trim();
+  let url;
+  try {
+    url = new URL(raw);
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('not http(s)');
+  } catch {
+    return note('That is not an http(s) URL. Paste the signed URL your server minted.', true);
+  }
+  const label = `Signed embed · trusted origin ${url.origin}`;
+  try {
+    if ($('#real-kind').value === 'builder') await mountBuilder(url.href, label);
+    else await mountCourse(url.href, label);
+    note(`Embedded. Only messages from ${url.origin} and that iframe's window are accepted.`);
+  } catch (err) {
+    note(`${err.code ?? 'error'}: ${err.message}`, true);
+  }
+});
+
+$('#real-reset').addEventListener('click', () => {
+  mountEmulators();
+  note('Back to the emulators.');
+});
+
+function note(text, bad = false) {
+  const el = $('#real-note');
+  el.textContent = text;
+  el.classList.toggle('bad', bad);
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+function setPill(sel, state, detail) {
+  const pill = $(sel);
+  pill.dataset.state = state;
+  pill.querySelector('b').textContent = detail ?? state;
+}
+
+function setBadge(sel, text, tone) {
+  const el = $(sel);
+  el.textContent = text;
+  el.dataset.tone = tone;
+}
+
+function empty(text) {
+  const li = document.createElement('li');
+  li.className = 'empty';
+  li.textContent = text;
+  return li;
+}
+
+const clock = () => new Date().toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
+const short = (s) => (s.length > 80 ? `${s.slice(0, 77)}…` : s);
+
+async function mountEmulators() {
+  await Promise.all([
+    mountCourse(emulatorUrl('player'), `Course player emulator · ${config.emulatorOrigin}`),
+    mountBuilder(emulatorUrl('builder'), `Course builder emulator · ${config.emulatorOrigin}`),
+  ]);
+}
+
+await mountEmulators();
+refreshDrafts();
+refreshWebhooks();
+setInterval(refreshDrafts, 1500);
+setInterval(refreshWebhooks, 3000);
+window.demo = { get course() { return course; }, get builder() { return builder; }, get saver() { return saver; } };
