@@ -68,8 +68,11 @@ for (const [name, { headers, body }, expected] of cases) {
   let outcome;
   try {
     const res = await fetch(url, { method: 'POST', headers, body });
-    const json = await res.json().catch(() => ({}));
-    outcome = `${res.status} ${json.status ?? json.code ?? ''}`.trim();
+    // The demo answers JSON ({status} or {code}); other receivers (examples/axum_receiver.rs) plain text.
+    const text = await res.text();
+    let word = text.trim();
+    try { const json = JSON.parse(text); word = json.status ?? json.code ?? ''; } catch { /* plain text */ }
+    outcome = `${res.status} ${word}`.trim();
   } catch (err) {
     outcome = `request failed: ${err.cause?.code ?? err.message}`;
   }
