@@ -1,0 +1,63 @@
+// Webhook verification throughput on 1 KB bodies: the package's verifyWebhook (Rust in wasm) against
+// Node's crypto.createHmac + timingSafeEqual, and native Rust (examples/bench_webhook.rs). Prints
+// figures only; no timed assertions.
+//
+//   npm run bench:webhooks            all three (builds the native example once, with opt-level 3)
+//   npm run bench:webhooks -- --no-native
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { cpus } from 'node:os';
+import { verifyWebhook } from 'coassemble-events/webhooks';
+
+const SECRET = 'whsec_bench_0123456789';
+const TIMESTAMP = 1763900000;
+
+// The same 1024-byte course.completed body as examples/bench_webhook.rs.
+const head = '{"id":"evt_bench","type":"course.completed","occurredAt":"2025-11-23T12:13:20Z","workspaceId":4321,"data":{"course":{"id":981,"title":"';
+const tail = '","key":"onb-1","clientIdentifier":"acme-onb"},"tracking":{"id":5551,"identifier":"learner-77","email":"sam@example.com","commenced":"2025-11-23T11:00:00Z","completed":"2025-11-23T12:13:00Z","totalTime":4380}}}';
+const body = Buffer.from(head + 'x'.repeat(1024 - head.length - tail.length) + tail);
+if (body.length !== 1024) throw new Error(`body is ${body.length} bytes`);
+const signature = 'sha256=' + createHmac('sha256', SECRET).update(`${TIMESTAMP}.`).update(body).digest('hex');
+// As node:http delivers them: lowercase names, plus the usual other headers.
+const headers = {
+  host: 'example.com', 'user-agent': 'Coassemble-Webhooks', 'content-type': 'application/json',
+  'content-length': '1024', 'x-coassemble-event': 'course.completed',
+  'x-coassemble-delivery': '3f8a2c1e-1b7d-4c55-9a3e-0c2f6e7d8a90',
+  'x-coassemble-timestamp': String(TIMESTAMP), 'x-coassemble-signature': signature,
+};
+
+function nodeVerify(parse) {
+  const ts = headers['x-coassemble-timestamp'];
+  const given = Buffer.from(headers['x-coassemble-signature'].slice(7), 'hex');
+  const expected = createHmac('sha256', SECRET).update(`${ts}.`).update(body).digest();
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new Error('bad signature');
+  return parse ? JSON.parse(body) : true;
+}
+
+function rate(name, op) {
+  for (let i = 0; i < 2000; i++) op();
+  let n = 0;
+  const start = process.hrtime.bigint();
+  let elapsed = 0;
+  while (elapsed < 2) {
+    for (let i = 0; i < 1000; i++) op();
+    n += 1000;
+    elapsed = Number(process.hrtime.bigint() - start) / 1e9;
+  }
+  console.log(`${name.padEnd(44)} ${Math.round(n / elapsed).toString().padStart(12)} ops/s`);
+}
+
+console.log(`webhook verification, 1 KB body — ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}, ${new Date().toISOString()}`);
+rate('verifyWebhook (wasm: HMAC + JSON → JS object)', () =>
+  verifyWebhook({ headers, body, secrets: [SECRET], now: TIMESTAMP }));
+rate('node createHmac + timingSafeEqual', () => nodeVerify(false));
+rate('node createHmac + timingSafeEqual + JSON.parse', () => nodeVerify(true));
+
+if (!process.argv.includes('--no-native')) {
+  // The crate's release profile is tuned for wasm size (opt-level "z"); a Rust server builds with 3.
+  const run = spawnSync('cargo', ['run', '--quiet', '--release', '--example', 'bench_webhook', '--features', 'webhook'], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, CARGO_PROFILE_RELEASE_OPT_LEVEL: '3' },
+  });
+  if (run.status !== 0) console.log('(native Rust bench did not run: is cargo installed?)');
+}
