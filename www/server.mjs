@@ -81,7 +81,10 @@ export async function startDemo({ port = 8080, emuPort, host = 'localhost', log 
     url: hostUrl,
     emulatorUrl: emuUrl,
     webhooks: Boolean(webhooks),
-    close: () => Promise.all([app, emu].map((s) => new Promise((r) => { s.closeAllConnections?.(); s.close(r); }))),
+    close: async () => {
+      await Promise.all([app, emu].map((s) => new Promise((r) => { s.closeAllConnections?.(); s.close(r); })));
+      await webhooks?.close?.();
+    },
   };
 }
 
