@@ -28,22 +28,21 @@ pub enum Malformed {
     BadCourseId,
 }
 
-impl fmt::Display for Malformed {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Malformed::MissingEvent => "Coassemble message without an event name",
-            Malformed::BadProgress => "course:progress without a numeric progress value",
-            Malformed::BadCourseId => "course event without a numeric course id",
-        })
+impl Reject {
+    /// A short English explanation. (Plain `&str`: `core::fmt` would cost the wasm bundle kilobytes.)
+    pub fn message(&self) -> &'static str {
+        match self {
+            Reject::Foreign => "not a Coassemble message",
+            Reject::Malformed(Malformed::MissingEvent) => "Coassemble message without an event name",
+            Reject::Malformed(Malformed::BadProgress) => "course:progress without a numeric progress value",
+            Reject::Malformed(Malformed::BadCourseId) => "course event without a numeric course id",
+        }
     }
 }
 
 impl fmt::Display for Reject {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Reject::Foreign => f.write_str("not a Coassemble message"),
-            Reject::Malformed(m) => m.fmt(f),
-        }
+        f.write_str(self.message())
     }
 }
 
@@ -299,7 +298,7 @@ pub fn decode_builder<M: Message>(msg: M) -> Result<BuilderEvent<M>, Reject> {
             message: data.as_ref().and_then(|d| d.text("message")),
             code: data.as_ref().and_then(|d| d.member("code")).and_then(|c| match c.field() {
                 Field::Text(s) => Some(s),
-                Field::Number(n) if is_whole(n) => Some((n as i64).to_string()),
+                Field::Number(n) if is_whole(n) => Some(whole_to_text(n)),
                 _ => None,
             }),
             data,
@@ -438,6 +437,23 @@ fn is_whole(n: f64) -> bool {
 
 const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 
+/// Decimal text of a whole number (as [`is_whole`] checks), without `core::fmt`.
+fn whole_to_text(n: f64) -> String {
+    let mut digits = Vec::new();
+    let mut rest = n.abs() as u64;
+    loop {
+        digits.push(b'0' + (rest % 10) as u8);
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    if n < 0.0 {
+        digits.push(b'-');
+    }
+    digits.iter().rev().map(|&b| char::from(b)).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -451,6 +467,13 @@ mod tests {
         for bad in ["", "-", ".", "abc", "1e2", "12abc", "1.2.3", "--1", "0x10"] {
             assert_eq!(parse_decimal(bad), None, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn writes_whole_numbers() {
+        assert_eq!(whole_to_text(503.0), "503");
+        assert_eq!(whole_to_text(0.0), "0");
+        assert_eq!(whole_to_text(-42.0), "-42");
     }
 
     #[test]

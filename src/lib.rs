@@ -18,6 +18,9 @@ pub mod message;
 pub mod progress;
 pub mod state;
 
+#[cfg(feature = "json")]
+pub use decode::parse_message;
+
 #[cfg(all(feature = "browser", target_arch = "wasm32"))]
 pub mod web;
 

@@ -1,0 +1,173 @@
+// The object attach*/embed* return: on/off/once, ready(), state and destroy() around one wasm
+// EmbedHandle. Trust, decoding and the progress rule live in Rust; this file only fans events out to
+// callbacks, isolates their exceptions, and owns the waits and cleanup.
+import { CoassembleError, DestroyedError, TimeoutError } from './errors.js';
+import { watchRemoval } from './removal.js';
+
+/** Default wait of `ready()`, in milliseconds. */
+export const DEFAULT_READY_TIMEOUT_MS = 20000;
+
+/** One embedded player or builder iframe. Created by attachCourse/embedCourse/attachBuilder/embedBuilder. */
+export class Embed {
+  #handle;
+  #listeners = new Map(); // name -> array of { callback, once }
+  #readyTimeoutMs;
+  #readyWaits = new Set(); // { resolve, reject, timer }
+  #dispatching = 0;
+  #destroyed = false;
+  #finalState = null;
+  #unwatch;
+
+  /** @internal use attachCourse/attachBuilder/embedCourse/embedBuilder */
+  constructor(EmbedHandle, kind, iframe, { origin, readyTimeoutMs = DEFAULT_READY_TIMEOUT_MS } = {}, src) {
+    if (!(Number.isFinite(readyTimeoutMs) && readyTimeoutMs >= 0)) {
+      throw new CoassembleError('invalid_option', `readyTimeoutMs must be a non-negative number, got ${readyTimeoutMs}`);
+    }
+    if (origin !== undefined && origin !== null && typeof origin !== 'string') {
+      throw new CoassembleError('invalid_origin', `origin must be a string like "https://coassemble.com", got ${typeof origin}`);
+    }
+    try {
+      this.#handle = new EmbedHandle(kind, iframe, origin ?? undefined, src, (event) => this.#dispatch(event));
+    } catch (thrown) {
+      throw thrown?.code ? new CoassembleError(thrown.code, thrown.message) : thrown;
+    }
+    /** `'course'` or `'builder'`. */
+    this.kind = kind;
+    /** The iframe this embed listens to. */
+    this.iframe = iframe;
+    /** The exact origin messages are accepted from. */
+    this.origin = this.#handle.origin;
+    this.#readyTimeoutMs = readyTimeoutMs;
+    this.#unwatch = watchRemoval(iframe, () => this.destroy());
+  }
+
+  /**
+   * Calls `callback(event)` for each event `name` (`'*'`: every event; `'error'`: SDK errors).
+   * @returns {() => void} a function that removes this callback
+   */
+  on(name, callback) {
+    return this.#add(name, callback, false);
+  }
+
+  /** Like `on`, for the next matching event only. */
+  once(name, callback) {
+    return this.#add(name, callback, true);
+  }
+
+  /** Removes `callback` from `name` (all of `name`'s callbacks when `callback` is omitted). */
+  off(name, callback) {
+    this.#remove(name, (entry) => callback !== undefined && entry.callback !== callback);
+  }
+
+  /**
+   * Resolves once the embed sent `session:ready` (at once if it already did). Rejects with a
+   * `TimeoutError` after `readyTimeoutMs`, or a `DestroyedError` if the embed is destroyed first.
+   * @returns {Promise<void>}
+   */
+  ready() {
+    if (this.#destroyed) return Promise.reject(new DestroyedError());
+    if (this.state.ready) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const wait = { resolve, reject, timer: undefined };
+      wait.timer = setTimeout(() => {
+        this.#readyWaits.delete(wait);
+        reject(new TimeoutError(`no session:ready from ${this.origin} within ${this.#readyTimeoutMs} ms`));
+      }, this.#readyTimeoutMs);
+      this.#readyWaits.add(wait);
+    });
+  }
+
+  /** A snapshot of what the embed reported so far (course: ready, started, progress, completed,
+   * feedback, lastScreen, droppedProgress; builder: ready, expired, courseId, title). */
+  get state() {
+    return this.#finalState ?? this.#handle.state();
+  }
+
+  /** True once `destroy()` ran (also when the iframe was removed from the page). */
+  get destroyed() {
+    return this.#destroyed;
+  }
+
+  /** Stops listening, rejects pending `ready()` waits, drops every callback. Idempotent. */
+  destroy() {
+    if (this.#destroyed) return;
+    this.#finalState = this.#handle.state();
+    this.#destroyed = true;
+    this.#unwatch();
+    this.#listeners.clear();
+    for (const wait of this.#readyWaits) {
+      clearTimeout(wait.timer);
+      wait.reject(new DestroyedError());
+    }
+    this.#readyWaits.clear();
+    // Freeing the handle removes the window listener; inside a callback, wait until dispatch unwinds.
+    if (this.#dispatching === 0) this.#handle.free();
+  }
+
+  #add(name, callback, once) {
+    if (typeof name !== 'string') throw new CoassembleError('invalid_argument', 'event name must be a string');
+    if (typeof callback !== 'function') throw new CoassembleError('invalid_argument', `callback for '${name}' must be a function`);
+    if (this.#destroyed) return () => {};
+    const entry = { callback, once };
+    this.#listeners.set(name, [...(this.#listeners.get(name) ?? []), entry]);
+    return () => this.#remove(name, (e) => e !== entry);
+  }
+
+  // Arrays are replaced, never mutated, so a dispatch in progress keeps iterating its own copy.
+  #remove(name, keep) {
+    const entries = this.#listeners.get(name)?.filter(keep);
+    if (entries?.length) this.#listeners.set(name, entries);
+    else this.#listeners.delete(name);
+  }
+
+  // Called by Rust for every accepted event; must never throw back into the wasm listener.
+  #dispatch(event) {
+    if (this.#destroyed) return;
+    this.#dispatching++;
+    try {
+      if (event.name === 'error') {
+        this.#emit('error', new CoassembleError(event.code, event.message, { raw: event.raw }));
+        return;
+      }
+      if (event.name === 'session:ready') this.#settleReady();
+      this.#emit(event.name, event);
+      this.#emit('*', event);
+    } finally {
+      this.#dispatching--;
+      if (this.#destroyed && this.#dispatching === 0) this.#handle.free();
+    }
+  }
+
+  #settleReady() {
+    for (const wait of this.#readyWaits) {
+      clearTimeout(wait.timer);
+      wait.resolve();
+    }
+    this.#readyWaits.clear();
+  }
+
+  #emit(name, payload) {
+    const entries = this.#listeners.get(name);
+    if (!entries) return;
+    for (const entry of entries) {
+      if (this.#destroyed) return;
+      if (entry.once) this.#remove(name, (e) => e !== entry);
+      try {
+        entry.callback(payload);
+      } catch (cause) {
+        this.#callbackThrew(name, payload, cause);
+      }
+    }
+  }
+
+  // A throwing host callback must not stop the others: report it on 'error', or the console when
+  // nobody listens there (or when an 'error' callback itself threw).
+  #callbackThrew(name, payload, cause) {
+    if (name === 'error' || !this.#listeners.has('error')) {
+      console.error(`coassemble-events: a '${name}' callback threw`, cause);
+      return;
+    }
+    this.#emit('error', new CoassembleError('callback_error', `a '${name}' callback threw: ${cause?.message ?? cause}`,
+      { cause, event: payload }));
+  }
+}

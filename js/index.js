@@ -1,0 +1,97 @@
+// coassemble-events: typed, secure events from embedded Coassemble course players and builders.
+// The public API: attach to an existing <iframe>, or embed a signed URL into a container.
+import { EmbedHandle, initSync } from '../pkg/web/coassemble_events.js';
+import wasmBytes from '../pkg/web/wasm-bytes.js';
+import { Embed } from './embed.js';
+import { CoassembleError } from './errors.js';
+
+export { Embed, DEFAULT_READY_TIMEOUT_MS } from './embed.js';
+export { CoassembleError, TimeoutError, DestroyedError } from './errors.js';
+export { autosave } from './autosave.js';
+
+let loaded = false;
+
+// Instantiates the inlined wasm on first use, synchronously: attach creates its listener within the
+// task that called it, so no message can arrive unheard while wasm loads. Importing does not touch
+// the DOM, so server-side rendering can import the package.
+async function load() {
+  if (typeof window === 'undefined' || typeof document === 'undefined') {
+    throw new CoassembleError('no_dom', 'coassemble-events needs a browser page (window): attach in the client, not during server-side rendering');
+  }
+  if (!loaded) {
+    initSync({ module: wasmBytes });
+    loaded = true;
+  }
+}
+
+async function attach(kind, iframe, options, src) {
+  await load();
+  return new Embed(EmbedHandle, kind, iframe, options, src);
+}
+
+async function embed(kind, container, signedUrl, options = {}) {
+  await load();
+  if (!container || typeof container.appendChild !== 'function') {
+    throw new CoassembleError('invalid_container', 'the container must be a DOM element to put the iframe in');
+  }
+  if (typeof signedUrl !== 'string' || signedUrl === '') {
+    throw new CoassembleError('missing_url', 'pass the signed embed URL minted by your server');
+  }
+  const { origin, readyTimeoutMs, ...attrs } = options;
+  const iframe = container.ownerDocument.createElement('iframe');
+  iframe.setAttribute('allow', 'fullscreen; autoplay; presentation; clipboard-write');
+  iframe.setAttribute('title', kind === 'builder' ? 'Coassemble course builder' : 'Coassemble course');
+  iframe.style.border = '0';
+  iframe.style.width = '100%';
+  iframe.style.height = '100%';
+  for (const [name, value] of Object.entries(attrs)) iframe.setAttribute(name, String(value));
+  // The listener is live before the iframe exists, so not even the first session:ready is missed.
+  const created = new Embed(EmbedHandle, kind, iframe, { origin, readyTimeoutMs }, signedUrl);
+  iframe.src = signedUrl;
+  container.appendChild(iframe);
+  return created;
+}
+
+/**
+ * Listens to an existing course player `<iframe>`. Attach before the iframe loads (or use
+ * `embedCourse`) so that `session:ready` is not sent before anyone listens.
+ * @param {HTMLIFrameElement} iframe
+ * @param {{ origin?: string, readyTimeoutMs?: number }} [options] `origin` defaults to the origin of `iframe.src`
+ * @returns {Promise<Embed>}
+ */
+export function attachCourse(iframe, options) {
+  return attach('course', iframe, options);
+}
+
+/**
+ * Listens to an existing course builder `<iframe>`.
+ * @param {HTMLIFrameElement} iframe
+ * @param {{ origin?: string, readyTimeoutMs?: number }} [options]
+ * @returns {Promise<Embed>}
+ */
+export function attachBuilder(iframe, options) {
+  return attach('builder', iframe, options);
+}
+
+/**
+ * Creates a course player iframe for `signedUrl` inside `container`, after the listener is live.
+ * Other options become iframe attributes (`{ title: 'Onboarding', loading: 'lazy' }`).
+ * @param {Element} container
+ * @param {string} signedUrl the signed embed URL minted by your server
+ * @param {{ origin?: string, readyTimeoutMs?: number, [attribute: string]: unknown }} [options]
+ * @returns {Promise<Embed>}
+ */
+export function embedCourse(container, signedUrl, options) {
+  return embed('course', container, signedUrl, options);
+}
+
+/**
+ * Creates a course builder iframe for `signedUrl` inside `container`, after the listener is live.
+ * @param {Element} container
+ * @param {string} signedUrl
+ * @param {{ origin?: string, readyTimeoutMs?: number, [attribute: string]: unknown }} [options]
+ * @returns {Promise<Embed>}
+ */
+export function embedBuilder(container, signedUrl, options) {
+  return embed('builder', container, signedUrl, options);
+}

@@ -1,0 +1,161 @@
+//! [`Embed`]: the `message` listener of one iframe, removed when the value is dropped.
+
+use crate::decode::Reject;
+use crate::state::{Builder, Player, Protocol};
+use gloo_events::EventListener;
+use std::cell::{Ref, RefCell};
+use std::fmt;
+use std::rc::Rc;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{HtmlIFrameElement, MessageEvent};
+
+/// Why an embed could not be attached. [`AttachError::code`] gives the stable string the JS API uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AttachError {
+    /// There is no `window` (server-side rendering, a worker).
+    NoWindow,
+    /// The element given is not an `<iframe>`.
+    NotAnIframe,
+    /// The iframe has no `src` and no origin was given, so there is nothing to trust.
+    MissingOrigin,
+    /// The origin (or `src`) is not a valid `http(s)` origin; the text says which and why.
+    InvalidOrigin(String),
+}
+
+impl AttachError {
+    /// A stable code: `no_dom`, `not_an_iframe`, `missing_origin`, `invalid_origin`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AttachError::NoWindow => "no_dom",
+            AttachError::NotAnIframe => "not_an_iframe",
+            AttachError::MissingOrigin => "missing_origin",
+            AttachError::InvalidOrigin(_) => "invalid_origin",
+        }
+    }
+}
+
+impl AttachError {
+    /// A sentence naming the problem. (Built without `core::fmt`, which would cost the bundle KBs.)
+    pub fn message(&self) -> String {
+        match self {
+            AttachError::NoWindow => "no window: embeds can only be attached in a browser page".into(),
+            AttachError::NotAnIframe => "the element to attach to is not an <iframe>".into(),
+            AttachError::MissingOrigin => {
+                "the iframe has no src and no origin was given: pass the embed's origin".into()
+            }
+            AttachError::InvalidOrigin(why) => ["invalid embed origin ", why].concat(),
+        }
+    }
+}
+
+impl fmt::Display for AttachError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message())
+    }
+}
+
+impl std::error::Error for AttachError {}
+
+/// The listener for one embedded iframe of protocol `P` ([`Player`] or [`Builder`]).
+///
+/// It hears only messages whose `source` is the iframe's window **and** whose origin is exactly the
+/// trusted origin; foreign messages are ignored silently; progress is kept monotonic by
+/// [`Protocol::accept`]. Dropping it removes the listener and frees the closure.
+///
+/// ```no_run
+/// use coassemble_events::{web::PlayerEmbed, PlayerEvent};
+/// # fn demo(iframe: &web_sys::HtmlIFrameElement) -> Result<(), coassemble_events::web::AttachError> {
+/// let embed = PlayerEmbed::attach(iframe, None, |event| match event {
+///     Ok(PlayerEvent::CourseProgress { percent }) => web_sys::console::log_1(&percent.into()),
+///     Ok(other) => web_sys::console::log_1(&other.name().into()),
+///     Err(malformed) => web_sys::console::warn_1(&malformed.message().into()),
+/// })?;
+/// // Keep `embed` alive as long as you want events (e.g. in your component's state).
+/// # Ok(()) }
+/// ```
+#[must_use = "the embed stops listening as soon as it is dropped"]
+pub struct Embed<P: Protocol> {
+    state: Rc<RefCell<P::State<JsValue>>>,
+    origin: String,
+    _listener: EventListener,
+}
+
+/// An [`Embed`] of a course player.
+pub type PlayerEmbed = Embed<Player>;
+/// An [`Embed`] of a course builder.
+pub type BuilderEmbed = Embed<Builder>;
+
+impl<P: Protocol> fmt::Debug for Embed<P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Embed").field("origin", &self.origin).finish_non_exhaustive()
+    }
+}
+
+impl<P: Protocol + 'static> Embed<P> {
+    /// Listens to `iframe`, trusting `origin` (default: the origin of the iframe's `src`).
+    ///
+    /// `on_event` gets each accepted event, and `Err` for a malformed Coassemble message from the
+    /// trusted frame; foreign messages never reach it.
+    pub fn attach<F>(iframe: &HtmlIFrameElement, origin: Option<&str>, mut on_event: F) -> Result<Self, AttachError>
+    where
+        F: FnMut(Result<P::Event<JsValue>, Reject>) + 'static,
+    {
+        Self::attach_with(iframe, origin, None, move |_, decoded| on_event(decoded))
+    }
+
+    /// Like [`Embed::attach`], for the JS API: `src` is the URL the iframe is about to load, and the
+    /// callback also gets the posted message (to hand its raw `data` to JavaScript).
+    pub(crate) fn attach_with<F>(
+        iframe: &HtmlIFrameElement,
+        origin: Option<&str>,
+        src: Option<&str>,
+        mut on_event: F,
+    ) -> Result<Self, AttachError>
+    where
+        F: FnMut(&JsValue, Result<P::Event<JsValue>, Reject>) + 'static,
+    {
+        let window = web_sys::window().ok_or(AttachError::NoWindow)?;
+        let origin = super::origin::resolve_origin(iframe, origin, src)?;
+        let state = Rc::new(RefCell::new(P::State::<JsValue>::default()));
+        let (frame, trusted, shared) = (iframe.clone(), origin.clone(), Rc::clone(&state));
+        let listener = EventListener::new(&window, "message", move |event| {
+            let Some(event) = event.dyn_ref::<MessageEvent>() else { return };
+            let Some(msg) = trusted_message(event, &frame, &trusted) else { return };
+            let decoded = P::decode(msg.clone());
+            // The borrow ends before the callback runs: the callback may read the state.
+            let accepted = P::accept(&mut shared.borrow_mut(), &decoded);
+            if accepted {
+                on_event(&msg, decoded);
+            }
+        });
+        Ok(Embed { state, origin, _listener: listener })
+    }
+
+    /// What the embed has reported so far.
+    pub fn state(&self) -> Ref<'_, P::State<JsValue>> {
+        self.state.borrow()
+    }
+
+    /// The exact origin messages are accepted from.
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+}
+
+/// The posted message, when `event` comes from `frame`'s window at exactly `origin` and looks like
+/// ours. Cheapest checks first: most messages on a page come from elsewhere.
+fn trusted_message(event: &MessageEvent, frame: &HtmlIFrameElement, origin: &str) -> Option<JsValue> {
+    let source = event.source()?;
+    let window = frame.content_window()?;
+    if JsValue::from(source) != JsValue::from(window) || event.origin() != origin {
+        return None;
+    }
+    let data = event.data();
+    match data.as_string() {
+        // Coassemble's JSON strings are objects; anything else (plain text, numbers) is not ours,
+        // and checking first avoids a JSON.parse exception per foreign string.
+        Some(text) if text.trim_start().starts_with('{') => js_sys::JSON::parse(&text).ok(),
+        Some(_) => None,
+        None => Some(data),
+    }
+}
