@@ -1,0 +1,15 @@
+// Server-side rendering: the package imports under Node with no DOM, and attaching says why it can't.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+
+test('imports without a DOM and attach rejects with a typed no_dom error', async () => {
+  assert.equal(typeof globalThis.window, 'undefined');
+  const sdk = await import('coassemble-events');
+  for (const name of ['attachCourse', 'attachBuilder', 'embedCourse', 'embedBuilder', 'autosave']) {
+    assert.equal(typeof sdk[name], 'function', name);
+  }
+  const error = await sdk.attachCourse({ tagName: 'IFRAME' }).then(() => null, (e) => e);
+  assert.ok(error instanceof sdk.CoassembleError);
+  assert.equal(error.code, 'no_dom');
+  assert.match(error.message, /browser/);
+});
