@@ -126,54 +126,102 @@ struct WireData {
     tracking: Option<Tracking>,
 }
 
+/// The fields needed to choose a variant; everything else is skipped (validated, not built).
+#[derive(Deserialize)]
+struct Peek {
+    #[serde(rename = "type", default)]
+    kind: Option<Value>,
+    #[serde(default)]
+    test: Option<Value>,
+}
+
+/// The event types with a typed variant.
+#[derive(Clone, Copy)]
+enum Known {
+    Created,
+    Commenced,
+    Completed,
+}
+
+impl Known {
+    fn of(kind: Option<&Value>) -> Option<Known> {
+        match kind.and_then(Value::as_str)? {
+            "course.created" => Some(Known::Created),
+            "course.commenced" => Some(Known::Commenced),
+            "course.completed" => Some(Known::Completed),
+            _ => None,
+        }
+    }
+
+    fn build(self, wire: Wire) -> Result<WebhookEvent, serde_json::Error> {
+        use serde::de::Error;
+        let Wire {
+            id,
+            occurred_at,
+            workspace_id,
+            data,
+        } = wire;
+        let WireData { course, tracking } = data;
+        Ok(match self {
+            Known::Created => WebhookEvent::CourseCreated(CourseCreated {
+                id,
+                occurred_at,
+                workspace_id,
+                course,
+            }),
+            Known::Commenced | Known::Completed => {
+                let tracking =
+                    tracking.ok_or_else(|| serde_json::Error::missing_field("tracking"))?;
+                let progress = LearnerProgress {
+                    id,
+                    occurred_at,
+                    workspace_id,
+                    course,
+                    tracking,
+                };
+                if let Known::Commenced = self {
+                    WebhookEvent::CourseCommenced(progress)
+                } else {
+                    WebhookEvent::CourseCompleted(progress)
+                }
+            }
+        })
+    }
+}
+
+fn not_an_object() -> serde_json::Error {
+    serde::de::Error::custom("a delivery body is a JSON object")
+}
+
 impl WebhookEvent {
     /// Decodes a JSON body that is already trusted (see [`verify`](super::verify)). Returns the event
     /// and whether the body flags it as a test delivery (`"test": true`).
+    ///
+    /// Known event types are decoded straight from the bytes into their records (a first pass reads
+    /// only `type` and `test`), without building a `serde_json::Value` of the whole body.
     pub(crate) fn from_json(raw_body: &[u8]) -> Result<(Self, bool), WebhookError> {
         let invalid = |e: serde_json::Error| WebhookError::InvalidJson(e.to_string());
-        let value: Value = serde_json::from_slice(raw_body).map_err(invalid)?;
-        let test = value.get("test").and_then(Value::as_bool).unwrap_or(false);
-        Ok((Self::from_value(value).map_err(invalid)?, test))
+        let peek: Peek = serde_json::from_slice(raw_body).map_err(invalid)?;
+        // A derived struct would also accept a JSON array; a delivery is an object.
+        if raw_body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            return Err(invalid(not_an_object()));
+        }
+        let test = matches!(peek.test, Some(Value::Bool(true)));
+        let event = match Known::of(peek.kind.as_ref()) {
+            Some(known) => known.build(serde_json::from_slice(raw_body).map_err(invalid)?),
+            None => serde_json::from_slice(raw_body).map(WebhookEvent::Unknown),
+        };
+        Ok((event.map_err(invalid)?, test))
     }
 
     fn from_value(value: Value) -> Result<Self, serde_json::Error> {
-        use serde::de::Error;
         if !value.is_object() {
-            return Err(serde_json::Error::custom(
-                "a delivery body is a JSON object",
-            ));
+            return Err(not_an_object());
         }
-        let kind = value.get("type").and_then(Value::as_str).map(str::to_owned);
-        let progress = |wire: Wire| -> Result<LearnerProgress, serde_json::Error> {
-            Ok(LearnerProgress {
-                tracking: wire
-                    .data
-                    .tracking
-                    .ok_or_else(|| serde_json::Error::missing_field("tracking"))?,
-                id: wire.id,
-                occurred_at: wire.occurred_at,
-                workspace_id: wire.workspace_id,
-                course: wire.data.course,
-            })
-        };
-        Ok(match kind.as_deref() {
-            Some("course.created") => {
-                let wire: Wire = serde_json::from_value(value)?;
-                WebhookEvent::CourseCreated(CourseCreated {
-                    id: wire.id,
-                    occurred_at: wire.occurred_at,
-                    workspace_id: wire.workspace_id,
-                    course: wire.data.course,
-                })
-            }
-            Some("course.commenced") => {
-                WebhookEvent::CourseCommenced(progress(serde_json::from_value(value)?)?)
-            }
-            Some("course.completed") => {
-                WebhookEvent::CourseCompleted(progress(serde_json::from_value(value)?)?)
-            }
-            _ => WebhookEvent::Unknown(value),
-        })
+        match Known::of(value.get("type")) {
+            Some(known) => known.build(serde_json::from_value(value)?),
+            None => Ok(WebhookEvent::Unknown(value)),
+        }
     }
 
     /// The event type: the known name of a typed variant, or the body's `type` for an unknown one.
