@@ -5,7 +5,7 @@ import wasmBytes from '../pkg/web/wasm-bytes.js';
 import { Embed } from './embed.js';
 import { CoassembleError } from './errors.js';
 
-export { Embed, DEFAULT_READY_TIMEOUT_MS } from './embed.js';
+export { DEFAULT_READY_TIMEOUT_MS } from './embed.js';
 export { CoassembleError, TimeoutError, DestroyedError } from './errors.js';
 export { autosave } from './autosave.js';
 

@@ -1,0 +1,229 @@
+/**
+ * coassemble-events: typed, secure events from embedded Coassemble course players and builders.
+ *
+ * @example
+ * ```ts
+ * import { embedCourse } from 'coassemble-events';
+ *
+ * const course = await embedCourse(document.querySelector('#course')!, signedUrl);
+ * course.on('course:progress', (e) => { bar.value = e.progress; }); // e.progress: number
+ * course.on('course:completed', () => showCertificate());
+ * await course.ready();
+ * ```
+ * @packageDocumentation
+ */
+
+export { autosave } from './autosave.js';
+export type {
+  Autosave, AutosaveClock, AutosaveEventMap, AutosaveEventName, AutosaveOptions, AutosaveSource,
+  AutosaveStatus, Draft,
+} from './autosave.js';
+
+/** Fields every decoded event has. `type`/`event` are the canonical halves of `name`. */
+interface EventBase<N extends string, T extends string, E extends string | undefined> {
+  /** The event name you subscribe to, e.g. `'course:progress'`. */
+  name: N;
+  /** The message family: `'session'`, `'course'`, `'screen'`, `'back'`. */
+  type: T;
+  /** The event within the family: `'progress'`, `'answer'`, ... (`undefined` for `back`). */
+  event: E;
+  /** The message's raw `data`, as posted (shapes Coassemble does not document are only here). */
+  data: unknown;
+}
+
+/** `session:ready`: the embed is mounted and ready. */
+export type SessionReadyEvent = EventBase<'session:ready', 'session', 'ready'>;
+/** `course:start` (also sent as `commenced`): the learner started the course. */
+export type CourseStartEvent = EventBase<'course:start', 'course', 'start'>;
+/** `course:progress`: fires only when progress strictly increases. */
+export interface CourseProgressEvent extends EventBase<'course:progress', 'course', 'progress'> {
+  /** Whole percent, 0..100, higher than any progress reported before. */
+  progress: number;
+}
+/** `course:feedback`: the learner chose course feedback (may fire again; the latest wins). */
+export type CourseFeedbackEvent = EventBase<'course:feedback', 'course', 'feedback'>;
+/** `course:completed` (also sent as `complete`, legacy `finished`). */
+export type CourseCompletedEvent = EventBase<'course:completed', 'course', 'completed'>;
+
+/** What a `screen:*` event may carry (Coassemble does not document the shape: all optional). */
+export interface ScreenFields {
+  /** The screen index or id (`data.screen`, `screenId` or `screenIndex`). */
+  screen?: number | string;
+  /** On `screen:answer`: whether the answer was correct. */
+  correct?: boolean;
+  /** On quiz results: the score. */
+  score?: number;
+}
+export type ScreenAction = 'start' | 'end' | 'complete' | 'answer' | 'failed' | 'retry';
+/** `screen:start`, `screen:end`, `screen:complete`, `screen:answer`, `screen:failed`, `screen:retry`. */
+export type ScreenEvent<A extends ScreenAction = ScreenAction> = A extends ScreenAction
+  ? EventBase<`screen:${A}`, 'screen', A> & ScreenFields
+  : never;
+
+/** A Coassemble message this version does not know (a newer Coassemble feature), from the trusted frame. */
+export interface UnknownEvent extends EventBase<'unknown', string, string | undefined> {
+  /** The whole message as posted. */
+  raw: unknown;
+}
+
+/** `session:error`: the builder reported an error. */
+export interface SessionErrorEvent extends EventBase<'session:error', 'session', 'error'> {
+  message?: string;
+  code?: string;
+}
+/** `session:expired`: the signed embed URL expired; mint a new one on your server. */
+export type SessionExpiredEvent = EventBase<'session:expired', 'session', 'expired'>;
+/** `course:created` / `course:updated` from the builder. */
+export interface CourseSavedEvent<N extends 'course:created' | 'course:updated'>
+  extends EventBase<N, 'course', N extends 'course:created' ? 'created' : 'updated'> {
+  /** The course id (sent as a number or a numeric string; always a number here). */
+  courseId: number;
+  /** The course title, when the builder sent one. */
+  title?: string;
+}
+/** `back`: the builder's Back button was clicked (the embed was created with back-as-event). */
+export type BackEvent = EventBase<'back', 'back', undefined>;
+
+/** Events of a course player, by name. */
+export interface CourseEventMap {
+  'session:ready': SessionReadyEvent;
+  'course:start': CourseStartEvent;
+  'course:progress': CourseProgressEvent;
+  'course:feedback': CourseFeedbackEvent;
+  'course:completed': CourseCompletedEvent;
+  'screen:start': ScreenEvent<'start'>;
+  'screen:end': ScreenEvent<'end'>;
+  'screen:complete': ScreenEvent<'complete'>;
+  'screen:answer': ScreenEvent<'answer'>;
+  'screen:failed': ScreenEvent<'failed'>;
+  'screen:retry': ScreenEvent<'retry'>;
+  unknown: UnknownEvent;
+}
+
+/** Events of a course builder, by name. */
+export interface BuilderEventMap {
+  'session:ready': SessionReadyEvent;
+  'session:error': SessionErrorEvent;
+  'session:expired': SessionExpiredEvent;
+  'course:created': CourseSavedEvent<'course:created'>;
+  'course:updated': CourseSavedEvent<'course:updated'>;
+  back: BackEvent;
+  unknown: UnknownEvent;
+}
+
+/** Every player event: a union discriminated on `name`. */
+export type CourseEvent = CourseEventMap[keyof CourseEventMap];
+/** Every builder event: a union discriminated on `name`. */
+export type BuilderEvent = BuilderEventMap[keyof BuilderEventMap];
+
+/** Stable codes of {@link CoassembleError}. */
+export type ErrorCode =
+  | 'no_dom' | 'not_an_iframe' | 'missing_origin' | 'invalid_origin' | 'invalid_option' | 'invalid_argument'
+  | 'invalid_container' | 'missing_url' | 'malformed_message' | 'callback_error' | 'timeout' | 'destroyed';
+
+/** Every error the SDK throws, rejects with, or emits on `'error'`. Switch on `code`. */
+export class CoassembleError extends Error {
+  readonly code: ErrorCode;
+  /** For `malformed_message`: the message as posted. */
+  readonly raw?: unknown;
+  /** For `callback_error`: the event whose callback threw (the thrown value is `cause`). */
+  readonly event?: CourseEvent | BuilderEvent;
+  constructor(code: ErrorCode, message: string, details?: object);
+}
+/** `ready()` waited longer than `readyTimeoutMs`. */
+export class TimeoutError extends CoassembleError {
+  readonly code: 'timeout';
+}
+/** The embed was destroyed while something waited on it. */
+export class DestroyedError extends CoassembleError {
+  readonly code: 'destroyed';
+}
+
+/** Options of attachCourse / attachBuilder. */
+export interface AttachOptions {
+  /**
+   * The exact origin to accept messages from, e.g. `'https://acme.coassemble.com'`.
+   * Default: the origin of the iframe's `src`. Never `'*'`: a wildcard is rejected.
+   */
+  origin?: string;
+  /** How long `ready()` waits for `session:ready`, in ms. Default 20000. */
+  readyTimeoutMs?: number;
+}
+
+/** Options of embedCourse / embedBuilder: attach options plus attributes for the created iframe. */
+export interface EmbedOptions extends AttachOptions {
+  [attribute: string]: unknown;
+}
+
+/** What a course player reported so far. */
+export interface CourseState {
+  ready: boolean;
+  started: boolean;
+  /** Monotonic whole percent; 100 once completed. */
+  progress: number;
+  completed: boolean;
+  /** The latest `course:feedback` data, or null. */
+  feedback: unknown;
+  /** The screen of the latest `screen:*` event that named one, or null. */
+  lastScreen: number | string | null;
+  /** How many progress messages were dropped (not higher than before, or unusable). */
+  droppedProgress: number;
+}
+
+/** What a course builder reported so far. */
+export interface BuilderState {
+  ready: boolean;
+  /** `session:expired` came: mint a new embed URL. */
+  expired: boolean;
+  /** The latest created/updated course id, or null. */
+  courseId: number | null;
+  /** The latest title sent for that course, or null. */
+  title: string | null;
+}
+
+/** One embedded iframe: subscribe to its events, wait for it, clean it up. */
+export interface Embed<M, S> {
+  readonly kind: 'course' | 'builder';
+  readonly iframe: HTMLIFrameElement;
+  /** The exact origin messages are accepted from. */
+  readonly origin: string;
+  /** A fresh snapshot of what the embed reported (kept after destroy). */
+  readonly state: S;
+  /** True after destroy(), or once the iframe was removed from the page. */
+  readonly destroyed: boolean;
+  /** Calls `callback` for each `name` event; returns a function that unsubscribes. */
+  on<N extends keyof M>(name: N, callback: (event: M[N]) => void): () => void;
+  on(name: '*', callback: (event: M[keyof M]) => void): () => void;
+  on(name: 'error', callback: (error: CoassembleError) => void): () => void;
+  /** Like `on`, for the next matching event only. */
+  once<N extends keyof M>(name: N, callback: (event: M[N]) => void): () => void;
+  once(name: '*', callback: (event: M[keyof M]) => void): () => void;
+  once(name: 'error', callback: (error: CoassembleError) => void): () => void;
+  /** Removes `callback` (or every callback of `name` when omitted). */
+  off(name: keyof M | '*' | 'error', callback?: (event: any) => void): void;
+  /** Resolves on `session:ready` (at once if it came); rejects with TimeoutError / DestroyedError. */
+  ready(): Promise<void>;
+  /** Removes the listener, rejects pending waits, drops callbacks. Idempotent. */
+  destroy(): void;
+}
+
+/** A course player embed. */
+export type CourseEmbed = Embed<CourseEventMap, CourseState>;
+/** A course builder embed. */
+export type BuilderEmbed = Embed<BuilderEventMap, BuilderState>;
+
+/** Default `readyTimeoutMs`. */
+export const DEFAULT_READY_TIMEOUT_MS: 20000;
+
+/**
+ * Listens to an existing course player iframe. Attach before the iframe loads (or use embedCourse),
+ * so that `session:ready` is not sent before anyone listens.
+ * @throws {CoassembleError} `not_an_iframe`, `missing_origin`, `invalid_origin`, `no_dom` (as a rejection)
+ */
+export function attachCourse(iframe: HTMLIFrameElement, options?: AttachOptions): Promise<CourseEmbed>;
+/** Listens to an existing course builder iframe. */
+export function attachBuilder(iframe: HTMLIFrameElement, options?: AttachOptions): Promise<BuilderEmbed>;
+/** Creates a player iframe for `signedUrl` in `container`, after the listener is live. */
+export function embedCourse(container: Element, signedUrl: string, options?: EmbedOptions): Promise<CourseEmbed>;
+/** Creates a builder iframe for `signedUrl` in `container`, after the listener is live. */
+export function embedBuilder(container: Element, signedUrl: string, options?: EmbedOptions): Promise<BuilderEmbed>;

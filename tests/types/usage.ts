@@ -1,0 +1,49 @@
+// Compiled by tests/node/types.test.mjs with `tsc --noEmit`: the README's TypeScript usage must
+// type-check, and each `@ts-expect-error` line must really be an error.
+import {
+  attachBuilder, attachCourse, autosave, CoassembleError, embedCourse, TimeoutError,
+  type CourseEvent, type Draft,
+} from 'coassemble-events';
+import { verifyWebhook, WebhookError } from 'coassemble-events/webhooks';
+
+export async function player(iframe: HTMLIFrameElement, bar: HTMLProgressElement): Promise<void> {
+  const course = await attachCourse(iframe, { origin: 'https://acme.coassemble.com', readyTimeoutMs: 10_000 });
+  const off: () => void = course.on('course:progress', (e) => { bar.value = e.progress; });
+  course.on('screen:answer', (e) => console.log(e.screen, e.correct, e.score, e.data));
+  course.on('*', (e: CourseEvent) => {
+    if (e.name === 'course:progress') console.log(e.progress.toFixed(0)); // narrowed by name
+  });
+  course.on('error', (err) => console.warn(err.code, err.message));
+  // @ts-expect-error: course:completed carries no progress field
+  course.on('course:completed', (e) => e.progress);
+  // @ts-expect-error: builder events are not player events
+  course.on('course:updated', () => {});
+  try {
+    await course.ready();
+  } catch (err) {
+    if (err instanceof TimeoutError) console.warn('player did not load', err.code);
+    else if (err instanceof CoassembleError) console.warn(err.code);
+  }
+  const progress: number = course.state.progress;
+  console.log(progress, course.state.lastScreen);
+  off();
+  course.destroy();
+}
+
+export async function builder(container: HTMLElement, url: string): Promise<void> {
+  const b = await attachBuilder(document.querySelector('iframe')!);
+  b.on('course:updated', (e) => console.log(e.courseId.toFixed(0), e.title?.trim()));
+  const saver = autosave(b, { save: async (draft: Draft) => { await fetch('/api/drafts', { method: 'POST', body: JSON.stringify(draft) }); } });
+  await saver.flush();
+  const embedded = await embedCourse(container, url, { title: 'Onboarding' });
+  embedded.destroy();
+}
+
+export function webhook(headers: Record<string, string>, body: string): string {
+  try {
+    return verifyWebhook({ headers, body, secrets: ['whsec_x'] }).type;
+  } catch (err) {
+    if (err instanceof WebhookError) return err.code;
+    throw err;
+  }
+}
