@@ -32,3 +32,8 @@ pub use message::{Field, Message};
 pub use decode::{Malformed, ScreenAction, ScreenInfo, ScreenRef};
 pub use progress::{ProgressRule, ProgressUpdate};
 pub use state::{Builder, BuilderState, CourseState, Player, Protocol};
+
+// The README's Rust examples run as doctests, so they cannot drift from the API.
+#[cfg(all(doctest, feature = "json"))]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
