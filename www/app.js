@@ -21,7 +21,6 @@ async function mountCourse(url, label) {
   $('#player-source').textContent = label;
   setPill('#player-pill', 'connecting');
   course = await embedCourse($('#player-frame'), url, { ...IFRAME, title: 'Course player' });
-  let lastScreen = null;
   course.on('course:progress', (e) => showProgress(e.progress));
   course.on('course:start', () => setBadge('#badge-started', 'In progress', 'live'));
   course.on('course:completed', () => {
@@ -30,20 +29,32 @@ async function mountCourse(url, label) {
     $('#badge-completed').hidden = false;
   });
   course.on('screen:start', (e) => {
-    if (e.screen === undefined) return;
-    if (typeof lastScreen === 'number' && typeof e.screen === 'number' && e.screen < lastScreen) {
-      $('#ignored').textContent = String(Number($('#ignored').textContent) + 1);
-    }
-    lastScreen = e.screen;
-    $('#screen').textContent = String(e.screen);
+    if (e.screen !== undefined) $('#screen').textContent = String(e.screen);
   });
   course.on('screen:answer', (e) => quizLog(e.correct === false ? 'wrong' : 'answer',
     e.correct === false ? 'Wrong answer' : e.correct ? 'Correct answer' : 'Answered', e));
   course.on('screen:failed', (e) => quizLog('failed', 'Quiz failed', e));
   course.on('screen:retry', (e) => quizLog('retry', 'Quiz retried', e));
-  course.on('*', (e) => feed('player', e));
+  course.on('*', (e) => {
+    feed('player', e);
+    // Lower, equal or garbage progress values the SDK dropped instead of moving the bar back.
+    $('#ignored').textContent = String(course.state.droppedProgress ?? 0);
+    showState(course.state);
+  });
   course.on('error', (err) => feedError('player', err));
+  showState(course.state);
   course.ready().then(() => setPill('#player-pill', 'ready'), (err) => setPill('#player-pill', 'error', err.code ?? 'timeout'));
+}
+
+function showState(state) {
+  $('#state').replaceChildren(...Object.entries(state).flatMap(([key, value]) => {
+    const dt = document.createElement('dt');
+    dt.textContent = key;
+    const dd = document.createElement('dd');
+    dd.textContent = value === null || value === undefined ? '–' : typeof value === 'object' ? short(JSON.stringify(value)) : String(value);
+    dd.dataset.kind = typeof value;
+    return [dt, dd];
+  }));
 }
 
 function resetPlayerView() {

@@ -156,10 +156,13 @@ async function loadWebhookReceiver(log) {
 async function sendTestDelivery(hostUrl) {
   const now = Math.floor(Date.now() / 1000);
   const body = JSON.stringify({
-    id: randomUUID(), type: 'course.completed', occurredAt: new Date().toISOString(), workspaceId: 1,
+    id: `evt_${randomUUID().slice(0, 8)}`, type: 'course.completed', occurredAt: new Date().toISOString(), workspaceId: 1,
     data: {
       course: { id: 4101, title: 'Workplace Safety Essentials', key: 'workplace-safety', clientIdentifier: 'acme' },
-      tracking: { id: 77, identifier: 'learner-42', email: null, commenced: true, completed: true, totalTime: 912 },
+      tracking: {
+        id: 77, identifier: 'learner-42', email: null, totalTime: 912,
+        commenced: new Date(Date.now() - 912_000).toISOString(), completed: new Date().toISOString(),
+      },
     },
   });
   const signature = createHmac('sha256', WEBHOOK_SECRETS[0]).update(`${now}.${body}`).digest('hex');
