@@ -2,7 +2,7 @@
 # Installs what building and testing need, idempotently; slow installs are cached outside the repo.
 #   scripts/setup.sh          toolchain for building (wasm target, wasm-bindgen CLI, npm packages)
 #   scripts/setup.sh browser  also a Chromium for the browser tests
-# Prints the path of the Chromium it found (browser mode) to stdout's last line via $CHROME_PATH file.
+# Browser mode records the paths it found in $CACHE/chrome-path and $CACHE/chromedriver-path.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 say() { echo "[setup] $*" >&2; }
@@ -30,7 +30,8 @@ if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/binaryen ] || [ 
   npm ci --no-audit --no-fund >&2
 fi
 
-# 4. Chromium for browser tests: use one already there; as root on Debian, install it.
+# 4. Chromium (+ ChromeDriver for the Rust wasm-bindgen tests): use what is there; as root on Debian,
+#    install Debian's.
 if [ "${1:-}" = "browser" ]; then
   find_chrome() {
     for c in "${CHROME_PATH:-}" /usr/bin/chromium /usr/bin/chromium-browser /usr/bin/google-chrome \
@@ -43,17 +44,28 @@ if [ "${1:-}" = "browser" ]; then
     done
     return 1
   }
-  if ! CHROME=$(find_chrome); then
+  find_driver() {
+    for c in "${CHROMEDRIVER:-}" /usr/bin/chromedriver; do
+      [ -n "$c" ] && [ -x "$c" ] && { echo "$c"; return 0; }
+    done
+    command -v chromedriver 2>/dev/null
+  }
+  if ! CHROME=$(find_chrome) || ! DRIVER=$(find_driver); then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-      say "installing Debian chromium (apt-get)"
-      (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >&2
-      CHROME=$(find_chrome)
-    else
+      say "installing Debian chromium and chromium-driver (apt-get)"
+      (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver) >&2
+      CHROME=$(find_chrome); DRIVER=$(find_driver)
+    elif [ -z "${CHROME:-}" ]; then
       say "No Chrome or Chromium found. Install one (e.g. your package manager's 'chromium'),"
       say "or set CHROME_PATH=/path/to/chrome, then run this again."
+      exit 1
+    else
+      say "No chromedriver found (needed by the Rust browser tests, tests/web.rs). Install the"
+      say "chromedriver matching $CHROME (e.g. package 'chromium-driver'), or set CHROMEDRIVER=/path/to/it."
       exit 1
     fi
   fi
   echo "$CHROME" > "$CACHE/chrome-path"
-  say "browser: $CHROME"
+  echo "$DRIVER" > "$CACHE/chromedriver-path"
+  say "browser: $CHROME, driver: $DRIVER"
 fi
