@@ -403,23 +403,26 @@ fn number_of<M: Message>(value: &M) -> Option<f64> {
     }
 }
 
-/// Parses `[-+]digits[.digits]` without pulling the full float parser into the wasm bundle.
+/// Parses `[-+]digits[.digits]` without pulling the full float parser into the wasm bundle. Works on
+/// bytes: `&str` slicing would bring in its char-boundary panic and, with it, `core::fmt` tables.
 fn parse_decimal(s: &str) -> Option<f64> {
-    let (negative, unsigned) = match s.as_bytes().first()? {
-        b'-' => (true, &s[1..]),
-        b'+' => (false, &s[1..]),
-        _ => (false, s),
+    let (negative, unsigned) = match s.as_bytes() {
+        [b'-', rest @ ..] => (true, rest),
+        [b'+', rest @ ..] => (false, rest),
+        bytes => (false, bytes),
     };
-    let (whole, fraction) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+    let mut parts = unsigned.splitn(2, |&b| b == b'.');
+    let whole = parts.next().unwrap_or_default();
+    let fraction = parts.next().unwrap_or_default();
     if whole.is_empty() && fraction.is_empty() {
         return None;
     }
     let mut value = 0.0f64;
-    for b in whole.bytes() {
+    for &b in whole {
         value = value * 10.0 + digit(b)?;
     }
     let mut scale = 0.1;
-    for b in fraction.bytes() {
+    for &b in fraction {
         value += digit(b)? * scale;
         scale /= 10.0;
     }

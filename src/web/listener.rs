@@ -43,7 +43,11 @@ impl AttachError {
             AttachError::MissingOrigin => {
                 "the iframe has no src and no origin was given: pass the embed's origin".into()
             }
-            AttachError::InvalidOrigin(why) => ["invalid embed origin ", why].concat(),
+            AttachError::InvalidOrigin(why) => {
+                let mut text = String::from("invalid embed origin ");
+                text.push_str(why);
+                text
+            }
         }
     }
 }
@@ -114,7 +118,9 @@ impl<P: Protocol + 'static> Embed<P> {
     where
         F: FnMut(&JsValue, Result<P::Event<JsValue>, Reject>) + 'static,
     {
-        let window = web_sys::window().ok_or(AttachError::NoWindow)?;
+        // The window the iframe lives in is the one its messages are posted to. (Also smaller than
+        // `web_sys::window()`, which looks up the global object through thread-locals.)
+        let window = iframe.owner_document().and_then(|doc| doc.default_view()).ok_or(AttachError::NoWindow)?;
         let origin = super::origin::resolve_origin(iframe, origin, src)?;
         let state = Rc::new(RefCell::new(P::State::<JsValue>::default()));
         let (frame, trusted, shared) = (iframe.clone(), origin.clone(), Rc::clone(&state));
@@ -122,8 +128,11 @@ impl<P: Protocol + 'static> Embed<P> {
             let Some(event) = event.dyn_ref::<MessageEvent>() else { return };
             let Some(msg) = trusted_message(event, &frame, &trusted) else { return };
             let decoded = P::decode(msg.clone());
-            // The borrow ends before the callback runs: the callback may read the state.
-            let accepted = P::accept(&mut shared.borrow_mut(), &decoded);
+            // The borrow ends before the callback runs: the callback may read the state. (Listeners
+            // never nest, so `try_borrow_mut` cannot fail; it spares the bundle a panic path.)
+            let Ok(mut state) = shared.try_borrow_mut() else { return };
+            let accepted = P::accept(&mut state, &decoded);
+            drop(state);
             if accepted {
                 on_event(&msg, decoded);
             }

@@ -12,3 +12,10 @@ mod origin;
 
 pub use listener::{AttachError, BuilderEmbed, Embed, PlayerEmbed};
 pub use origin::resolve_origin;
+
+// The npm package's wasm uses a small free-list allocator (see the `npm-bundle` feature): its few
+// allocations are short-lived strings, and dlmalloc would be a fifth of the bundle.
+#[cfg(feature = "npm-bundle")]
+#[global_allocator]
+static ALLOCATOR: lol_alloc::LockedAllocator<lol_alloc::FreeListAllocator> =
+    lol_alloc::LockedAllocator::new(lol_alloc::FreeListAllocator::new());

@@ -35,5 +35,10 @@ fn parse_http(text: &str) -> Result<Url, AttachError> {
 }
 
 fn invalid(text: &str, why: &str) -> AttachError {
-    AttachError::InvalidOrigin(["\"", text, "\": ", why].concat())
+    // push_str rather than `[..].concat()`, whose overflow check brings its own panic message.
+    let mut message = String::from("\"");
+    for part in [text, "\": ", why] {
+        message.push_str(part);
+    }
+    AttachError::InvalidOrigin(message)
 }
