@@ -35,12 +35,21 @@ before(async () => {
   });
   context = await launchBrowser();
   page = await context.newPage();
+  // Generous waits: these machines have 2 cores, often shared with a Rust build.
+  page.setDefaultTimeout(90_000);
   await page.setViewportSize({ width: 1440, height: 1100 });
   page.on('pageerror', (err) => pageErrors.push(err));
   await page.goto(base);
-  await page.locator('#player-pill[data-state="ready"]').waitFor();
-  await page.locator('#builder-pill[data-state="ready"]').waitFor();
+  await sessionsReady();
 });
+
+/** Waits for both embeds to leave 'connecting', then requires 'ready' (not a ready timeout). */
+async function sessionsReady() {
+  for (const pill of ['#player-pill', '#builder-pill']) {
+    await page.locator(`${pill}:not([data-state="connecting"])`).waitFor();
+    assert.equal(await page.locator(pill).getAttribute('data-state'), 'ready', `${pill}: ${await page.locator(pill).textContent()}`);
+  }
+}
 
 after(async () => {
   await context?.close();
@@ -51,7 +60,7 @@ const api = (path, init) => fetch(new URL(path, base), init).then((r) => r.json(
 const frameOf = (page, name) => page.frames().find((f) => f.url().includes(`/${name}.html`));
 
 /** Polls `fn` until it returns a truthy value; fails with `what` after `ms`. */
-async function until(what, fn, ms = 30_000) {
+async function until(what, fn, ms = 90_000) {
   const end = Date.now() + ms;
   for (;;) {
     const value = await fn();
@@ -184,9 +193,29 @@ test('screenshot of the demo', async () => {
   assert.deepEqual(pageErrors.map(String), [], 'no uncaught errors in the page');
 });
 
+test('builder controls: object envelopes, a new course, back flushes, errors and expiry reach the host', async () => {
+  const builder = page.frameLocator('#builder-frame iframe');
+  await builder.locator('input[name="envelope"][value="object"]').check();
+  await builder.locator('#create').click();
+  // The emulator sends the new id as a numeric string; the SDK hands over a number.
+  await page.locator('#feed li[data-name="course:created"]', { hasText: '#4200' }).waitFor();
+  await builder.locator('#title').fill('Fire drills');
+  await builder.locator('#back').click();
+  await page.locator('#feed li[data-name="back"]').waitFor();
+  await until('the new course saved', async () =>
+    (await api('/api/drafts')).drafts.find((d) => d.courseId === 4200 && d.title === 'Fire drills'));
+  await builder.locator('#error').click();
+  await page.locator('#feed li[data-name="session:error"]', { hasText: 'upload_too_large' }).waitFor();
+  await builder.locator('#expire').click();
+  await page.locator('#builder-pill[data-state="expired"]').waitFor();
+  assert.deepEqual(pageErrors.map(String), []);
+});
+
 test('closing the page with a pending draft still delivers it (beacon)', async () => {
+  await page.reload(); // a fresh builder session: the last one expired
+  await sessionsReady();
   const title = page.frameLocator('#builder-frame iframe').locator('#title');
-  const last = 'Safety at Work 2027 v2 final!';
+  const last = `${await title.inputValue()}!`;
   await title.press('End');
   await title.pressSequentially('!');
   await page.locator('#autosave-status[data-status="pending"]').waitFor();
