@@ -75,5 +75,5 @@ fn to_js<T: Serialize>(value: &T) -> JsValue {
     // JSON-compatible: `None` becomes `null` (not `undefined`) and maps become plain objects.
     value
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .unwrap_or_else(|e| JsValue::from(e))
+        .unwrap_or_else(JsValue::from)
 }
