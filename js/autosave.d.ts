@@ -25,6 +25,8 @@
 
 /** The smallest part of an Embed that autosave uses: `attachBuilder`/`embedBuilder` return one. */
 export interface AutosaveSource {
+  /** `'builder'` for an Embed; a `'course'` embed is refused. */
+  kind?: string;
   on(name: string, cb: (event: any) => void): (() => void) | void;
   off?(name: string, cb: (event: any) => void): void;
 }
@@ -154,6 +156,7 @@ export interface Autosave {
  * - `back`, `session:expired` and `stop()` flush at once; `pagehide` / `visibilitychange: hidden` use
  *   `beacon` when given, and flush otherwise.
  *
- * @throws TypeError when `builder` has no `on` method, `save` is missing, or an option has the wrong type.
+ * @throws TypeError when `builder` has no `on` method or is a course player embed, `save` is missing,
+ * or an option has the wrong type.
  */
 export function autosave(builder: AutosaveSource, options: AutosaveOptions): Autosave;

@@ -20,6 +20,9 @@ export function autosave(builder, options = {}) {
   if (!builder || typeof builder.on !== 'function') {
     throw new TypeError('autosave(builder, options): builder must be an Embed from attachBuilder/embedBuilder');
   }
+  if (builder.kind === 'course') {
+    throw new TypeError('autosave(builder, options): this is a course player embed; autosave needs a builder (attachBuilder/embedBuilder)');
+  }
   const { save, beacon } = options;
   if (typeof save !== 'function') throw new TypeError('autosave: options.save must be a function (draft) => Promise');
   if (beacon != null && typeof beacon !== 'function' && typeof beacon !== 'string') {

@@ -366,6 +366,7 @@ test('off() and the function returned by on() remove a listener', async () => {
 test('bad arguments throw TypeErrors naming the problem', () => {
   const builder = fakeBuilder();
   assert.throws(() => autosave({}, { save() {} }), /builder/);
+  assert.throws(() => autosave({ ...builder, on: builder.on, kind: 'course' }, { save() {} }), /course player/);
   assert.throws(() => autosave(builder, {}), /save/);
   assert.throws(() => autosave(builder, { save() {}, debounceMs: -1 }), /debounceMs/);
   assert.throws(() => autosave(builder, { save() {}, beacon: 42 }), /beacon/);
