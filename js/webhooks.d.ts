@@ -109,7 +109,8 @@ export interface LearnerProgressEvent extends CourseCreatedEvent {
   tracking: Tracking;
 }
 
-interface DeliveryBase {
+/** Fields of every delivery. */
+export interface DeliveryBase {
   /** The delivery id (`X-Coassemble-Delivery`), identical on every retry: deduplicate on it. */
   id: string;
   /** When Coassemble signed the delivery, unix seconds. */
@@ -120,12 +121,21 @@ interface DeliveryBase {
 
 /**
  * A verified delivery. `type` comes from the signed body (else the `X-Coassemble-Event` header) and
- * narrows `event`; unknown event types are passed through as the JSON received.
+ * narrows `event`: `switch (delivery.type) { case 'course.completed': delivery.event.tracking.email }`.
+ *
+ * An event type this version does not know is not refused: it arrives with its own `type` and `event`
+ * as the JSON received. It is left out of this union so that `type` narrows `event`; in a `default:`
+ * branch, read it as an {@link UnknownWebhookDelivery}.
  */
 export type WebhookDelivery =
   | (DeliveryBase & { type: 'course.created'; event: CourseCreatedEvent })
-  | (DeliveryBase & { type: 'course.commenced' | 'course.completed'; event: LearnerProgressEvent })
-  | (DeliveryBase & { type: string & {}; event: Record<string, unknown> });
+  | (DeliveryBase & { type: 'course.commenced' | 'course.completed'; event: LearnerProgressEvent });
+
+/** A delivery of an event type this version does not know: `event` is the body as received. */
+export interface UnknownWebhookDelivery extends DeliveryBase {
+  type: string;
+  event: Record<string, unknown>;
+}
 
 /**
  * Verifies one delivery; checks run in this order: headers present (400), timestamp is a number (400),
