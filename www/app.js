@@ -16,7 +16,8 @@ let saver = null;
 // Player: progress bar, screen, quiz log.
 
 async function mountCourse(url, label) {
-  course?.destroy();
+  course?.destroy(); // the SDK stops listening; the iframe is ours to remove
+  $('#player-frame').replaceChildren();
   resetPlayerView();
   $('#player-source').textContent = label;
   setPill('#player-pill', 'connecting');
@@ -99,6 +100,8 @@ function quizLog(kind, title, e) {
 async function mountBuilder(url, label) {
   if (saver) await saver.stop();
   builder?.destroy();
+  $('#builder-frame').replaceChildren();
+  $('#builder-course').textContent = 'No course yet';
   $('#builder-source').textContent = label;
   setPill('#builder-pill', 'connecting');
   builder = await embedBuilder($('#builder-frame'), url, { ...IFRAME, title: 'Course builder' });

@@ -211,6 +211,17 @@ test('builder controls: object envelopes, a new course, back flushes, errors and
   assert.deepEqual(pageErrors.map(String), []);
 });
 
+test('a pasted signed embed URL replaces the emulator and its origin becomes the trusted one', async () => {
+  const signed = 'https://acme.coassemble.com/embed/course/981?expires=1&signature=abc';
+  await page.locator('#real-url').fill(signed);
+  await page.locator('#real-form button[type="submit"]').click();
+  await page.locator('#real-note', { hasText: 'https://acme.coassemble.com' }).waitFor();
+  assert.equal(await page.locator('#player-frame iframe').count(), 1);
+  assert.equal(await page.locator('#player-frame iframe').getAttribute('src'), signed);
+  assert.match(await page.locator('#player-source').textContent(), /trusted origin https:\/\/acme\.coassemble\.com$/);
+  assert.equal(await page.locator('#progress').getAttribute('aria-valuenow'), '0', 'a new embed starts a new bar');
+});
+
 test('closing the page with a pending draft still delivers it (beacon)', async () => {
   await page.reload(); // a fresh builder session: the last one expired
   await sessionsReady();
