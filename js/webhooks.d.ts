@@ -66,7 +66,7 @@ export interface VerifyWebhookOptions {
   secrets: readonly string[] | string;
   /** Maximum distance between the delivery's timestamp and `now`. Default 300. */
   toleranceSeconds?: number;
-  /** The verifier's clock, unix seconds. Default `Date.now() / 1000`. */
+  /** The verifier's clock, unix **seconds** (milliseconds are refused with a TypeError). Default `Date.now() / 1000`. */
   now?: number;
 }
 

@@ -83,6 +83,8 @@ export function verifyWebhook({
     seconds(toleranceSeconds, 'toleranceSeconds'),
     seconds(now, 'now'),
   ];
+  // Year 5138 in seconds: almost certainly Date.now() milliseconds, which would make every delivery stale.
+  if (args[4] > 1e11) throw new TypeError('verifyWebhook: `now` is unix seconds, not milliseconds');
   try {
     return verifyInWasm(...args);
   } catch (e) {

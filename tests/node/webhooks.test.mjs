@@ -103,6 +103,7 @@ test('a single secret string is accepted; bad options are TypeErrors, not Webhoo
     { headers: undefined, body: c.body, secrets: c.secrets, now: c.now },
     { headers: c.headers, body: c.body, secrets: c.secrets, now: c.now, toleranceSeconds: -1 },
     { headers: c.headers, body: c.body, secrets: c.secrets, now: Number.NaN },
+    { headers: c.headers, body: c.body, secrets: c.secrets, now: c.now * 1000 }, // milliseconds
   ];
   for (const options of bad) assert.throws(() => verifyWebhook(options), TypeError);
   assert.throws(() => verifyWebhook(), TypeError);
