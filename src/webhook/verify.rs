@@ -238,7 +238,7 @@ where
         .strip_prefix("sha256=")
         .and_then(|hex_tag| hex::decode(hex_tag).ok())
         .ok_or(WebhookError::BadSignature)?;
-    // The timestamp is signed as sent, so a re-formatted number ("+1763900000") cannot pass.
+    // The timestamp is signed as sent, so a re-formatted number ("01763900000") cannot pass.
     let authentic = secrets.iter().any(|secret| {
         // `verify_slice` compares in constant time.
         mac_for(secret.as_ref(), timestamp_text.trim().as_bytes(), raw_body)
