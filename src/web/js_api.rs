@@ -1,6 +1,7 @@
 //! The wasm-bindgen surface behind `js/index.js`: one handle per embed, events handed to JS as plain
 //! objects. The JS layer adds on/off, the ready promise, error isolation and cleanup.
 
+use super::js_message::with_key;
 use super::listener::{AttachError, Embed};
 use crate::decode::{BuilderEvent, PlayerEvent, Reject, ScreenRef};
 use crate::message::Message;
@@ -102,7 +103,8 @@ fn deliver(dispatch: &Function, msg: &JsValue, event: Result<Object, Reject>) {
 }
 
 fn set(object: &Object, key: &str, value: impl Into<JsValue>) {
-    let _ = Reflect::set(object, &JsValue::from_str(key), &value.into());
+    let value = value.into();
+    let _ = with_key(key, |key| Reflect::set(object, key, &value));
 }
 
 /// `{ name, type, event, data }`: `type`/`event` are the canonical halves of `name`; for `unknown`

@@ -3,7 +3,30 @@
 
 use crate::message::{Field, Message};
 use js_sys::Reflect;
+use std::cell::RefCell;
 use wasm_bindgen::JsValue;
+
+thread_local! {
+    /// JS strings of the member names the decoder reads and the event objects carry. Turning a
+    /// Rust `&str` into a JS string goes through `TextDecoder`, several times slower than this
+    /// lookup; the set is small and fixed (the names in decode.rs and js_api.rs), so a list will do.
+    static KEYS: RefCell<Vec<(Box<str>, JsValue)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` with `key` as a JS string, converted once per page.
+pub(crate) fn with_key<R>(key: &str, f: impl FnOnce(&JsValue) -> R) -> R {
+    KEYS.with(|keys| {
+        let Ok(mut keys) = keys.try_borrow_mut() else { return f(&JsValue::from_str(key)) };
+        let index = match keys.iter().position(|(k, _)| **k == *key) {
+            Some(index) => index,
+            None => {
+                keys.push((key.into(), JsValue::from_str(key)));
+                keys.len() - 1
+            }
+        };
+        f(&keys[index].1)
+    })
+}
 
 impl Message for JsValue {
     fn member(&self, key: &str) -> Option<JsValue> {
@@ -11,7 +34,7 @@ impl Message for JsValue {
             return None;
         }
         // Reflect::get only fails on exotic objects (a throwing getter, a revoked Proxy): not ours.
-        let value = Reflect::get(self, &JsValue::from_str(key)).ok()?;
+        let value = with_key(key, |key| Reflect::get(self, key)).ok()?;
         (!value.is_undefined()).then_some(value)
     }
 

@@ -6,6 +6,7 @@ use gloo_events::EventListener;
 use std::cell::{Ref, RefCell};
 use std::fmt;
 use std::rc::Rc;
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{HtmlIFrameElement, MessageEvent};
 
@@ -123,7 +124,9 @@ impl<P: Protocol + 'static> Embed<P> {
         let window = iframe.owner_document().and_then(|doc| doc.default_view()).ok_or(AttachError::NoWindow)?;
         let origin = super::origin::resolve_origin(iframe, origin, src)?;
         let state = Rc::new(RefCell::new(P::State::<JsValue>::default()));
-        let (frame, trusted, shared) = (iframe.clone(), origin.clone(), Rc::clone(&state));
+        // Compared with `===` to each event's origin: no copy of the string into wasm memory.
+        let trusted = JsValue::from_str(&origin);
+        let (frame, shared) = (iframe.clone(), Rc::clone(&state));
         let listener = EventListener::new(&window, "message", move |event| {
             let Some(event) = event.dyn_ref::<MessageEvent>() else { return };
             let Some(msg) = trusted_message(event, &frame, &trusted) else { return };
@@ -151,20 +154,33 @@ impl<P: Protocol + 'static> Embed<P> {
     }
 }
 
-/// The posted message, when `event` comes from `frame`'s window at exactly `origin` and looks like
-/// ours. Cheapest checks first: most messages on a page come from elsewhere.
-fn trusted_message(event: &MessageEvent, frame: &HtmlIFrameElement, origin: &str) -> Option<JsValue> {
+#[wasm_bindgen]
+extern "C" {
+    /// A `MessageEvent` seen through bindings that keep strings as JS values.
+    type PostedEvent;
+    /// `event.origin` as the JS string it is (web-sys's `origin()` copies it into a Rust `String`).
+    #[wasm_bindgen(method, getter)]
+    fn origin(this: &PostedEvent) -> JsValue;
+
+    /// `JSON.parse(text)` on a JS string as is (js-sys's takes a `&str`: two copies per message).
+    #[wasm_bindgen(catch, js_namespace = JSON, js_name = parse)]
+    fn parse_json(text: &JsValue) -> Result<JsValue, JsValue>;
+}
+
+/// The posted message, when `event` comes from `frame`'s window at exactly `origin` (a JS string).
+/// Cheapest checks first: most messages on a page come from elsewhere, and are rejected on
+/// `source` identity alone. Strings are never copied into wasm memory on this path.
+fn trusted_message(event: &MessageEvent, frame: &HtmlIFrameElement, origin: &JsValue) -> Option<JsValue> {
     let source = event.source()?;
     let window = frame.content_window()?;
-    if JsValue::from(source) != JsValue::from(window) || event.origin() != origin {
+    if JsValue::from(source) != JsValue::from(window) || event.unchecked_ref::<PostedEvent>().origin() != *origin {
         return None;
     }
     let data = event.data();
-    match data.as_string() {
-        // Coassemble's JSON strings are objects; anything else (plain text, numbers) is not ours,
-        // and checking first avoids a JSON.parse exception per foreign string.
-        Some(text) if text.trim_start().starts_with('{') => js_sys::JSON::parse(&text).ok(),
-        Some(_) => None,
-        None => Some(data),
+    if data.is_string() {
+        // Text that is not JSON, or JSON that is not an object, decodes as not ours (ignored).
+        parse_json(&data).ok()
+    } else {
+        Some(data)
     }
 }
