@@ -56,5 +56,7 @@ writeFileSync(`${dir}/wasm-bytes.js`,
   '// Hex rather than base64 because it gzips far better (see scripts/pack-wasm.mjs).\n' +
   `const hex = "${hex}";\n` +
   'const bytes = new Uint8Array(hex.length / 2);\n' +
-  'for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.substr(i * 2, 2), 16);\n' +
+  '// A hex digit\'s value from its char code: 0-9 are 0x30-0x39, a-f are 0x61-0x66 (10-15).\n' +
+  'const nibble = (i) => { const c = hex.charCodeAt(i); return (c & 15) + (c >> 6) * 9; };\n' +
+  'for (let i = 0; i < bytes.length; i++) bytes[i] = (nibble(2 * i) << 4) | nibble(2 * i + 1);\n' +
   'export default bytes;\n');
