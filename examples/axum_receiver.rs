@@ -8,7 +8,7 @@
 //! environment; `COASSEMBLE_WEBHOOK_SECRET` may list several secrets separated by commas (rotation).
 
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -110,7 +110,8 @@ async fn main() -> std::io::Result<()> {
     let log = std::env::var("DELIVERY_LOG").unwrap_or_else(|_| "target/axum-deliveries.log".into());
     let app = Arc::new(App {
         secrets,
-        store: FileStore::open(&log)?,
+        // Ids older than a day are dropped on start: Coassemble's retries span about 36 minutes.
+        store: FileStore::open_with_retention(&log, Duration::from_secs(24 * 3600))?,
     });
     let router = Router::new()
         .route("/webhooks", post(receive))

@@ -128,3 +128,31 @@ fn memory_store_forgets_after_retention() {
     assert_eq!(store.len(), 0, "bounded: expired ids are dropped");
     assert_eq!(store.begin("old"), Begin::Process);
 }
+
+#[test]
+fn file_store_retention_drops_old_ids_on_open() {
+    let path = temp_log("retention");
+    {
+        let store = FileStore::open(&path).unwrap();
+        assert_eq!(store.begin("fresh"), Begin::Process);
+        store.complete("fresh").unwrap();
+    }
+    // An id recorded in 1970, long outside any window.
+    let mut log = std::fs::read_to_string(&path).unwrap();
+    log.insert_str(0, "{\"id\":\"ancient\",\"at\":0}\n");
+    std::fs::write(&path, log).unwrap();
+
+    assert_eq!(
+        FileStore::open(&path).unwrap().len(),
+        2,
+        "open keeps everything"
+    );
+    let store = FileStore::open_with_retention(&path, Duration::from_secs(24 * 3600)).unwrap();
+    assert_eq!((store.begin("fresh"), store.len()), (Begin::Duplicate, 1));
+    assert_eq!(store.begin("ancient"), Begin::Process);
+    store.complete("ancient").unwrap(); // appends after the rewrite
+    drop(store);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(text.lines().count(), 2, "{text}");
+    assert_eq!(FileStore::open(&path).unwrap().len(), 2);
+}

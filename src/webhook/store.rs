@@ -1,11 +1,14 @@
 //! Deduplication by delivery id: process each delivery once, and record it as done only once processed.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
 
 /// What a receiver should do with a delivery id, as answered by [`DeliveryStore::begin`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -147,10 +150,11 @@ impl DeliveryStore for MemoryStore {
 /// [`complete`](DeliveryStore::complete) returns, and read back by [`FileStore::open`], so a restart
 /// between a delivery and its retry neither loses nor re-processes it.
 ///
-/// One line per processed id (a JSON string, so any id is safe). A line torn by a crash mid-append was
-/// never acknowledged by `complete`, and is cut off when the file is next opened. The log grows by about
-/// 40 bytes per delivery and is held in memory as a set; rotate the file if that matters. One process
-/// per file: the lock is in memory.
+/// One JSON line per processed id (`{"id":"...","at":<unix seconds>}`, so any id is safe). A line torn
+/// by a crash mid-append was never acknowledged by `complete`, and is cut off when the file is next
+/// opened. The log grows by about 70 bytes per delivery and is held in memory as a set: open it with
+/// [`FileStore::open_with_retention`] to drop old ids on start. One process per file: the lock is in
+/// memory.
 ///
 /// ```
 /// use coassemble_events::webhook::{Begin, DeliveryStore, FileStore};
@@ -182,35 +186,87 @@ struct FileInner {
     in_progress: HashSet<String>,
 }
 
+/// One log line: a processed id and when it was recorded (unix seconds, for retention).
+#[derive(Serialize, Deserialize)]
+struct Entry<'a> {
+    #[serde(borrow)]
+    id: Cow<'a, str>,
+    at: u64,
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
 impl FileStore {
-    /// Opens (or creates) the log at `path` and loads the processed ids.
+    /// Opens (or creates) the log at `path` and loads every processed id in it.
     pub fn open(path: impl AsRef<Path>) -> io::Result<Self> {
-        let path = path.as_ref().to_owned();
+        Self::open_inner(path.as_ref(), None)
+    }
+
+    /// Like [`open`](FileStore::open), but first drops the ids recorded more than `retention` ago,
+    /// rewriting the log (to a temporary file, fsync'ed, then renamed over it) when there were any.
+    /// This bounds the file and the memory by the deliveries of one window, like [`MemoryStore`];
+    /// Coassemble's retries span about 36 minutes, so a day is a wide margin.
+    ///
+    /// ```
+    /// use coassemble_events::webhook::{DeliveryStore, FileStore};
+    /// use std::time::Duration;
+    ///
+    /// let path = std::env::temp_dir().join(format!("coassemble-doc-ret-{}.log", std::process::id()));
+    /// let store = FileStore::open_with_retention(&path, Duration::from_secs(24 * 3600))?;
+    /// # drop(store); std::fs::remove_file(&path)?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn open_with_retention(path: impl AsRef<Path>, retention: Duration) -> io::Result<Self> {
+        Self::open_inner(path.as_ref(), Some(retention))
+    }
+
+    fn open_inner(path: &Path, retention: Option<Duration>) -> io::Result<Self> {
         let created = !path.exists();
-        let mut file = OpenOptions::new()
-            .read(true)
-            .append(true)
-            .create(true)
-            .open(&path)?;
+        let mut file = open_log(path)?;
         if created {
-            sync_parent_dir(&path);
+            sync_parent_dir(path);
         }
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes)?;
-        let complete_len = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-        if complete_len < bytes.len() {
-            file.set_len(complete_len as u64)?;
+        let mut len = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        if len < bytes.len() {
+            // A line torn by a crash mid-append: it was never acknowledged, cut it off.
+            file.set_len(len as u64)?;
             file.sync_data()?;
         }
-        let done = bytes[..complete_len]
+        let lines = bytes[..len]
             .split(|&b| b == b'\n')
-            .filter_map(|line| serde_json::from_slice::<String>(line).ok())
+            .filter(|l| !l.is_empty());
+        let entries: Vec<Entry<'_>> = lines
+            .filter_map(|l| serde_json::from_slice(l).ok())
             .collect();
+        let oldest = retention.map_or(0, |r| unix_now().saturating_sub(r.as_secs()));
+        let (kept, expired): (Vec<_>, Vec<_>) = entries.into_iter().partition(|e| e.at >= oldest);
+        if !expired.is_empty() {
+            let mut text = Vec::new();
+            for entry in &kept {
+                serde_json::to_writer(&mut text, entry).map_err(io::Error::other)?;
+                text.push(b'\n');
+            }
+            let tmp = path.with_extension("compacting");
+            let mut out = File::create(&tmp)?;
+            out.write_all(&text)?;
+            out.sync_all()?;
+            std::fs::rename(&tmp, path)?;
+            sync_parent_dir(path);
+            file = open_log(path)?;
+            len = text.len();
+        }
+        let done = kept.into_iter().map(|e| e.id.into_owned()).collect();
         Ok(FileStore {
-            path,
+            path: path.to_owned(),
             inner: Mutex::new(FileInner {
                 file,
-                len: complete_len as u64,
+                len: len as u64,
                 done,
                 in_progress: HashSet::new(),
             }),
@@ -231,6 +287,14 @@ impl FileStore {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
+
+fn open_log(path: &Path) -> io::Result<File> {
+    OpenOptions::new()
+        .read(true)
+        .append(true)
+        .create(true)
+        .open(path)
 }
 
 /// Makes a newly created file's directory entry durable too (best effort: not possible on every OS).
@@ -260,7 +324,11 @@ impl DeliveryStore for FileStore {
         if inner.done.contains(id) {
             return Ok(());
         }
-        let mut line = serde_json::to_string(id).map_err(io::Error::other)?;
+        let entry = Entry {
+            id: Cow::Borrowed(id),
+            at: unix_now(),
+        };
+        let mut line = serde_json::to_string(&entry).map_err(io::Error::other)?;
         line.push('\n');
         let written = inner
             .file
