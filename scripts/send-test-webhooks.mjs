@@ -48,6 +48,13 @@ function delivery({ id = randomUUID(), timestamp = now(), body = completedBody('
 }
 
 const valid = delivery();
+const testCreated = delivery({
+  body: JSON.stringify({
+    id: `evt_${randomUUID().slice(0, 8)}`, type: 'course.created', test: true, occurredAt: new Date().toISOString(),
+    workspaceId: 4321, data: { course: { id: 982, title: 'New course', key: 'new-1', clientIdentifier: null } },
+  }),
+});
+testCreated.headers['X-Coassemble-Event'] = 'course.created';
 const tampered = delivery();
 tampered.body = tampered.body.replace('"totalTime":3600', '"totalTime":1');
 const missing = delivery();
@@ -55,6 +62,7 @@ delete missing.headers['X-Coassemble-Signature'];
 const cases = [
   ['valid delivery', valid, '200 accepted'],
   ['duplicate (same delivery id, a retry)', valid, '200 duplicate'],
+  ['dashboard test delivery (course.created)', testCreated, '200 accepted'],
   ['stale timestamp (10 minutes old)', delivery({ timestamp: now() - 600 }), '401 stale_timestamp'],
   ['tampered body', tampered, '401 bad_signature'],
   ['wrong secret', delivery({ key: 'whsec_not_the_secret' }), '401 bad_signature'],
