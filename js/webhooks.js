@@ -76,15 +76,10 @@ export function verifyWebhook({
   toleranceSeconds = DEFAULT_TOLERANCE_SECONDS,
   now = Date.now() / 1000,
 } = {}) {
-  const args = [
-    headerList(headers),
-    rawBytes(body),
-    secretList(secrets),
-    seconds(toleranceSeconds, 'toleranceSeconds'),
-    seconds(now, 'now'),
-  ];
+  const clock = seconds(now, 'now');
   // Year 5138 in seconds: almost certainly Date.now() milliseconds, which would make every delivery stale.
-  if (args[4] > 1e11) throw new TypeError('verifyWebhook: `now` is unix seconds, not milliseconds');
+  if (clock > 1e11) throw new TypeError('verifyWebhook: `now` is unix seconds, not milliseconds');
+  const args = [headerList(headers), rawBytes(body), secretList(secrets), seconds(toleranceSeconds, 'toleranceSeconds'), clock];
   try {
     return verifyInWasm(...args);
   } catch (e) {
