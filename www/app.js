@@ -1,7 +1,15 @@
 // The demo host page: everything it shows comes from the SDK's typed events and from autosave.
-import { embedCourse, embedBuilder, autosave } from 'coassemble-events';
-
 const $ = (s) => document.querySelector(s);
+
+// A dynamic import, so that a missing build says so on the page instead of leaving it half-alive.
+const { embedCourse, embedBuilder, autosave } = await import('coassemble-events').catch((err) => {
+  const banner = document.createElement('div');
+  banner.className = 'fatal';
+  banner.textContent = `The SDK did not load (${err.message}). Build it with \`npm run build\` (or start the demo with \`npm start\`), then reload.`;
+  document.body.prepend(banner);
+  for (const pill of document.querySelectorAll('.pill')) { pill.dataset.state = 'error'; pill.querySelector('b').textContent = 'no SDK'; }
+  throw err;
+});
 const config = await fetch('/api/config').then((r) => r.json());
 const emulatorUrl = (page) =>
   `${config.emulatorOrigin}/${page}.html?parent=${encodeURIComponent(location.origin)}`;
