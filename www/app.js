@@ -52,7 +52,7 @@ async function mountCourse(url, label) {
   });
   course.on('error', (err) => feedError('player', err));
   showState(course.state);
-  course.ready().then(() => setPill('#player-pill', 'ready'), (err) => setPill('#player-pill', 'error', err.code ?? 'timeout'));
+  readyPill(course, '#player-pill', () => course);
 }
 
 function showState(state) {
@@ -123,7 +123,7 @@ async function mountBuilder(url, label) {
   }
   builder.on('session:expired', () => setPill('#builder-pill', 'expired'));
   builder.on('back', () => note('Back pressed in the builder: pending drafts were flushed.'));
-  builder.ready().then(() => setPill('#builder-pill', 'ready'), (err) => setPill('#builder-pill', 'error', err.code ?? 'timeout'));
+  readyPill(builder, '#builder-pill', () => builder);
 
   saver = autosave(builder, {
     save: async (draft) => {
@@ -322,6 +322,14 @@ function note(text, bad = false) {
 }
 
 // ---------------------------------------------------------------------------------------------------
+
+// Only the current embed may move its pill: a replaced one rejects ready() with a DestroyedError.
+function readyPill(embed, sel, current) {
+  embed.ready().then(
+    () => { if (current() === embed) setPill(sel, 'ready'); },
+    (err) => { if (current() === embed) setPill(sel, 'error', err.code ?? 'timeout'); },
+  );
+}
 
 function setPill(sel, state, detail) {
   const pill = $(sel);
