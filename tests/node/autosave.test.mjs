@@ -321,6 +321,32 @@ test('visibilitychange to hidden beacons a draft whose save is still running; it
   assert.equal(saver.status, 'saved');
 });
 
+test('without a beacon, pagehide saves pending drafts at once', async () => {
+  const win = fakeWindow();
+  const { builder, save } = setup({ window: win });
+  builder.updated(1, 'x');
+  win.dispatchEvent(new Event('pagehide'));
+  assert.deepEqual(save.calls.map((c) => c.draft.title), ['x']);
+});
+
+test('flush() waits for a running save, then saves the newer draft without waiting for its debounce', async () => {
+  const { clock, builder, save, saver } = setup();
+  builder.updated(1, 'first');
+  await clock.advance(800);
+  builder.updated(1, 'second');
+  const flushed = saver.flush();
+  await clock.advance(0);
+  assert.equal(save.calls.length, 1, 'never two saves of one course at once');
+  save.calls[0].resolve();
+  await clock.advance(0);
+  assert.equal(save.calls.length, 2);
+  assert.equal(save.calls[1].draft.title, 'second');
+  assert.equal(clock.now(), 800, 'no time passed');
+  save.calls[1].resolve();
+  assert.deepEqual(await flushed, []);
+  assert.equal(save.peak, 1);
+});
+
 test('a beacon that refuses the draft (returns false) falls back to saving at once', async () => {
   const win = fakeWindow();
   const { builder, save } = setup({ window: win, options: { beacon: () => false } });
