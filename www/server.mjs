@@ -6,6 +6,7 @@
 //   PORT=3000 EMU_PORT=4000 ...    choose both
 //   WEBHOOK_SECRETS=s1,s2          secrets accepted by the webhook receiver at POST /webhooks
 //                                  (default whsec_demo; POST /api/webhooks/test signs a sample with the first)
+//   DEMO_DATA_DIR=dir              where processed webhook deliveries are kept (default www/.data)
 import { createServer } from 'node:http';
 import { readFile, stat, access } from 'node:fs/promises';
 import { createHmac, randomUUID } from 'node:crypto';
@@ -145,7 +146,8 @@ const WEBHOOK_SECRETS = (process.env.WEBHOOK_SECRETS ?? 'whsec_demo').split(',')
 async function loadWebhookReceiver(log) {
   try {
     const { createWebhookReceiver } = await import(pathToFileURL(join(WWW, 'webhook-receiver.mjs')).href);
-    return createWebhookReceiver({ dataDir: join(WWW, '.data'), secrets: WEBHOOK_SECRETS, toleranceSeconds: 300, log });
+    const dataDir = process.env.DEMO_DATA_DIR || join(WWW, '.data');
+    return createWebhookReceiver({ dataDir, secrets: WEBHOOK_SECRETS, toleranceSeconds: 300, log });
   } catch (err) {
     log(`[demo] webhook receiver unavailable (${err.code ?? err.message}): POST /webhooks answers 501`);
     return null;

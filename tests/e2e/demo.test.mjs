@@ -3,7 +3,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launchBrowser } from '../support/browser.mjs';
@@ -14,6 +15,7 @@ const COURSE = 4101; // the course the builder emulator opens with
 
 let server;
 let base;
+let dataDir;
 let context;
 let page;
 const pageErrors = [];
@@ -21,8 +23,9 @@ const pageErrors = [];
 before(async () => {
   assert.ok(existsSync(join(ROOT, 'pkg', 'web', 'coassemble_events.js')),
     'pkg/web is missing: run `bash scripts/build.sh` first (scripts/test.sh does)');
+  dataDir = mkdtempSync(join(tmpdir(), 'coassemble-events-demo-'));
   server = spawn(process.execPath, ['www/server.mjs'], {
-    cwd: ROOT, env: { ...process.env, PORT: '0', EMU_PORT: '0' }, stdio: ['ignore', 'pipe', 'inherit'],
+    cwd: ROOT, env: { ...process.env, PORT: '0', EMU_PORT: '0', DEMO_DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'inherit'],
   });
   base = await new Promise((resolve, reject) => {
     let out = '';
@@ -53,7 +56,12 @@ async function sessionsReady() {
 
 after(async () => {
   await context?.close();
-  server?.kill();
+  if (server && server.exitCode === null) {
+    const exited = new Promise((resolve) => server.once('exit', resolve));
+    server.kill();
+    await exited;
+  }
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
 const api = (path, init) => fetch(new URL(path, base), init).then((r) => r.json());
