@@ -5,6 +5,9 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh browser
 bash scripts/build.sh
 
+echo "== size: gzipped bytes per entry point, against size-budget.json =="
+node scripts/size.mjs --check
+
 echo "== native: cargo test (decoder, progress rules, webhooks) =="
 cargo test --quiet --features webhook
 
