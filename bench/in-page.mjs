@@ -136,8 +136,10 @@ await page.evaluate(async (origin) => {
       const embed = await window.sdk.attachCourse(iframe, { origin });
       embed.on('course:progress', () => { calls++; });
       stop = () => embed.destroy();
-    } else {
+    } else if (subject === 'bare') {
       stop = window.bare(() => { calls++; });
+    } else {
+      stop = () => {}; // 'none': the markers alone, to subtract their own cost
     }
     window.addEventListener('message', after);
     window.go(); // tell the test runner to start posting
@@ -184,13 +186,13 @@ async function runPass(subject, scenario) {
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const results = { trusted: { sdk: [], bare: [] }, foreign: { sdk: [], bare: [] } };
+const results = { trusted: { sdk: [], bare: [], none: [] }, foreign: { sdk: [], bare: [], none: [] } };
 for (let round = 0; round < ROUNDS; round++) {
   for (const scenario of ['trusted', 'foreign']) {
-    const order = round % 2 ? ['bare', 'sdk'] : ['sdk', 'bare'];
+    const order = round % 2 ? ['bare', 'sdk', 'none'] : ['sdk', 'bare', 'none'];
     for (const subject of order) {
       const r = await runPass(subject, scenario);
-      const expectedCalls = scenario === 'trusted' ? 101 : 0;
+      const expectedCalls = scenario === 'trusted' && subject !== 'none' ? 101 : 0;
       if (r.calls !== expectedCalls) throw new Error(`${subject} ${scenario}: ${r.calls} callbacks, expected ${expectedCalls}`);
       results[scenario][subject].push(r);
     }
@@ -198,14 +200,19 @@ for (let round = 0; round < ROUNDS; round++) {
 }
 
 const version = browser.browser()?.version() ?? (await page.evaluate(() => navigator.userAgent));
-console.log(`\nin-page SDK vs bare listener: ${N} messages per pass, median of ${ROUNDS} rounds, Chromium ${version}`);
-console.log(`${'scenario'.padEnd(10)} ${'SDK µs/msg'.padStart(11)} ${'bare µs/msg'.padStart(12)} ${'SDK/bare'.padStart(9)}   ${'wall µs/msg SDK / bare'.padStart(24)}`);
+console.log(`\nin-page SDK vs bare listener: ${N} messages per pass, µs per message, median of ${ROUNDS} rounds, Chromium ${version}`);
+console.log('"measured": time between the marker listeners around the subject (one listener dispatch plus its');
+console.log('work); "net": the same minus an empty pass (markers alone), i.e. the listener\'s own work.');
+console.log(`${'scenario'.padEnd(9)} ${'SDK µs'.padStart(8)} ${'bare µs'.padStart(8)} ${'ratio'.padStart(6)}  ${'net SDK'.padStart(8)} ${'net bare'.padStart(9)} ${'ratio'.padStart(6)}  ${'wall µs SDK / bare'.padStart(19)}`);
 for (const scenario of ['trusted', 'foreign']) {
-  const sdk = median(results[scenario].sdk.map((r) => r.perMessageUs));
-  const bare = median(results[scenario].bare.map((r) => r.perMessageUs));
-  const wallSdk = median(results[scenario].sdk.map((r) => r.wallUs));
-  const wallBare = median(results[scenario].bare.map((r) => r.wallUs));
-  console.log(`${scenario.padEnd(10)} ${sdk.toFixed(2).padStart(11)} ${bare.toFixed(2).padStart(12)} ${(sdk / bare).toFixed(2).padStart(8)}×   ${`${wallSdk.toFixed(2)} / ${wallBare.toFixed(2)}`.padStart(24)}`);
+  const m = (subject, key = 'perMessageUs') => median(results[scenario][subject].map((r) => r[key]));
+  const [sdk, bare, none] = [m('sdk'), m('bare'), m('none')];
+  const row = [
+    scenario.padEnd(9), sdk.toFixed(2).padStart(8), bare.toFixed(2).padStart(8), `${(sdk / bare).toFixed(2)}×`.padStart(6),
+    (sdk - none).toFixed(2).padStart(9), (bare - none).toFixed(2).padStart(9), `${((sdk - none) / (bare - none)).toFixed(2)}×`.padStart(6),
+    `${m('sdk', 'wallUs').toFixed(2)} / ${m('bare', 'wallUs').toFixed(2)}`.padStart(19),
+  ];
+  console.log(row.join(' '));
 }
 
 const ms = (xs, key) => median(xs.map((x) => x[key])).toFixed(1).padStart(8);
