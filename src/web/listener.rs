@@ -8,7 +8,7 @@ use std::fmt;
 use std::rc::Rc;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{HtmlIFrameElement, MessageEvent};
+use web_sys::HtmlIFrameElement;
 
 /// Why an embed could not be attached. [`AttachError::code`] gives the stable string the JS API uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,8 +128,7 @@ impl<P: Protocol + 'static> Embed<P> {
         let trusted = JsValue::from_str(&origin);
         let (frame, shared) = (iframe.clone(), Rc::clone(&state));
         let listener = EventListener::new(&window, "message", move |event| {
-            let Some(event) = event.dyn_ref::<MessageEvent>() else { return };
-            let Some(msg) = trusted_message(event, &frame, &trusted) else { return };
+            let Some(msg) = trusted_message(event.unchecked_ref(), &frame, &trusted) else { return };
             let decoded = P::decode(msg.clone());
             // The borrow ends before the callback runs: the callback may read the state. (Listeners
             // never nest, so `try_borrow_mut` cannot fail; it spares the bundle a panic path.)
@@ -156,11 +155,17 @@ impl<P: Protocol + 'static> Embed<P> {
 
 #[wasm_bindgen]
 extern "C" {
-    /// A `MessageEvent` seen through bindings that keep strings as JS values.
+    /// A `message` event read through plain property gets: `source`, `origin` and `data` stay JS
+    /// values (web-sys's getters copy strings into wasm memory and need an `instanceof` check
+    /// first), and an event that is not a `MessageEvent` (anyone can dispatch
+    /// `new Event("message")`) simply has no source.
     type PostedEvent;
-    /// `event.origin` as the JS string it is (web-sys's `origin()` copies it into a Rust `String`).
+    #[wasm_bindgen(method, getter)]
+    fn source(this: &PostedEvent) -> JsValue;
     #[wasm_bindgen(method, getter)]
     fn origin(this: &PostedEvent) -> JsValue;
+    #[wasm_bindgen(method, getter)]
+    fn data(this: &PostedEvent) -> JsValue;
 
     /// `JSON.parse(text)` on a JS string as is (js-sys's takes a `&str`: two copies per message).
     #[wasm_bindgen(catch, js_namespace = JSON, js_name = parse)]
@@ -170,10 +175,9 @@ extern "C" {
 /// The posted message, when `event` comes from `frame`'s window at exactly `origin` (a JS string).
 /// Cheapest checks first: most messages on a page come from elsewhere, and are rejected on
 /// `source` identity alone. Strings are never copied into wasm memory on this path.
-fn trusted_message(event: &MessageEvent, frame: &HtmlIFrameElement, origin: &JsValue) -> Option<JsValue> {
-    let source = event.source()?;
+fn trusted_message(event: &PostedEvent, frame: &HtmlIFrameElement, origin: &JsValue) -> Option<JsValue> {
     let window = frame.content_window()?;
-    if JsValue::from(source) != JsValue::from(window) || event.unchecked_ref::<PostedEvent>().origin() != *origin {
+    if event.source() != JsValue::from(window) || event.origin() != *origin {
         return None;
     }
     let data = event.data();
