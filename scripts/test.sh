@@ -15,7 +15,7 @@ echo "== browser: the Rust API (tests/web.rs, wasm-bindgen-test in headless Chro
 CACHE="${COASSEMBLE_EVENTS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/coassemble-events}"
 WB_VERSION=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/,""); print; exit}' Cargo.lock)
 PATH="$CACHE/wasm-bindgen-$WB_VERSION/bin:$PATH" CHROMEDRIVER="$(cat "$CACHE/chromedriver-path")" \
-  cargo test --quiet --target wasm32-unknown-unknown --no-default-features --features browser --test web
+  cargo test --target wasm32-unknown-unknown --no-default-features --features browser --test web
 
 echo "== node + browser: node --test (package API in Node and in headless Chromium) =="
 node --test --test-concurrency=1 tests/*/*.test.mjs
