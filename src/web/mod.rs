@@ -1,9 +1,9 @@
 //! Browser glue: an RAII listener for one embedded iframe, and the JS API of the npm package.
 //!
 //! Every `message` event on the page reaches the listener; most are not ours. The path is:
-//! source identity (`event.source === iframe.contentWindow`, no allocation) → exact origin →
-//! parse (JSON strings only when they look like an object) → [`crate::Protocol`] decode and accept →
-//! callback.
+//! source identity (`event.source === iframe.contentWindow`) → exact origin (`===` on JS strings) →
+//! `JSON.parse` of string data → [`crate::Protocol`] decode and accept → callback. Nothing is copied
+//! into wasm memory before the decoder reads the envelope's `type` and `event`.
 
 mod js_api;
 mod js_message;
