@@ -2,9 +2,9 @@
 //! directly, with no JSON round trip.
 
 use crate::message::{Field, Message};
-use js_sys::Reflect;
 use std::cell::RefCell;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::{JsCast, JsValue};
 
 thread_local! {
     /// JS strings of the member names the decoder reads and the event objects carry. Turning a
@@ -28,13 +28,19 @@ pub(crate) fn with_key<R>(key: &str, f: impl FnOnce(&JsValue) -> R) -> R {
     })
 }
 
+#[wasm_bindgen]
+extern "C" {
+    /// Any JS value, read with a plain `value[key]`.
+    type Value;
+    /// `value[key]`: one call into JS (Reflect.get needs an `is_object` check first). Throws only
+    /// for `null`/`undefined` (and exotic objects: a throwing getter, a revoked Proxy): not ours.
+    #[wasm_bindgen(method, structural, indexing_getter, catch)]
+    fn get(this: &Value, key: &JsValue) -> Result<JsValue, JsValue>;
+}
+
 impl Message for JsValue {
     fn member(&self, key: &str) -> Option<JsValue> {
-        if !self.is_object() {
-            return None;
-        }
-        // Reflect::get only fails on exotic objects (a throwing getter, a revoked Proxy): not ours.
-        let value = with_key(key, |key| Reflect::get(self, key)).ok()?;
+        let value = with_key(key, |key| self.unchecked_ref::<Value>().get(key)).ok()?;
         (!value.is_undefined()).then_some(value)
     }
 
