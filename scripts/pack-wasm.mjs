@@ -1,5 +1,7 @@
 // Finishes one wasm-bindgen `--target web` bundle for the npm package (called by scripts/build.sh):
-//   1. drops the glue's fetch fallback: bundlers would otherwise resolve (and demand) the .wasm asset;
+//   1. drops the glue's asynchronous init (the default export): the package only uses `initSync` on
+//      the inlined bytes, and the async path's fetch fallback would make bundlers resolve (and
+//      demand) the .wasm asset;
 //   2. applies the import/export renaming of `wasm-opt --minify-imports-and-exports-and-modules`
 //      (whose mapping is <map>) to the glue: wasm-bindgen's names carry a 16-hex-digit hash each,
 //      written once in the wasm and once in the glue;
@@ -23,9 +25,17 @@ function replaceAll(pattern, replacement, what) {
   if (glue === before) throw new Error(`${gluePath}: ${what} not found; update scripts/pack-wasm.mjs`);
 }
 
-// 1. The fetch fallback.
-const fetchUrl = `new URL('${name}_bg.wasm', import.meta.url)`;
-replaceAll(fetchUrl, 'undefined /* inlined: see wasm-bytes.js */', 'fetch fallback');
+// 1. The asynchronous init: `__wbg_load`, `__wbg_init`, `__wbg_init_once` and the default export.
+const cut = (from, to, what) => {
+  const start = glue.indexOf(from);
+  const end = glue.indexOf(to, start);
+  if (start < 0 || end < 0) throw new Error(`${gluePath}: ${what} not found; update scripts/pack-wasm.mjs`);
+  glue = glue.slice(0, start) + glue.slice(end);
+};
+cut('async function __wbg_load(', 'function initSync(', 'async loader');
+cut('let __wbg_init_promise;', 'export {', 'async init');
+replaceAll('export { initSync, __wbg_init as default };', 'export { initSync };', 'default export');
+if (glue.includes('import.meta.url')) throw new Error(`${gluePath}: still refers to the .wasm file`);
 
 // 2. Short import and export names.
 const escape = (s) => s.replace(/[$]/g, '\\$&');
