@@ -5,13 +5,13 @@
 //   2. applies the import/export renaming of `wasm-opt --minify-imports-and-exports-and-modules`
 //      (whose mapping is <map>) to the glue: wasm-bindgen's names carry a 16-hex-digit hash each,
 //      written once in the wasm and once in the glue;
-//   3. inlines the wasm as hex in wasm-bytes.js. Hex, not base64: gzip still sees the wasm's bytes
+//   3. inlines the crate's `inline_js` snippets into the glue, and the wasm as hex in wasm-bytes.js. Hex, not base64: gzip still sees the wasm's bytes
 //      aligned (two characters each), so the gzipped file is ~10% over the binary instead of ~30%.
 // Every rewrite checks that it found what it expects, so a wasm-bindgen upgrade fails the build
 // instead of shipping a broken glue. Sizes: docs/performance.md, `npm run size`.
 //
 //   node scripts/pack-wasm.mjs <out dir> <out name> <map.json>
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 
 const [dir, name, mapFile] = process.argv.slice(2);
 const gluePath = `${dir}/${name}.js`;
@@ -44,7 +44,27 @@ const modules = new Set(WebAssembly.Module.imports(new WebAssembly.Module(wasm))
 if (modules.size !== 1) throw new Error(`${wasmPath}: expected one import module, found ${[...modules]}`);
 const [module] = modules;
 replaceAll(`"./${name}_bg.js": import0`, `${JSON.stringify(module)}: import0`, 'import module name');
-for (const [, from, to] of map.imports) {
+const snippets = new Map(); // snippet module path -> the glue's namespace import of it
+for (const [line, namespace, path] of glue.matchAll(/^import \* as (import\d+) from "(\.\/snippets\/[^"]+)"$/gm)) {
+  snippets.set(path, namespace);
+  // Inline the snippet (the crate's `inline_js`): one file fewer to ship and to fetch.
+  const code = readFileSync(`${dir}/${path}`, 'utf8');
+  const names = [...code.matchAll(/^export function (\w+)/gm)].map((m) => m[1]);
+  if (!names.length || /^\s*(import|export (?!function))/m.test(code)) {
+    throw new Error(`${path}: only \`export function\` snippets can be inlined; update scripts/pack-wasm.mjs`);
+  }
+  replaceAll(line, `const ${namespace} = (() => {\n${code.replace(/^export function/gm, 'function')}\n` +
+    `return { ${names.join(', ')} };\n})();`, `snippet import ${path}`);
+  // wasm-opt merged every import module into one: the snippet's functions join import0 below.
+  replaceAll(`        ${JSON.stringify(path)}: ${namespace},\n`, '', `snippet module ${path}`);
+}
+for (const [from_module, from, to] of map.imports) {
+  if (snippets.has(from_module)) {
+    replaceAll('    const import0 = {\n        __proto__: null,\n',
+      `    const import0 = {\n        __proto__: null,\n        ${JSON.stringify(to)}: ${snippets.get(from_module)}.${from},\n`,
+      `snippet import ${from}`);
+    continue;
+  }
   // Keys of the imports object: `        __wbg_src_711a51ab519fb47a: function(...`
   replaceAll(new RegExp(`^(\\s+)${escape(from)}:`, 'm'), `$1${JSON.stringify(to)}:`, `import ${from}`);
 }
@@ -54,10 +74,11 @@ for (const [from, to] of map.exports) {
   // An export the glue never calls (e.g. a start function wasm-bindgen runs itself) stays unused.
   if (uses.test(glue)) glue = glue.replace(uses, `wasm.${to}`);
 }
-for (const [, from] of map.imports) {
-  if (glue.includes(from)) throw new Error(`${gluePath}: ${from} is still referenced after renaming`);
+for (const [from_module, from] of map.imports) {
+  if (!snippets.has(from_module) && glue.includes(from)) throw new Error(`${gluePath}: ${from} is still referenced after renaming`);
 }
 writeFileSync(gluePath, glue);
+rmSync(`${dir}/snippets`, { recursive: true, force: true });
 
 // 3. The wasm, inlined as hex.
 const hex = wasm.toString('hex');

@@ -2,13 +2,13 @@
 
 use crate::decode::Reject;
 use crate::state::{Builder, Player, Protocol};
-use gloo_events::EventListener;
 use std::cell::{Ref, RefCell};
 use std::fmt;
 use std::rc::Rc;
-use wasm_bindgen::prelude::wasm_bindgen;
-use wasm_bindgen::{JsCast, JsValue};
-use web_sys::HtmlIFrameElement;
+use js_sys::Function;
+use wasm_bindgen::prelude::{wasm_bindgen, Closure};
+use wasm_bindgen::JsValue;
+use web_sys::{HtmlIFrameElement, Window};
 
 /// Why an embed could not be attached. [`AttachError::code`] gives the stable string the JS API uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,7 +82,7 @@ impl std::error::Error for AttachError {}
 pub struct Embed<P: Protocol> {
     state: Rc<RefCell<P::State<JsValue>>>,
     origin: String,
-    _listener: EventListener,
+    _listener: Listener,
 }
 
 /// An [`Embed`] of a course player.
@@ -124,11 +124,8 @@ impl<P: Protocol + 'static> Embed<P> {
         let window = iframe.owner_document().and_then(|doc| doc.default_view()).ok_or(AttachError::NoWindow)?;
         let origin = super::origin::resolve_origin(iframe, origin, src)?;
         let state = Rc::new(RefCell::new(P::State::<JsValue>::default()));
-        // Compared with `===` to each event's origin: no copy of the string into wasm memory.
-        let trusted = JsValue::from_str(&origin);
-        let (frame, shared) = (iframe.clone(), Rc::clone(&state));
-        let listener = EventListener::new(&window, "message", move |event| {
-            let Some(msg) = trusted_message(event.unchecked_ref(), &frame, &trusted) else { return };
+        let shared = Rc::clone(&state);
+        let deliver = Closure::<dyn FnMut(JsValue)>::new(move |msg: JsValue| {
             let decoded = P::decode(msg.clone());
             // The borrow ends before the callback runs: the callback may read the state. (Listeners
             // never nest, so `try_borrow_mut` cannot fail; it spares the bundle a panic path.)
@@ -139,7 +136,8 @@ impl<P: Protocol + 'static> Embed<P> {
                 on_event(&msg, decoded);
             }
         });
-        Ok(Embed { state, origin, _listener: listener })
+        let remove = listen(&window, iframe, &JsValue::from_str(&origin), &deliver);
+        Ok(Embed { state, origin, _listener: Listener { remove, _deliver: deliver } })
     }
 
     /// What the embed has reported so far.
@@ -153,38 +151,38 @@ impl<P: Protocol + 'static> Embed<P> {
     }
 }
 
-#[wasm_bindgen]
+// The trust check runs in JavaScript, before anything crosses into wasm: a page sees many
+// messages that are not ours, and for each of them this costs two property loads and two `===`, as
+// in a hand-written listener (measured: see README, Performance). It is the only copy of the rule.
+#[wasm_bindgen(inline_js = r#"
+export function listen(window, frame, origin, deliver) {
+  const listener = (event) => {
+    const source = event.source;
+    // This iframe's window (null once it left the page), exactly this origin; else not ours.
+    if (source === null || source !== frame.contentWindow || event.origin !== origin) return;
+    let data = event.data;
+    if (typeof data === 'string') {
+      try { data = JSON.parse(data); } catch { return; } // text that is not JSON is not ours
+    }
+    deliver(data);
+  };
+  window.addEventListener('message', listener);
+  return () => window.removeEventListener('message', listener);
+}
+"#)]
 extern "C" {
-    /// A `message` event read through plain property gets: `source`, `origin` and `data` stay JS
-    /// values (web-sys's getters copy strings into wasm memory and need an `instanceof` check
-    /// first), and an event that is not a `MessageEvent` (anyone can dispatch
-    /// `new Event("message")`) simply has no source.
-    type PostedEvent;
-    #[wasm_bindgen(method, getter)]
-    fn source(this: &PostedEvent) -> JsValue;
-    #[wasm_bindgen(method, getter)]
-    fn origin(this: &PostedEvent) -> JsValue;
-    #[wasm_bindgen(method, getter)]
-    fn data(this: &PostedEvent) -> JsValue;
-
-    /// `JSON.parse(text)` on a JS string as is (js-sys's takes a `&str`: two copies per message).
-    #[wasm_bindgen(catch, js_namespace = JSON, js_name = parse)]
-    fn parse_json(text: &JsValue) -> Result<JsValue, JsValue>;
+    /// Adds the `message` listener; returns the function that removes it.
+    fn listen(window: &Window, frame: &HtmlIFrameElement, origin: &JsValue, deliver: &Closure<dyn FnMut(JsValue)>) -> Function;
 }
 
-/// The posted message, when `event` comes from `frame`'s window at exactly `origin` (a JS string).
-/// Cheapest checks first: most messages on a page come from elsewhere, and are rejected on
-/// `source` identity alone. Strings are never copied into wasm memory on this path.
-fn trusted_message(event: &PostedEvent, frame: &HtmlIFrameElement, origin: &JsValue) -> Option<JsValue> {
-    let window = frame.content_window()?;
-    if event.source() != JsValue::from(window) || event.origin() != *origin {
-        return None;
-    }
-    let data = event.data();
-    if data.is_string() {
-        // Text that is not JSON, or JSON that is not an object, decodes as not ours (ignored).
-        parse_json(&data).ok()
-    } else {
-        Some(data)
+/// The registered listener: removed, and its closure freed, on drop (RAII, as in gloo-events).
+struct Listener {
+    remove: Function,
+    _deliver: Closure<dyn FnMut(JsValue)>,
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        let _ = self.remove.call0(&JsValue::NULL);
     }
 }

@@ -1,9 +1,13 @@
 //! Browser glue: an RAII listener for one embedded iframe, and the JS API of the npm package.
 //!
 //! Every `message` event on the page reaches the listener; most are not ours. The path is:
-//! source identity (`event.source === iframe.contentWindow`) → exact origin (`===` on JS strings) →
-//! `JSON.parse` of string data → [`crate::Protocol`] decode and accept → callback. Nothing is copied
-//! into wasm memory before the decoder reads the envelope's `type` and `event`.
+//! source identity (`event.source === iframe.contentWindow`) → exact origin (`===`) → `JSON.parse`
+//! of string data, all in the listener's few lines of JavaScript (`listener.rs`), so a foreign message
+//! never crosses into wasm → [`crate::Protocol`] decode and accept in Rust → callback.
+//!
+//! Why not gloo-events' `EventListener`: its callback enters wasm for every message on the page, and
+//! the trust check then costs four JS↔wasm crossings per foreign message. The RAII design is kept
+//! (dropping an [`Embed`] removes the listener and frees the closure); measured in README, Performance.
 
 mod js_api;
 mod js_message;
