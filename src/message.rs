@@ -24,6 +24,7 @@ pub enum Field {
 /// A message value the decoder can read: a JSON-like tree.
 pub trait Message: Clone {
     /// The member `key` of an object, or `None` when `self` is not an object or has no such member.
+    /// An implementation may also answer `None` for a `null` member: the decoder treats both alike.
     fn member(&self, key: &str) -> Option<Self>;
     /// What kind of scalar `self` is.
     fn field(&self) -> Field;

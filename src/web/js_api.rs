@@ -1,7 +1,7 @@
 //! The wasm-bindgen surface behind `js/index.js`: one handle per embed, events handed to JS as plain
 //! objects. The JS layer adds on/off, the ready promise, error isolation and cleanup.
 
-use super::js_message::with_key;
+use super::js_message::js_key;
 use super::listener::{AttachError, Embed};
 use crate::decode::{BuilderEvent, PlayerEvent, Reject, ScreenRef};
 use crate::message::Message;
@@ -104,28 +104,38 @@ fn deliver(dispatch: &Function, msg: &JsValue, event: Result<Object, Reject>) {
 
 fn set(object: &Object, key: &str, value: impl Into<JsValue>) {
     let value = value.into();
-    let _ = with_key(key, |key| Reflect::set(object, key, &value));
+    let _ = Reflect::set(object, js_key(key), &value);
 }
 
-/// `{ name, type, event, data }`: `type`/`event` are the canonical halves of `name`; for `unknown`
-/// they are the wire values and `raw` is the whole message.
-fn base(name: &'static str, msg: &JsValue) -> Object {
-    let object = Object::new();
-    set(&object, "name", name);
-    match name.split_once(':') {
-        Some((family, event)) => {
-            set(&object, "type", family);
-            set(&object, "event", event);
-        }
-        None if name == "unknown" => {
-            set(&object, "type", msg.member("type").unwrap_or(JsValue::UNDEFINED));
-            set(&object, "event", msg.member("event").unwrap_or(JsValue::UNDEFINED));
-            set(&object, "raw", msg.clone());
-        }
-        None => set(&object, "type", name),
-    }
-    set(&object, "data", msg.member("data").unwrap_or(JsValue::UNDEFINED));
-    object
+// Builds an event object in one call: setting each property from Rust would cost one JS↔wasm
+// crossing per property (and one per string), on the path of every accepted message.
+#[wasm_bindgen(inline_js = r#"
+export function eventObject(name, msg, k1, v1, k2, v2, k3, v3) {
+  // `type`/`event` are the canonical halves of `name`; for `unknown`, the wire values and `raw`.
+  const colon = name.indexOf(':');
+  const event = colon > 0 ? { name, type: name.slice(0, colon), event: name.slice(colon + 1) }
+    : name === 'unknown' ? { name, type: msg.type, event: msg.event, raw: msg }
+    : { name, type: name, event: undefined };
+  event.data = msg.data;
+  if (v1 !== undefined) event[k1] = v1;
+  if (v2 !== undefined) event[k2] = v2;
+  if (v3 !== undefined) event[k3] = v3;
+  return event;
+}
+"#)]
+extern "C" {
+    #[wasm_bindgen(js_name = eventObject)]
+    #[allow(clippy::too_many_arguments)]
+    fn event_object(
+        name: &JsValue, msg: &JsValue,
+        k1: &JsValue, v1: JsValue, k2: &JsValue, v2: JsValue, k3: &JsValue, v3: JsValue,
+    ) -> Object;
+}
+
+/// The event object for `name` with up to three typed fields (a `None` value is left out).
+fn build(name: &str, msg: &JsValue, fields: [(&str, Option<JsValue>); 3]) -> Object {
+    let [(k1, v1), (k2, v2), (k3, v3)] = fields.map(|(key, value)| (key, value.unwrap_or(JsValue::UNDEFINED)));
+    event_object(js_key(name), msg, js_key(k1), v1, js_key(k2), v2, js_key(k3), v3)
 }
 
 fn screen_value(screen: &ScreenRef) -> JsValue {
@@ -136,45 +146,28 @@ fn screen_value(screen: &ScreenRef) -> JsValue {
 }
 
 fn player_event(event: &PlayerEvent<JsValue>, msg: &JsValue) -> Object {
-    let object = base(event.name(), msg);
-    match event {
-        PlayerEvent::CourseProgress { percent } => set(&object, "progress", *percent),
-        PlayerEvent::Screen { info, .. } => {
-            if let Some(screen) = &info.screen {
-                set(&object, "screen", screen_value(screen));
-            }
-            if let Some(correct) = info.correct {
-                set(&object, "correct", correct);
-            }
-            if let Some(score) = info.score {
-                set(&object, "score", score);
-            }
-        }
-        _ => {}
-    }
-    object
+    let fields = match event {
+        PlayerEvent::CourseProgress { percent } => [("progress", Some((*percent).into())), ("", None), ("", None)],
+        PlayerEvent::Screen { info, .. } => [
+            ("screen", info.screen.as_ref().map(screen_value)),
+            ("correct", info.correct.map(JsValue::from)),
+            ("score", info.score.map(JsValue::from)),
+        ],
+        _ => [("", None), ("", None), ("", None)],
+    };
+    build(event.name(), msg, fields)
 }
 
 fn builder_event(event: &BuilderEvent<JsValue>, msg: &JsValue) -> Object {
-    let object = base(event.name(), msg);
-    match event {
+    let text = |value: &Option<String>| value.as_deref().map(JsValue::from_str);
+    let fields = match event {
         BuilderEvent::CourseCreated { course_id, title } | BuilderEvent::CourseUpdated { course_id, title } => {
-            set(&object, "courseId", *course_id as f64);
-            if let Some(title) = title {
-                set(&object, "title", title.as_str());
-            }
+            [("courseId", Some((*course_id as f64).into())), ("title", text(title)), ("", None)]
         }
-        BuilderEvent::SessionError { message, code, .. } => {
-            if let Some(message) = message {
-                set(&object, "message", message.as_str());
-            }
-            if let Some(code) = code {
-                set(&object, "code", code.as_str());
-            }
-        }
-        _ => {}
-    }
-    object
+        BuilderEvent::SessionError { message, code, .. } => [("message", text(message)), ("code", text(code)), ("", None)],
+        _ => [("", None), ("", None), ("", None)],
+    };
+    build(event.name(), msg, fields)
 }
 
 fn course_state(state: &CourseState<JsValue>) -> Object {

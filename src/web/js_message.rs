@@ -9,22 +9,22 @@ use wasm_bindgen::{JsCast, JsValue};
 thread_local! {
     /// JS strings of the member names the decoder reads and the event objects carry. Turning a
     /// Rust `&str` into a JS string goes through `TextDecoder`, several times slower than this
-    /// lookup; the set is small and fixed (the names in decode.rs and js_api.rs), so a list will do.
-    static KEYS: RefCell<Vec<(Box<str>, JsValue)>> = const { RefCell::new(Vec::new()) };
+    /// lookup; the set is small and fixed (the names in decode.rs and js_api.rs), so a list will do,
+    /// and its entries live as long as the page (leaked on purpose: they are never freed anyway).
+    static KEYS: RefCell<Vec<(&'static str, &'static JsValue)>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Runs `f` with `key` as a JS string, converted once per page.
-pub(crate) fn with_key<R>(key: &str, f: impl FnOnce(&JsValue) -> R) -> R {
+/// `key` as a JS string, converted once per page.
+pub(crate) fn js_key(key: &str) -> &'static JsValue {
     KEYS.with(|keys| {
-        let Ok(mut keys) = keys.try_borrow_mut() else { return f(&JsValue::from_str(key)) };
-        let index = match keys.iter().position(|(k, _)| **k == *key) {
-            Some(index) => index,
-            None => {
-                keys.push((key.into(), JsValue::from_str(key)));
-                keys.len() - 1
-            }
-        };
-        f(&keys[index].1)
+        let Ok(mut keys) = keys.try_borrow_mut() else { return &*Box::leak(Box::new(JsValue::from_str(key))) };
+        if let Some((_, value)) = keys.iter().find(|(k, _)| *k == key) {
+            return *value;
+        }
+        let entry: (&'static str, &'static JsValue) =
+            (Box::leak(key.into()), Box::leak(Box::new(JsValue::from_str(key))));
+        keys.push(entry);
+        entry.1
     })
 }
 
@@ -32,16 +32,17 @@ pub(crate) fn with_key<R>(key: &str, f: impl FnOnce(&JsValue) -> R) -> R {
 extern "C" {
     /// Any JS value, read with a plain `value[key]`.
     type Value;
-    /// `value[key]`: one call into JS (Reflect.get needs an `is_object` check first). Throws only
-    /// for `null`/`undefined` (and exotic objects: a throwing getter, a revoked Proxy): not ours.
+    /// `value[key]`: one call into JS (Reflect.get needs an `is_object` check first), `None` for
+    /// `undefined` and `null` alike (a `null` member is as unusable as a missing one, and the glue
+    /// tells them apart without another call). Throws only for a `null`/`undefined` `value` (and
+    /// exotic objects: a throwing getter, a revoked Proxy): not ours.
     #[wasm_bindgen(method, structural, indexing_getter, catch)]
-    fn get(this: &Value, key: &JsValue) -> Result<JsValue, JsValue>;
+    fn get(this: &Value, key: &JsValue) -> Result<Option<JsValue>, JsValue>;
 }
 
 impl Message for JsValue {
     fn member(&self, key: &str) -> Option<JsValue> {
-        let value = with_key(key, |key| self.unchecked_ref::<Value>().get(key)).ok()?;
-        (!value.is_undefined()).then_some(value)
+        self.unchecked_ref::<Value>().get(js_key(key)).ok()?
     }
 
     fn field(&self) -> Field {
