@@ -12,6 +12,7 @@ use coassemble_events::webhook::{Begin, DeliveryStore, FileStore, MemoryStore};
 
 fn temp_log(name: &str) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    std::fs::create_dir_all(&dir).expect("the test's temp dir can be created");
     let path = dir.join(format!("webhook-store-{name}-{}.log", std::process::id()));
     let _ = std::fs::remove_file(&path);
     path

@@ -40,6 +40,17 @@ pub trait DeliveryStore: Send + Sync {
     fn fail(&self, id: &str);
 }
 
+/// The decision both stores make: processed before, being processed now, or to process (and mark).
+fn begin(done: bool, in_progress: &mut HashSet<String>, id: &str) -> Begin {
+    if done {
+        Begin::Duplicate
+    } else if !in_progress.insert(id.to_owned()) {
+        Begin::InProgress
+    } else {
+        Begin::Process
+    }
+}
+
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     // The guarded sets stay consistent even if a holder panicked: every update is a single insert/remove.
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
@@ -123,13 +134,8 @@ impl DeliveryStore for MemoryStore {
     fn begin(&self, id: &str) -> Begin {
         let mut inner = lock(&self.inner);
         self.prune(&mut inner, Instant::now());
-        if inner.done.contains_key(id) {
-            Begin::Duplicate
-        } else if !inner.in_progress.insert(id.to_owned()) {
-            Begin::InProgress
-        } else {
-            Begin::Process
-        }
+        let done = inner.done.contains_key(id);
+        begin(done, &mut inner.in_progress, id)
     }
 
     fn complete(&self, id: &str) -> io::Result<()> {
@@ -309,13 +315,8 @@ fn sync_parent_dir(path: &Path) {
 impl DeliveryStore for FileStore {
     fn begin(&self, id: &str) -> Begin {
         let mut inner = lock(&self.inner);
-        if inner.done.contains(id) {
-            Begin::Duplicate
-        } else if !inner.in_progress.insert(id.to_owned()) {
-            Begin::InProgress
-        } else {
-            Begin::Process
-        }
+        let done = inner.done.contains(id);
+        begin(done, &mut inner.in_progress, id)
     }
 
     fn complete(&self, id: &str) -> io::Result<()> {

@@ -2,40 +2,23 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { launchBrowser } from '../support/browser.mjs';
-import { startServers } from '../support/server.mjs';
+import { openHost } from '../support/host.mjs';
 
 const vectors = readFileSync(new URL('../vectors/messages.jsonl', import.meta.url), 'utf8')
   .split('\n').filter((line) => line.trim()).map((line) => JSON.parse(line));
 const BUILDER_ONLY = new Set(['session:error', 'session:expired', 'course:created', 'course:updated', 'back']);
 
-let servers, browser, page;
+let host, servers, page;
 
 before(async () => {
-  servers = await startServers();
-  browser = await launchBrowser();
-  page = await browser.newPage();
-  await page.goto(`${servers.host}/tests/browser/fixtures/host.html`);
-  await page.waitForFunction(() => document.title === 'ready');
+  host = await openHost();
+  ({ servers, page } = host);
 });
 
-after(async () => {
-  await browser?.close();
-  await servers?.close();
-});
+after(() => host?.close());
 
 /** Adds an iframe named `name` loading the embed stand-in from `origin`; resolves once it loaded. */
-async function addFrame(name, origin = servers.frame, query = '') {
-  const src = `${origin}/tests/browser/fixtures/frame.html?name=${name}&parent=${encodeURIComponent(servers.host)}${query}`;
-  await page.evaluate(([name, src]) => new Promise((resolve) => {
-    const iframe = document.createElement('iframe');
-    iframe.id = name;
-    iframe.onload = () => resolve();
-    iframe.src = src;
-    document.body.append(iframe);
-  }), [name, src]);
-  return page.frames().find((f) => f.url() === src);
-}
+const addFrame = (name, origin = servers.frame) => host.addFrame(name, host.frameSrc(name, origin));
 
 /** Attaches `kind` to iframe #id in the page, recording every event under window.seen[key]. */
 function attach(key, kind, id, options = {}) {

@@ -3,39 +3,21 @@
 // foreign frames, the page itself. No page error, the exact final state, and no heap growth.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser } from '../support/browser.mjs';
-import { startServers } from '../support/server.mjs';
+import { openHost } from '../support/host.mjs';
 
 const TRUSTED = 40000; // from the embed, mixed as below
 const OTHER = 20000; // each: wrong-origin frame, foreign frame, the page itself
 
-let servers, browser, page, cdp;
+let host, servers, page, cdp;
 
 before(async () => {
-  servers = await startServers();
-  browser = await launchBrowser();
-  page = await browser.newPage();
-  cdp = await browser.newCDPSession(page);
-  await page.goto(`${servers.host}/tests/browser/fixtures/host.html`);
-  await page.waitForFunction(() => document.title === 'ready');
+  host = await openHost();
+  ({ servers, page, cdp } = host);
 });
 
-after(async () => {
-  await browser?.close();
-  await servers?.close();
-});
+after(() => host?.close());
 
-async function addFrame(id, origin) {
-  const src = `${origin}/tests/browser/fixtures/frame.html?name=${id}&parent=${encodeURIComponent(servers.host)}`;
-  await page.evaluate(([id, src]) => new Promise((resolve) => {
-    const iframe = document.createElement('iframe');
-    iframe.id = id;
-    iframe.onload = () => resolve();
-    iframe.src = src;
-    document.body.append(iframe);
-  }), [id, src]);
-  return page.frames().find((f) => f.url() === src);
-}
+const addFrame = (id, origin) => host.addFrame(id, host.frameSrc(id, origin));
 
 /** Bytes of every wasm linear memory in the page (the SDK's allocator works in there, not the JS heap). */
 async function wasmMemoryBytes() {

@@ -4,40 +4,16 @@
 // non-MessageEvent `message` events are ignored without an event or an error.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser } from '../support/browser.mjs';
-import { startServers } from '../support/server.mjs';
+import { openHost } from '../support/host.mjs';
 
-let servers, browser, page, cdp;
+let host, servers, page, cdp, frameSrc, addFrame;
 
 before(async () => {
-  servers = await startServers();
-  browser = await launchBrowser();
-  page = await browser.newPage();
-  cdp = await browser.newCDPSession(page);
-  await page.goto(`${servers.host}/tests/browser/fixtures/host.html`);
-  await page.waitForFunction(() => document.title === 'ready');
+  host = await openHost();
+  ({ servers, page, cdp, frameSrc, addFrame } = host);
 });
 
-after(async () => {
-  await browser?.close();
-  await servers?.close();
-});
-
-const frameSrc = (name, origin = servers.frame) =>
-  `${origin}/tests/browser/fixtures/frame.html?name=${name}&parent=${encodeURIComponent(servers.host)}`;
-
-async function addFrame(id, src, attrs = {}) {
-  await page.evaluate(([id, src, attrs]) => new Promise((resolve) => {
-    const iframe = document.createElement('iframe');
-    iframe.id = id;
-    for (const [k, v] of Object.entries(attrs)) iframe.setAttribute(k, v);
-    iframe.onload = () => resolve();
-    if (src) iframe.src = src;
-    document.body.append(iframe);
-    if (!src) resolve();
-  }), [id, src, attrs]);
-  return src && page.frames().find((f) => f.url() === src);
-}
+after(() => host?.close());
 
 /** `message` listeners on the page's window, as DevTools sees them. */
 async function messageListeners() {
