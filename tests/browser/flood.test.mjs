@@ -8,33 +8,16 @@ import { openHost } from '../support/host.mjs';
 const TRUSTED = 40000; // from the embed, mixed as below
 const OTHER = 20000; // each: wrong-origin frame, foreign frame, the page itself
 
-let host, servers, page, cdp;
+let host, servers, page, heapAfterGc, wasmMemoryBytes;
 
 before(async () => {
   host = await openHost();
-  ({ servers, page, cdp } = host);
+  ({ servers, page, heapAfterGc, wasmMemoryBytes } = host);
 });
 
 after(() => host?.close());
 
 const addFrame = (id, origin) => host.addFrame(id, host.frameSrc(id, origin));
-
-/** Bytes of every wasm linear memory in the page (the SDK's allocator works in there, not the JS heap). */
-async function wasmMemoryBytes() {
-  const { result: proto } = await cdp.send('Runtime.evaluate', { expression: 'WebAssembly.Memory.prototype' });
-  const { objects } = await cdp.send('Runtime.queryObjects', { prototypeObjectId: proto.objectId });
-  const { result } = await cdp.send('Runtime.callFunctionOn', {
-    objectId: objects.objectId, returnByValue: true,
-    functionDeclaration: 'function () { return this.reduce((sum, m) => sum + m.buffer.byteLength, 0); }',
-  });
-  return result.value;
-}
-
-async function heapAfterGc() {
-  await cdp.send('HeapProfiler.collectGarbage');
-  const { usedSize } = await cdp.send('Runtime.getHeapUsage');
-  return usedSize;
-}
 
 /** Posts `count` messages from the trusted embed frame; returns what the embed should report. */
 function postTrusted(frame, count) {

@@ -6,11 +6,11 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openHost } from '../support/host.mjs';
 
-let host, servers, page, cdp, frameSrc, addFrame;
+let host, servers, page, cdp, frameSrc, addFrame, heapAfterGc, wasmMemoryBytes;
 
 before(async () => {
   host = await openHost();
-  ({ servers, page, cdp, frameSrc, addFrame } = host);
+  ({ servers, page, cdp, frameSrc, addFrame, heapAfterGc, wasmMemoryBytes } = host);
 });
 
 after(() => host?.close());
@@ -21,21 +21,6 @@ async function messageListeners() {
   const { listeners } = await cdp.send('DOMDebugger.getEventListeners', { objectId: result.objectId });
   await cdp.send('Runtime.releaseObject', { objectId: result.objectId });
   return listeners.filter((l) => l.type === 'message').length;
-}
-
-async function heapAfterGc() {
-  await cdp.send('HeapProfiler.collectGarbage');
-  return (await cdp.send('Runtime.getHeapUsage')).usedSize;
-}
-
-async function wasmMemoryBytes() {
-  const { result: proto } = await cdp.send('Runtime.evaluate', { expression: 'WebAssembly.Memory.prototype' });
-  const { objects } = await cdp.send('Runtime.queryObjects', { prototypeObjectId: proto.objectId });
-  const { result } = await cdp.send('Runtime.callFunctionOn', {
-    objectId: objects.objectId, returnByValue: true,
-    functionDeclaration: 'function () { return this.reduce((sum, m) => sum + m.buffer.byteLength, 0); }',
-  });
-  return result.value;
 }
 
 const cycles = (n) => page.evaluate(async (n) => {

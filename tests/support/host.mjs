@@ -4,7 +4,7 @@ import { startServers } from './server.mjs';
 
 /**
  * Starts the two-origin servers and a Chromium page on tests/browser/fixtures/host.html (which imports
- * the real package as `window.sdk`). Returns `{ servers, browser, page, cdp, frameSrc, addFrame, close }`.
+ * the real package as `window.sdk`). Returns `{ servers, browser, page, cdp, frameSrc, addFrame, heapAfterGc, wasmMemoryBytes, close }`.
  */
 export async function openHost() {
   const servers = await startServers();
@@ -35,9 +35,26 @@ export async function openHost() {
     return src && page.frames().find((f) => f.url() === src);
   }
 
+  /** The JS heap's used bytes after a full garbage collection. */
+  async function heapAfterGc() {
+    await cdp.send('HeapProfiler.collectGarbage');
+    return (await cdp.send('Runtime.getHeapUsage')).usedSize;
+  }
+
+  /** Bytes of every wasm linear memory in the page (the SDK's allocator works there, not in the JS heap). */
+  async function wasmMemoryBytes() {
+    const { result: proto } = await cdp.send('Runtime.evaluate', { expression: 'WebAssembly.Memory.prototype' });
+    const { objects } = await cdp.send('Runtime.queryObjects', { prototypeObjectId: proto.objectId });
+    const { result } = await cdp.send('Runtime.callFunctionOn', {
+      objectId: objects.objectId, returnByValue: true,
+      functionDeclaration: 'function () { return this.reduce((sum, m) => sum + m.buffer.byteLength, 0); }',
+    });
+    return result.value;
+  }
+
   const close = async () => {
     await browser.close();
     await servers.close();
   };
-  return { servers, browser, page, cdp, frameSrc, addFrame, close };
+  return { servers, browser, page, cdp, frameSrc, addFrame, heapAfterGc, wasmMemoryBytes, close };
 }
