@@ -5,7 +5,7 @@
 //! script); a Coassemble envelope with unusable data is [`Reject::Malformed`]; an unknown event of a
 //! known family is decoded as `Unknown` so that new Coassemble features are surfaced, never dropped.
 
-use crate::message::{Field, Message};
+use crate::message::{Field, Message, Pick};
 use std::fmt;
 
 /// Why a message did not decode to an event.
@@ -222,26 +222,43 @@ enum Family {
 /// A checked envelope: the family, the event name (`None` only for `back`), and the message.
 struct Envelope<M> {
     family: Family,
-    event: Option<String>,
+    event: Option<&'static str>,
     msg: M,
 }
 
+/// The `type` values of Coassemble envelopes.
+const FAMILIES: &[&str] = &["session", "course", "module", "screen", "back"];
+
+/// Every `event` name the decoders know; any other name decodes as `Unknown`. (Listed once so a
+/// [`Message`] can compare in place; the vector tests fail if a name used below is missing here.)
+const EVENTS: &[&str] = &[
+    "ready", "expired", "error", "start", "started", "commenced", "progress", "feedback", "completed",
+    "complete", "finished", "end", "answer", "failed", "retry", "created", "generated", "updated",
+];
+
+/// Stands for an event name that is not in [`EVENTS`]: it matches no decoder arm.
+const OTHER_EVENT: &str = "";
+
 fn envelope<M: Message>(msg: M) -> Result<Envelope<M>, Reject> {
-    let family = match msg.text("type").as_deref() {
-        Some("session") => Family::Session,
+    let family = match msg.pick("type", FAMILIES) {
+        Pick::Is("session") => Family::Session,
         // Legacy trackable links use "module" for "course".
-        Some("course") | Some("module") => Family::Course,
-        Some("screen") => Family::Screen,
-        Some("back") => Family::Back,
-        _ => return Err(Reject::Foreign),
+        Pick::Is("course" | "module") => Family::Course,
+        Pick::Is("screen") => Family::Screen,
+        Pick::Is("back") => Family::Back,
+        Pick::Is(_) | Pick::Missing | Pick::Other => return Err(Reject::Foreign),
     };
     // Some senders put the name in `payload.status` instead of `event`.
-    let event = msg
-        .text("event")
-        .or_else(|| msg.member("payload").and_then(|p| p.text("status")));
-    if event.is_none() && family != Family::Back {
-        return Err(Reject::Malformed(Malformed::MissingEvent));
-    }
+    let event = match msg.pick("event", EVENTS) {
+        Pick::Missing => msg.member("payload").map_or(Pick::Missing, |p| p.pick("status", EVENTS)),
+        picked => picked,
+    };
+    let event = match event {
+        Pick::Is(name) => Some(name),
+        Pick::Other => Some(OTHER_EVENT),
+        Pick::Missing if family == Family::Back => None,
+        Pick::Missing => return Err(Reject::Malformed(Malformed::MissingEvent)),
+    };
     Ok(Envelope { family, event, msg })
 }
 
@@ -257,7 +274,7 @@ fn envelope<M: Message>(msg: M) -> Result<Envelope<M>, Reject> {
 pub fn decode_player<M: Message>(msg: M) -> Result<PlayerEvent<M>, Reject> {
     let Envelope { family, event, msg } = envelope(msg)?;
     let data = msg.member("data");
-    let event = match (family, event.as_deref().unwrap_or("")) {
+    let event = match (family, event.unwrap_or(OTHER_EVENT)) {
         (Family::Session, "ready") => PlayerEvent::SessionReady,
         (Family::Course, "start" | "started" | "commenced") => PlayerEvent::CourseStart,
         (Family::Course, "progress") => PlayerEvent::CourseProgress {
@@ -290,7 +307,7 @@ pub fn decode_player<M: Message>(msg: M) -> Result<PlayerEvent<M>, Reject> {
 pub fn decode_builder<M: Message>(msg: M) -> Result<BuilderEvent<M>, Reject> {
     let Envelope { family, event, msg } = envelope(msg)?;
     let data = msg.member("data");
-    let event = match (family, event.as_deref().unwrap_or("")) {
+    let event = match (family, event.unwrap_or(OTHER_EVENT)) {
         (Family::Back, _) => BuilderEvent::Back,
         (Family::Session, "ready") => BuilderEvent::SessionReady,
         (Family::Session, "expired") => BuilderEvent::SessionExpired,

@@ -28,12 +28,12 @@ pub mod web;
 pub mod webhook;
 
 pub use decode::{decode_builder, decode_player, BuilderEvent, PlayerEvent, Reject};
-pub use message::{Field, Message};
+pub use message::{Field, Message, Pick};
 pub use decode::{Malformed, ScreenAction, ScreenInfo, ScreenRef};
 pub use progress::{ProgressRule, ProgressUpdate};
 pub use state::{Builder, BuilderState, CourseState, Player, Protocol};
 
 // The README's Rust examples run as doctests, so they cannot drift from the API.
-#[cfg(all(doctest, feature = "json"))]
+#[cfg(all(doctest, feature = "webhook"))]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;

@@ -21,6 +21,17 @@ pub enum Field {
     Structured,
 }
 
+/// Which word of an expected list a string member is (see [`Message::pick`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pick {
+    /// The member is missing or not a string.
+    Missing,
+    /// A string that is none of the words.
+    Other,
+    /// This word.
+    Is(&'static str),
+}
+
 /// A message value the decoder can read: a JSON-like tree.
 pub trait Message: Clone {
     /// The member `key` of an object, or `None` when `self` is not an object or has no such member.
@@ -34,6 +45,15 @@ pub trait Message: Clone {
         match self.member(key)?.field() {
             Field::Text(s) => Some(s),
             _ => None,
+        }
+    }
+
+    /// Which of `words` the string at `key` is. The browser implementation compares in place, so
+    /// the envelope's `type` and `event` are never copied out of JavaScript.
+    fn pick(&self, key: &str, words: &'static [&'static str]) -> Pick {
+        match self.text(key) {
+            None => Pick::Missing,
+            Some(text) => words.iter().find(|w| **w == text).map_or(Pick::Other, |w| Pick::Is(w)),
         }
     }
 }
