@@ -1,4 +1,4 @@
-// `npm run bench`: every figure of docs/performance.md in one run, on this machine. No assertions.
+// `npm run bench`: every figure of the README's Performance section in one run, on this machine. No assertions.
 //   1. size of each entry point (scripts/size.mjs)
 //   2. in-page SDK vs a hand-written listener, and startup, in headless Chromium (bench/in-page.mjs)
 //   3. webhook verification: wasm vs node:crypto vs native Rust (bench/webhooks.mjs)

@@ -8,7 +8,7 @@
 //   3. inlines the crate's `inline_js` snippets into the glue, and the wasm as hex in wasm-bytes.js. Hex, not base64: gzip still sees the wasm's bytes
 //      aligned (two characters each), so the gzipped file is ~10% over the binary instead of ~30%.
 // Every rewrite checks that it found what it expects, so a wasm-bindgen upgrade fails the build
-// instead of shipping a broken glue. Sizes: docs/performance.md, `npm run size`.
+// instead of shipping a broken glue. Sizes: README.md, Performance; `npm run size`.
 //
 //   node scripts/pack-wasm.mjs <out dir> <out name> <map.json>
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -67,6 +67,6 @@ for (const { name, files, total, wasm } of results) {
   }
 }
 if (process.argv.includes('--check') && over) {
-  console.error('\nsize check failed: an entry grew past its budget in size-budget.json (see docs/performance.md)');
+  console.error('\nsize check failed: an entry grew past its budget in size-budget.json (see README.md, Performance)');
   process.exit(1);
 }
