@@ -15,6 +15,12 @@ if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknow
   rustup target add wasm32-unknown-unknown >&2
 fi
 
+# rustfmt: npm test checks formatting (absent from rustup's minimal profile).
+if ! cargo fmt --version >/dev/null 2>&1; then
+  say "adding the rustfmt component"
+  rustup component add rustfmt >&2
+fi
+
 # 2. The wasm-bindgen CLI at exactly the version in Cargo.lock (a mismatch fails at bind time).
 WB_VERSION=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/,""); print; exit}' Cargo.lock)
 WB_ROOT="$CACHE/wasm-bindgen-$WB_VERSION"

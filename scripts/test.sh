@@ -8,6 +8,9 @@ bash scripts/build.sh
 echo "== size: gzipped bytes per entry point, against size-budget.json =="
 node scripts/size.mjs --check
 
+echo "== format: cargo fmt --check =="
+cargo fmt --check
+
 echo "== native: cargo test (decoder, progress rules, webhooks) =="
 cargo test --quiet --features webhook
 

@@ -33,8 +33,12 @@ impl Reject {
     pub fn message(&self) -> &'static str {
         match self {
             Reject::Foreign => "not a Coassemble message",
-            Reject::Malformed(Malformed::MissingEvent) => "Coassemble message without an event name",
-            Reject::Malformed(Malformed::BadProgress) => "course:progress without a numeric progress value",
+            Reject::Malformed(Malformed::MissingEvent) => {
+                "Coassemble message without an event name"
+            }
+            Reject::Malformed(Malformed::BadProgress) => {
+                "course:progress without a numeric progress value"
+            }
             Reject::Malformed(Malformed::BadCourseId) => "course event without a numeric course id",
         }
     }
@@ -232,8 +236,24 @@ const FAMILIES: &[&str] = &["session", "course", "module", "screen", "back"];
 /// Every `event` name the decoders know; any other name decodes as `Unknown`. (Listed once so a
 /// [`Message`] can compare in place; the vector tests fail if a name used below is missing here.)
 const EVENTS: &[&str] = &[
-    "ready", "expired", "error", "start", "started", "commenced", "progress", "feedback", "completed",
-    "complete", "finished", "end", "answer", "failed", "retry", "created", "generated", "updated",
+    "ready",
+    "expired",
+    "error",
+    "start",
+    "started",
+    "commenced",
+    "progress",
+    "feedback",
+    "completed",
+    "complete",
+    "finished",
+    "end",
+    "answer",
+    "failed",
+    "retry",
+    "created",
+    "generated",
+    "updated",
 ];
 
 /// Stands for an event name that is not in [`EVENTS`]: it matches no decoder arm.
@@ -250,7 +270,9 @@ fn envelope<M: Message>(msg: M) -> Result<Envelope<M>, Reject> {
     };
     // Some senders put the name in `payload.status` instead of `event`.
     let event = match msg.pick("event", EVENTS) {
-        Pick::Missing => msg.member("payload").map_or(Pick::Missing, |p| p.pick("status", EVENTS)),
+        Pick::Missing => msg
+            .member("payload")
+            .map_or(Pick::Missing, |p| p.pick("status", EVENTS)),
         picked => picked,
     };
     let event = match event {
@@ -313,11 +335,14 @@ pub fn decode_builder<M: Message>(msg: M) -> Result<BuilderEvent<M>, Reject> {
         (Family::Session, "expired") => BuilderEvent::SessionExpired,
         (Family::Session, "error") => BuilderEvent::SessionError {
             message: data.as_ref().and_then(|d| d.text("message")),
-            code: data.as_ref().and_then(|d| d.member("code")).and_then(|c| match c.field() {
-                Field::Text(s) => Some(s),
-                Field::Number(n) if is_whole(n) => Some(whole_to_text(n)),
-                _ => None,
-            }),
+            code: data
+                .as_ref()
+                .and_then(|d| d.member("code"))
+                .and_then(|c| match c.field() {
+                    Field::Text(s) => Some(s),
+                    Field::Number(n) if is_whole(n) => Some(whole_to_text(n)),
+                    _ => None,
+                }),
             data,
         },
         // Some builder versions say "generated" where "created" is meant.
@@ -362,7 +387,9 @@ fn screen_action(name: &str) -> Option<ScreenAction> {
 }
 
 fn screen_info<M: Message>(data: Option<&M>) -> ScreenInfo {
-    let Some(data) = data else { return ScreenInfo::default() };
+    let Some(data) = data else {
+        return ScreenInfo::default();
+    };
     let screen = ["screen", "screenId", "screenIndex"]
         .iter()
         .find_map(|key| match data.member(key)?.field() {
@@ -375,7 +402,11 @@ fn screen_info<M: Message>(data: Option<&M>) -> ScreenInfo {
         _ => None,
     };
     let score = data.member("score").and_then(|s| number_of(&s));
-    ScreenInfo { screen, correct, score }
+    ScreenInfo {
+        screen,
+        correct,
+        score,
+    }
 }
 
 /// `data.progress`, or a legacy top-level `progress`, as a whole clamped percent.

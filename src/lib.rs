@@ -28,8 +28,8 @@ pub mod web;
 pub mod webhook;
 
 pub use decode::{decode_builder, decode_player, BuilderEvent, PlayerEvent, Reject};
-pub use message::{Field, Message, Pick};
 pub use decode::{Malformed, ScreenAction, ScreenInfo, ScreenRef};
+pub use message::{Field, Message, Pick};
 pub use progress::{ProgressRule, ProgressUpdate};
 pub use state::{Builder, BuilderState, CourseState, Player, Protocol};
 

@@ -53,7 +53,10 @@ pub trait Message: Clone {
     fn pick(&self, key: &str, words: &'static [&'static str]) -> Pick {
         match self.text(key) {
             None => Pick::Missing,
-            Some(text) => words.iter().find(|w| **w == text).map_or(Pick::Other, |w| Pick::Is(w)),
+            Some(text) => words
+                .iter()
+                .find(|w| **w == text)
+                .map_or(Pick::Other, |w| Pick::Is(w)),
         }
     }
 }

@@ -18,7 +18,10 @@ pub trait Protocol {
     fn decode<M: Message>(msg: M) -> Result<Self::Event<M>, Reject>;
     /// Updates `state` with a decode result; `true` when the host should hear about it.
     /// Monotonic progress lives here: a progress value that does not advance returns `false`.
-    fn accept<M: Message>(state: &mut Self::State<M>, decoded: &Result<Self::Event<M>, Reject>) -> bool;
+    fn accept<M: Message>(
+        state: &mut Self::State<M>,
+        decoded: &Result<Self::Event<M>, Reject>,
+    ) -> bool;
 }
 
 /// The course player protocol.
@@ -80,7 +83,10 @@ impl Protocol for Player {
         decode::decode_player(msg)
     }
 
-    fn accept<M: Message>(state: &mut CourseState<M>, decoded: &Result<PlayerEvent<M>, Reject>) -> bool {
+    fn accept<M: Message>(
+        state: &mut CourseState<M>,
+        decoded: &Result<PlayerEvent<M>, Reject>,
+    ) -> bool {
         let event = match decoded {
             Ok(event) => event,
             Err(Reject::Malformed(Malformed::BadProgress)) => {
@@ -120,11 +126,17 @@ impl Protocol for Builder {
         decode::decode_builder(msg)
     }
 
-    fn accept<M: Message>(state: &mut BuilderState, decoded: &Result<BuilderEvent<M>, Reject>) -> bool {
+    fn accept<M: Message>(
+        state: &mut BuilderState,
+        decoded: &Result<BuilderEvent<M>, Reject>,
+    ) -> bool {
         match decoded {
             Ok(BuilderEvent::SessionReady) => state.ready = true,
             Ok(BuilderEvent::SessionExpired) => state.expired = true,
-            Ok(BuilderEvent::CourseCreated { course_id, title } | BuilderEvent::CourseUpdated { course_id, title }) => {
+            Ok(
+                BuilderEvent::CourseCreated { course_id, title }
+                | BuilderEvent::CourseUpdated { course_id, title },
+            ) => {
                 if state.course_id != Some(*course_id) {
                     state.title = None;
                 }

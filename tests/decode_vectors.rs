@@ -1,6 +1,8 @@
 //! The decoder against tests/vectors/messages.jsonl, plus cases the vectors do not cover.
 use coassemble_events::decode::parse_message;
-use coassemble_events::{decode_builder, decode_player, BuilderEvent, Malformed, PlayerEvent, Reject};
+use coassemble_events::{
+    decode_builder, decode_player, BuilderEvent, Malformed, PlayerEvent, Reject,
+};
 use serde_json::{json, Value};
 
 /// The decoded name and typed fields of a message, as the vectors spell them, trying the player
@@ -11,12 +13,15 @@ fn decoded(message: &Value, form: &str) -> Result<Value, Reject> {
         _ => message.clone(),
     };
     match decode_player(msg.clone())? {
-        PlayerEvent::CourseProgress { percent } => Ok(json!({ "name": "course:progress", "progress": percent })),
+        PlayerEvent::CourseProgress { percent } => {
+            Ok(json!({ "name": "course:progress", "progress": percent }))
+        }
         PlayerEvent::Unknown { .. } => {
             let builder = decode_builder(msg)?;
             let name = builder.name();
             match builder {
-                BuilderEvent::CourseCreated { course_id, title } | BuilderEvent::CourseUpdated { course_id, title } => {
+                BuilderEvent::CourseCreated { course_id, title }
+                | BuilderEvent::CourseUpdated { course_id, title } => {
                     let mut v = json!({ "name": name, "courseId": course_id });
                     if let Some(t) = title {
                         v["title"] = json!(t);
@@ -46,7 +51,11 @@ fn every_message_vector_decodes_as_expected() {
         let (note, expect) = (&case["note"], &case["expect"]);
         let got = decoded(&case["message"], case["form"].as_str().unwrap());
         match expect.get("reject") {
-            Some(reason) => assert_eq!(got.map_err(reject_name), Err(reason.as_str().unwrap()), "{note}"),
+            Some(reason) => assert_eq!(
+                got.map_err(reject_name),
+                Err(reason.as_str().unwrap()),
+                "{note}"
+            ),
             None => assert_eq!(got.as_ref().ok(), Some(expect), "{note}: {got:?}"),
         }
         count += 1;
@@ -58,33 +67,63 @@ fn every_message_vector_decodes_as_expected() {
 fn player_and_builder_events_are_kept_apart() {
     // A builder event reaching a player listener is surfaced as unknown, not misread.
     let created = json!({ "type": "course", "event": "created", "data": { "id": 1 } });
-    assert!(matches!(decode_player(created), Ok(PlayerEvent::Unknown { .. })));
+    assert!(matches!(
+        decode_player(created),
+        Ok(PlayerEvent::Unknown { .. })
+    ));
     let progress = json!({ "type": "course", "event": "progress", "data": { "progress": 5 } });
-    assert!(matches!(decode_builder(progress), Ok(BuilderEvent::Unknown { .. })));
+    assert!(matches!(
+        decode_builder(progress),
+        Ok(BuilderEvent::Unknown { .. })
+    ));
 }
 
 #[test]
 fn variants_seen_in_the_wild() {
     let status = json!({ "type": "course", "payload": { "status": "completed" } });
     assert_eq!(decode_player(status), Ok(PlayerEvent::CourseCompleted));
-    let legacy = json!({ "type": "module", "event": "progress", "data": { "id": 3, "progress": 80 } });
-    assert_eq!(decode_player(legacy), Ok(PlayerEvent::CourseProgress { percent: 80 }));
+    let legacy =
+        json!({ "type": "module", "event": "progress", "data": { "id": 3, "progress": 80 } });
+    assert_eq!(
+        decode_player(legacy),
+        Ok(PlayerEvent::CourseProgress { percent: 80 })
+    );
     let nested_wins = json!({ "type": "course", "event": "progress", "progress": 10, "data": { "progress": 20 } });
-    assert_eq!(decode_player(nested_wins), Ok(PlayerEvent::CourseProgress { percent: 20 }));
+    assert_eq!(
+        decode_player(nested_wins),
+        Ok(PlayerEvent::CourseProgress { percent: 20 })
+    );
 }
 
 #[test]
 fn malformed_reasons_are_specific() {
     let cases = [
         (json!({ "type": "course" }), Malformed::MissingEvent),
-        (json!({ "type": "course", "event": "progress", "data": { "progress": null } }), Malformed::BadProgress),
-        (json!({ "type": "course", "event": "progress", "data": { "progress": "1e400" } }), Malformed::BadProgress),
-        (json!({ "type": "course", "event": "updated", "data": { "id": -1 } }), Malformed::BadCourseId),
-        (json!({ "type": "course", "event": "updated", "data": { "id": 1.5 } }), Malformed::BadCourseId),
-        (json!({ "type": "course", "event": "created" }), Malformed::BadCourseId),
+        (
+            json!({ "type": "course", "event": "progress", "data": { "progress": null } }),
+            Malformed::BadProgress,
+        ),
+        (
+            json!({ "type": "course", "event": "progress", "data": { "progress": "1e400" } }),
+            Malformed::BadProgress,
+        ),
+        (
+            json!({ "type": "course", "event": "updated", "data": { "id": -1 } }),
+            Malformed::BadCourseId,
+        ),
+        (
+            json!({ "type": "course", "event": "updated", "data": { "id": 1.5 } }),
+            Malformed::BadCourseId,
+        ),
+        (
+            json!({ "type": "course", "event": "created" }),
+            Malformed::BadCourseId,
+        ),
     ];
     for (msg, why) in cases {
-        let got = decode_builder(msg.clone()).err().or_else(|| decode_player(msg.clone()).err());
+        let got = decode_builder(msg.clone())
+            .err()
+            .or_else(|| decode_player(msg.clone()).err());
         assert_eq!(got, Some(Reject::Malformed(why)), "{msg}");
     }
 }
@@ -92,12 +131,23 @@ fn malformed_reasons_are_specific() {
 #[test]
 fn screen_and_error_fields_are_typed_and_raw_data_kept() {
     let answer = json!({ "type": "screen", "event": "answer", "data": { "screen": "s-4", "correct": false, "score": "75" } });
-    let Ok(PlayerEvent::Screen { info, data, .. }) = decode_player(answer.clone()) else { panic!() };
-    assert_eq!(info.screen, Some(coassemble_events::ScreenRef::Id("s-4".into())));
+    let Ok(PlayerEvent::Screen { info, data, .. }) = decode_player(answer.clone()) else {
+        panic!()
+    };
+    assert_eq!(
+        info.screen,
+        Some(coassemble_events::ScreenRef::Id("s-4".into()))
+    );
     assert_eq!((info.correct, info.score), (Some(false), Some(75.0)));
     assert_eq!(data, Some(answer["data"].clone()));
 
-    let error = json!({ "type": "session", "event": "error", "data": { "message": "boom", "code": 503 } });
-    let Ok(BuilderEvent::SessionError { message, code, .. }) = decode_builder(error) else { panic!() };
-    assert_eq!((message.as_deref(), code.as_deref()), (Some("boom"), Some("503")));
+    let error =
+        json!({ "type": "session", "event": "error", "data": { "message": "boom", "code": 503 } });
+    let Ok(BuilderEvent::SessionError { message, code, .. }) = decode_builder(error) else {
+        panic!()
+    };
+    assert_eq!(
+        (message.as_deref(), code.as_deref()),
+        (Some("boom"), Some("503"))
+    );
 }

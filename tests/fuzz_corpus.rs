@@ -10,12 +10,19 @@ use std::fs;
 use std::path::Path;
 
 fn corpus(target: &str) -> Vec<Vec<u8>> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus").join(target);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fuzz/corpus")
+        .join(target);
     let mut files: Vec<_> = fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|entry| entry.unwrap().path())
         // The committed seeds only: inputs a local fuzzing run added are not part of the test.
-        .filter(|path| path.file_name().unwrap().to_string_lossy().starts_with("seed-"))
+        .filter(|path| {
+            path.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("seed-")
+        })
         .collect();
     files.sort();
     files.iter().map(|path| fs::read(path).unwrap()).collect()
@@ -24,7 +31,10 @@ fn corpus(target: &str) -> Vec<Vec<u8>> {
 #[test]
 fn decode_checks_hold_on_the_corpus() {
     let inputs = corpus("decode");
-    assert!(inputs.len() >= 30, "seed corpus missing: node fuzz/seed.mjs");
+    assert!(
+        inputs.len() >= 30,
+        "seed corpus missing: node fuzz/seed.mjs"
+    );
     for input in &inputs {
         checks::decode(input);
     }
@@ -35,7 +45,10 @@ fn decode_checks_hold_on_the_corpus() {
 #[test]
 fn webhook_checks_hold_on_the_corpus() {
     let inputs = corpus("webhook_verify");
-    assert!(inputs.len() >= 20, "seed corpus missing: node fuzz/seed.mjs");
+    assert!(
+        inputs.len() >= 20,
+        "seed corpus missing: node fuzz/seed.mjs"
+    );
     for input in &inputs {
         checks::webhook_verify(input);
         // The same body the other way round: signed when it was not, and vice versa.

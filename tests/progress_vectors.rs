@@ -42,9 +42,20 @@ fn drops_are_counted_and_completion_is_final() {
         let msg = json!({ "type": "course", "event": "progress", "data": { "progress": v } });
         Player::accept(&mut state, &Player::decode(msg));
     }
-    assert_eq!((state.progress.percent(), state.progress.dropped()), (10, 3));
-    Player::accept(&mut state, &Player::decode(json!({ "type": "course", "event": "completed" })));
+    assert_eq!(
+        (state.progress.percent(), state.progress.dropped()),
+        (10, 3)
+    );
+    Player::accept(
+        &mut state,
+        &Player::decode(json!({ "type": "course", "event": "completed" })),
+    );
     assert!(state.completed);
-    let late = Player::decode(json!({ "type": "course", "event": "progress", "data": { "progress": 100 } }));
-    assert!(!Player::accept(&mut state, &late), "nothing is reported after completion");
+    let late = Player::decode(
+        json!({ "type": "course", "event": "progress", "data": { "progress": 100 } }),
+    );
+    assert!(
+        !Player::accept(&mut state, &late),
+        "nothing is reported after completion"
+    );
 }

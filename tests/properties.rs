@@ -1,6 +1,8 @@
 //! Property tests: the decoder never panics, and reported progress never decreases.
 use coassemble_events::decode::parse_message;
-use coassemble_events::{decode_builder, decode_player, CourseState, Player, PlayerEvent, Protocol};
+use coassemble_events::{
+    decode_builder, decode_player, CourseState, Player, PlayerEvent, Protocol,
+};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
@@ -8,11 +10,16 @@ fn arb_json() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
         Just(Value::Null),
         any::<bool>().prop_map(Value::from),
-        any::<f64>().prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
+        any::<f64>()
+            .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
         any::<i64>().prop_map(Value::from),
         prop_oneof![
-            Just("session".to_string()), Just("course".to_string()), Just("screen".to_string()),
-            Just("back".to_string()), Just("progress".to_string()), Just("updated".to_string()),
+            Just("session".to_string()),
+            Just("course".to_string()),
+            Just("screen".to_string()),
+            Just("back".to_string()),
+            Just("progress".to_string()),
+            Just("updated".to_string()),
             ".*".prop_map(|s: String| s)
         ]
         .prop_map(Value::from),
@@ -21,10 +28,19 @@ fn arb_json() -> impl Strategy<Value = Value> {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
             prop::collection::btree_map(
-                prop_oneof![Just("type".to_string()), Just("event".to_string()), Just("data".to_string()),
-                    Just("progress".to_string()), Just("id".to_string()), Just("payload".to_string()),
-                    Just("status".to_string()), "[a-z]{1,6}".prop_map(|s: String| s)],
-                inner, 0..5)
+                prop_oneof![
+                    Just("type".to_string()),
+                    Just("event".to_string()),
+                    Just("data".to_string()),
+                    Just("progress".to_string()),
+                    Just("id".to_string()),
+                    Just("payload".to_string()),
+                    Just("status".to_string()),
+                    "[a-z]{1,6}".prop_map(|s: String| s)
+                ],
+                inner,
+                0..5
+            )
             .prop_map(|m| Value::Object(m.into_iter().collect())),
         ]
     })

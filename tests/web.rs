@@ -21,7 +21,11 @@ fn page_origin() -> String {
 /// A same-origin iframe (srcdoc), loaded.
 async fn frame() -> HtmlIFrameElement {
     let document = web_sys::window().unwrap().document().unwrap();
-    let iframe: HtmlIFrameElement = document.create_element("iframe").unwrap().dyn_into().unwrap();
+    let iframe: HtmlIFrameElement = document
+        .create_element("iframe")
+        .unwrap()
+        .dyn_into()
+        .unwrap();
     let loaded = Promise::new(&mut |resolve, _| iframe.set_onload(Some(&resolve)));
     iframe.set_srcdoc("<!doctype html><title>embed</title>");
     document.body().unwrap().append_child(&iframe).unwrap();
@@ -33,8 +37,13 @@ async fn frame() -> HtmlIFrameElement {
 /// `event.source` is the iframe's window).
 fn post_from(iframe: &HtmlIFrameElement, json: &str) {
     let window = iframe.content_window().unwrap();
-    let ctor: Function = Reflect::get(&window, &"Function".into()).unwrap().unchecked_into();
-    let args = Array::of2(&"m".into(), &"parent.postMessage(JSON.parse(m), parent.location.origin)".into());
+    let ctor: Function = Reflect::get(&window, &"Function".into())
+        .unwrap()
+        .unchecked_into();
+    let args = Array::of2(
+        &"m".into(),
+        &"parent.postMessage(JSON.parse(m), parent.location.origin)".into(),
+    );
     let post: Function = Reflect::construct(&ctor, &args).unwrap().unchecked_into();
     post.call1(&JsValue::NULL, &json.into()).unwrap();
 }
@@ -42,12 +51,18 @@ fn post_from(iframe: &HtmlIFrameElement, json: &str) {
 /// Lets queued message tasks run.
 async fn settle() {
     let wait = Promise::new(&mut |resolve, _| {
-        web_sys::window().unwrap().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 50).unwrap();
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 50)
+            .unwrap();
     });
     JsFuture::from(wait).await.unwrap();
 }
 
-fn recorder() -> (Rc<RefCell<Vec<String>>>, impl FnMut(Result<PlayerEvent<JsValue>, coassemble_events::Reject>)) {
+fn recorder() -> (
+    Rc<RefCell<Vec<String>>>,
+    impl FnMut(Result<PlayerEvent<JsValue>, coassemble_events::Reject>),
+) {
     let seen = Rc::new(RefCell::new(Vec::new()));
     let sink = Rc::clone(&seen);
     (seen, move |event: Result<PlayerEvent<JsValue>, _>| {
@@ -65,16 +80,32 @@ async fn hears_its_own_iframe_with_monotonic_progress() {
     let (seen, on_event) = recorder();
     let embed = PlayerEmbed::attach(&iframe, Some(&page_origin()), on_event).unwrap();
     for progress in ["10", "30", "20", "\"40\"", "\"abc\""] {
-        post_from(&iframe, &format!(r#"{{"type":"course","event":"progress","data":{{"progress":{progress}}}}}"#));
+        post_from(
+            &iframe,
+            &format!(r#"{{"type":"course","event":"progress","data":{{"progress":{progress}}}}}"#),
+        );
     }
     post_from(&iframe, r#"{"type":"course","event":"completed"}"#);
     settle().await;
     assert_eq!(
         *seen.borrow(),
-        ["progress:10", "progress:30", "progress:40", "error:course:progress without a numeric progress value", "course:completed"]
+        [
+            "progress:10",
+            "progress:30",
+            "progress:40",
+            "error:course:progress without a numeric progress value",
+            "course:completed"
+        ]
     );
     let state = embed.state();
-    assert_eq!((state.progress.percent(), state.progress.dropped(), state.completed), (100, 2, true));
+    assert_eq!(
+        (
+            state.progress.percent(),
+            state.progress.dropped(),
+            state.completed
+        ),
+        (100, 2, true)
+    );
 }
 
 #[wasm_bindgen_test]
@@ -83,7 +114,10 @@ async fn ignores_other_frames_and_the_page_itself() {
     let (seen, on_event) = recorder();
     let _embed = PlayerEmbed::attach(&mine, Some(&page_origin()), on_event).unwrap();
     // Same origin as the trusted one, but another window: not ours.
-    post_from(&other, r#"{"type":"course","event":"progress","data":{"progress":50}}"#);
+    post_from(
+        &other,
+        r#"{"type":"course","event":"progress","data":{"progress":50}}"#,
+    );
     let window = web_sys::window().unwrap();
     let envelope = js_sys::JSON::parse(r#"{"type":"course","event":"completed"}"#).unwrap();
     window.post_message(&envelope, &page_origin()).unwrap();
@@ -102,8 +136,15 @@ async fn dropping_the_embed_removes_the_listener() {
     drop(dropped);
     post_from(&iframe, r#"{"type":"session","event":"ready"}"#);
     settle().await;
-    assert_eq!(*witness_seen.borrow(), ["session:ready"], "the message did arrive");
-    assert!(dropped_seen.borrow().is_empty(), "but not to the dropped embed");
+    assert_eq!(
+        *witness_seen.borrow(),
+        ["session:ready"],
+        "the message did arrive"
+    );
+    assert!(
+        dropped_seen.borrow().is_empty(),
+        "but not to the dropped embed"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -117,7 +158,10 @@ async fn builder_events_are_typed() {
         }
     })
     .unwrap();
-    post_from(&iframe, r#"{"type":"course","event":"updated","data":{"id":"981","title":"Onboarding"}}"#);
+    post_from(
+        &iframe,
+        r#"{"type":"course","event":"updated","data":{"id":"981","title":"Onboarding"}}"#,
+    );
     settle().await;
     assert_eq!(*seen.borrow(), [(981, Some("Onboarding".to_owned()))]);
 }
@@ -126,8 +170,16 @@ async fn builder_events_are_typed() {
 async fn attach_errors_name_the_problem() {
     let iframe = frame().await; // srcdoc: no src, so no origin to derive
     let none = |_: Result<PlayerEvent<JsValue>, _>| {};
-    assert_eq!(PlayerEmbed::attach(&iframe, None, none).unwrap_err(), AttachError::MissingOrigin);
-    for bad in ["*", "null", "https://coassemble.com/path", "ftp://coassemble.com"] {
+    assert_eq!(
+        PlayerEmbed::attach(&iframe, None, none).unwrap_err(),
+        AttachError::MissingOrigin
+    );
+    for bad in [
+        "*",
+        "null",
+        "https://coassemble.com/path",
+        "ftp://coassemble.com",
+    ] {
         let error = PlayerEmbed::attach(&iframe, Some(bad), none).unwrap_err();
         assert_eq!(error.code(), "invalid_origin", "{bad}");
     }

@@ -2,7 +2,9 @@
 //! them over the committed seed corpus on every `cargo test` (a smoke run of the fuzz targets).
 
 use coassemble_events::webhook::{sign, verify, WebhookError};
-use coassemble_events::{parse_message, Builder, BuilderState, CourseState, Player, PlayerEvent, Protocol};
+use coassemble_events::{
+    parse_message, Builder, BuilderState, CourseState, Player, PlayerEvent, Protocol,
+};
 use std::time::{Duration, UNIX_EPOCH};
 
 /// Bytes → JSON → player and builder decoders → state, as the browser glue runs them.
@@ -11,23 +13,33 @@ use std::time::{Duration, UNIX_EPOCH};
 /// builder state. Besides "never panics", it checks the progress rule: reported progress never
 /// goes down, and a progress event is only let through when it advances.
 pub fn decode(data: &[u8]) {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     let mut course = CourseState::<serde_json::Value>::default();
     let mut builder = BuilderState::default();
     for line in text.lines() {
         // Strings go through the same path as the glue's JSON.parse of a posted string.
-        let Ok(msg) = parse_message(line) else { continue };
+        let Ok(msg) = parse_message(line) else {
+            continue;
+        };
         let before = course.progress.percent();
         let decoded = Player::decode(msg.clone());
         let reported = Player::accept(&mut course, &decoded);
         let after = course.progress.percent();
-        assert!(after >= before, "progress went back from {before} to {after}");
+        assert!(
+            after >= before,
+            "progress went back from {before} to {after}"
+        );
         if let Ok(PlayerEvent::CourseProgress { percent }) = decoded {
             assert!(percent <= 100);
             if reported {
                 assert_eq!(after, percent, "a reported progress is the new state");
             } else {
-                assert!(percent <= before, "an advancing progress {percent} (from {before}) was dropped");
+                assert!(
+                    percent <= before,
+                    "an advancing progress {percent} (from {before}) was dropped"
+                );
             }
         }
         let decoded = Builder::decode(msg);
@@ -50,7 +62,9 @@ const NOW: u64 = 1_763_900_000;
 /// Besides "never panics": a correctly signed, fresh delivery is never refused for its signature,
 /// timestamp or headers.
 pub fn webhook_verify(data: &[u8]) {
-    let Some((&mode, rest)) = data.split_first() else { return };
+    let Some((&mode, rest)) = data.split_first() else {
+        return;
+    };
     let mut parts = rest.splitn(3, |&b| b == b'\n');
     let timestamp_text = String::from_utf8_lossy(parts.next().unwrap_or_default()).into_owned();
     let signature_text = String::from_utf8_lossy(parts.next().unwrap_or_default()).into_owned();
@@ -60,18 +74,30 @@ pub fn webhook_verify(data: &[u8]) {
     let (timestamp, signature) = if signed {
         // A fresh timestamp within the window, chosen by the input.
         let timestamp = NOW - u64::from(mode >> 1);
-        (timestamp.to_string(), sign(SECRET.as_bytes(), timestamp, body))
+        (
+            timestamp.to_string(),
+            sign(SECRET.as_bytes(), timestamp, body),
+        )
     } else {
         (timestamp_text, signature_text)
     };
     let headers = [
         ("X-Coassemble-Event", "course.completed"),
-        ("X-Coassemble-Delivery", "3f8a2c1e-1b7d-4c55-9a3e-0c2f6e7d8a90"),
+        (
+            "X-Coassemble-Delivery",
+            "3f8a2c1e-1b7d-4c55-9a3e-0c2f6e7d8a90",
+        ),
         ("X-Coassemble-Timestamp", timestamp.as_str()),
         ("X-Coassemble-Signature", signature.as_str()),
     ];
     let now = UNIX_EPOCH + Duration::from_secs(NOW);
-    let result = verify(&headers[..], body, &["whsec_old", SECRET], Duration::from_secs(300), now);
+    let result = verify(
+        &headers[..],
+        body,
+        &["whsec_old", SECRET],
+        Duration::from_secs(300),
+        now,
+    );
     if signed {
         match result {
             Ok(delivery) => assert_eq!(delivery.id, "3f8a2c1e-1b7d-4c55-9a3e-0c2f6e7d8a90"),

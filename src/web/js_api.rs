@@ -41,14 +41,22 @@ impl EmbedHandle {
         let kind = if kind == "builder" {
             Kind::Builder(
                 Embed::<Builder>::attach_with(&iframe, origin, src, move |msg, decoded| {
-                    deliver(&dispatch, msg, decoded.map(|event| builder_event(&event, msg)))
+                    deliver(
+                        &dispatch,
+                        msg,
+                        decoded.map(|event| builder_event(&event, msg)),
+                    )
                 })
                 .map_err(error_object)?,
             )
         } else {
             Kind::Course(
                 Embed::<Player>::attach_with(&iframe, origin, src, move |msg, decoded| {
-                    deliver(&dispatch, msg, decoded.map(|event| player_event(&event, msg)))
+                    deliver(
+                        &dispatch,
+                        msg,
+                        decoded.map(|event| player_event(&event, msg)),
+                    )
                 })
                 .map_err(error_object)?,
             )
@@ -127,15 +135,31 @@ extern "C" {
     #[wasm_bindgen(js_name = eventObject)]
     #[allow(clippy::too_many_arguments)]
     fn event_object(
-        name: &JsValue, msg: &JsValue,
-        k1: &JsValue, v1: JsValue, k2: &JsValue, v2: JsValue, k3: &JsValue, v3: JsValue,
+        name: &JsValue,
+        msg: &JsValue,
+        k1: &JsValue,
+        v1: JsValue,
+        k2: &JsValue,
+        v2: JsValue,
+        k3: &JsValue,
+        v3: JsValue,
     ) -> Object;
 }
 
 /// The event object for `name` with up to three typed fields (a `None` value is left out).
 fn build(name: &str, msg: &JsValue, fields: [(&str, Option<JsValue>); 3]) -> Object {
-    let [(k1, v1), (k2, v2), (k3, v3)] = fields.map(|(key, value)| (key, value.unwrap_or(JsValue::UNDEFINED)));
-    event_object(js_key(name), msg, js_key(k1), v1, js_key(k2), v2, js_key(k3), v3)
+    let [(k1, v1), (k2, v2), (k3, v3)] =
+        fields.map(|(key, value)| (key, value.unwrap_or(JsValue::UNDEFINED)));
+    event_object(
+        js_key(name),
+        msg,
+        js_key(k1),
+        v1,
+        js_key(k2),
+        v2,
+        js_key(k3),
+        v3,
+    )
 }
 
 fn screen_value(screen: &ScreenRef) -> JsValue {
@@ -147,7 +171,11 @@ fn screen_value(screen: &ScreenRef) -> JsValue {
 
 fn player_event(event: &PlayerEvent<JsValue>, msg: &JsValue) -> Object {
     let fields = match event {
-        PlayerEvent::CourseProgress { percent } => [("progress", Some((*percent).into())), ("", None), ("", None)],
+        PlayerEvent::CourseProgress { percent } => [
+            ("progress", Some((*percent).into())),
+            ("", None),
+            ("", None),
+        ],
         PlayerEvent::Screen { info, .. } => [
             ("screen", info.screen.as_ref().map(screen_value)),
             ("correct", info.correct.map(JsValue::from)),
@@ -161,10 +189,15 @@ fn player_event(event: &PlayerEvent<JsValue>, msg: &JsValue) -> Object {
 fn builder_event(event: &BuilderEvent<JsValue>, msg: &JsValue) -> Object {
     let text = |value: &Option<String>| value.as_deref().map(JsValue::from_str);
     let fields = match event {
-        BuilderEvent::CourseCreated { course_id, title } | BuilderEvent::CourseUpdated { course_id, title } => {
-            [("courseId", Some((*course_id as f64).into())), ("title", text(title)), ("", None)]
+        BuilderEvent::CourseCreated { course_id, title }
+        | BuilderEvent::CourseUpdated { course_id, title } => [
+            ("courseId", Some((*course_id as f64).into())),
+            ("title", text(title)),
+            ("", None),
+        ],
+        BuilderEvent::SessionError { message, code, .. } => {
+            [("message", text(message)), ("code", text(code)), ("", None)]
         }
-        BuilderEvent::SessionError { message, code, .. } => [("message", text(message)), ("code", text(code)), ("", None)],
         _ => [("", None), ("", None), ("", None)],
     };
     build(event.name(), msg, fields)
@@ -176,8 +209,19 @@ fn course_state(state: &CourseState<JsValue>) -> Object {
     set(&object, "started", state.started);
     set(&object, "progress", state.progress.percent());
     set(&object, "completed", state.completed);
-    set(&object, "feedback", state.feedback.clone().unwrap_or(JsValue::NULL));
-    set(&object, "lastScreen", state.last_screen.as_ref().map_or(JsValue::NULL, screen_value));
+    set(
+        &object,
+        "feedback",
+        state.feedback.clone().unwrap_or(JsValue::NULL),
+    );
+    set(
+        &object,
+        "lastScreen",
+        state
+            .last_screen
+            .as_ref()
+            .map_or(JsValue::NULL, screen_value),
+    );
     set(&object, "droppedProgress", state.progress.dropped());
     object
 }
@@ -186,7 +230,20 @@ fn builder_state(state: &BuilderState) -> Object {
     let object = Object::new();
     set(&object, "ready", state.ready);
     set(&object, "expired", state.expired);
-    set(&object, "courseId", state.course_id.map_or(JsValue::NULL, |id| JsValue::from_f64(id as f64)));
-    set(&object, "title", state.title.as_deref().map_or(JsValue::NULL, JsValue::from_str));
+    set(
+        &object,
+        "courseId",
+        state
+            .course_id
+            .map_or(JsValue::NULL, |id| JsValue::from_f64(id as f64)),
+    );
+    set(
+        &object,
+        "title",
+        state
+            .title
+            .as_deref()
+            .map_or(JsValue::NULL, JsValue::from_str),
+    );
     object
 }

@@ -17,12 +17,16 @@ thread_local! {
 /// `key` as a JS string, converted once per page.
 pub(crate) fn js_key(key: &str) -> &'static JsValue {
     KEYS.with(|keys| {
-        let Ok(mut keys) = keys.try_borrow_mut() else { return &*Box::leak(Box::new(JsValue::from_str(key))) };
+        let Ok(mut keys) = keys.try_borrow_mut() else {
+            return &*Box::leak(Box::new(JsValue::from_str(key)));
+        };
         if let Some((_, value)) = keys.iter().find(|(k, _)| *k == key) {
             return *value;
         }
-        let entry: (&'static str, &'static JsValue) =
-            (Box::leak(key.into()), Box::leak(Box::new(JsValue::from_str(key))));
+        let entry: (&'static str, &'static JsValue) = (
+            Box::leak(key.into()),
+            Box::leak(Box::new(JsValue::from_str(key))),
+        );
         keys.push(entry);
         entry.1
     })
@@ -37,7 +41,9 @@ thread_local! {
 fn js_words(words: &'static [&'static str]) -> &'static JsValue {
     let id = words.as_ptr() as usize;
     WORDS.with(|lists| {
-        let Ok(mut lists) = lists.try_borrow_mut() else { return &*Box::leak(Box::new(array_of(words))) };
+        let Ok(mut lists) = lists.try_borrow_mut() else {
+            return &*Box::leak(Box::new(array_of(words)));
+        };
         if let Some((_, array)) = lists.iter().find(|(k, _)| *k == id) {
             return *array;
         }
@@ -48,7 +54,11 @@ fn js_words(words: &'static [&'static str]) -> &'static JsValue {
 }
 
 fn array_of(words: &[&str]) -> JsValue {
-    words.iter().map(|w| js_key(w).clone()).collect::<js_sys::Array>().into()
+    words
+        .iter()
+        .map(|w| js_key(w).clone())
+        .collect::<js_sys::Array>()
+        .into()
 }
 
 // One call reads the member and finds it among the words, comparing JS strings in place.
@@ -84,7 +94,10 @@ impl Message for JsValue {
     fn pick(&self, key: &str, words: &'static [&'static str]) -> Pick {
         match pick_word(self, js_key(key), js_words(words)) {
             -2 => Pick::Missing,
-            index => usize::try_from(index).ok().and_then(|i| words.get(i)).map_or(Pick::Other, |w| Pick::Is(w)),
+            index => usize::try_from(index)
+                .ok()
+                .and_then(|i| words.get(i))
+                .map_or(Pick::Other, |w| Pick::Is(w)),
         }
     }
 

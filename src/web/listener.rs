@@ -2,10 +2,10 @@
 
 use crate::decode::Reject;
 use crate::state::{Builder, Player, Protocol};
+use js_sys::Function;
 use std::cell::{Ref, RefCell};
 use std::fmt;
 use std::rc::Rc;
-use js_sys::Function;
 use wasm_bindgen::prelude::{wasm_bindgen, Closure};
 use wasm_bindgen::JsValue;
 use web_sys::{HtmlIFrameElement, Window};
@@ -39,7 +39,9 @@ impl AttachError {
     /// A sentence naming the problem. (Built without `core::fmt`, which would cost the bundle KBs.)
     pub fn message(&self) -> String {
         match self {
-            AttachError::NoWindow => "no window: embeds can only be attached in a browser page".into(),
+            AttachError::NoWindow => {
+                "no window: embeds can only be attached in a browser page".into()
+            }
             AttachError::NotAnIframe => "the element to attach to is not an <iframe>".into(),
             AttachError::MissingOrigin => {
                 "the iframe has no src and no origin was given: pass the embed's origin".into()
@@ -92,7 +94,9 @@ pub type BuilderEmbed = Embed<Builder>;
 
 impl<P: Protocol> fmt::Debug for Embed<P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Embed").field("origin", &self.origin).finish_non_exhaustive()
+        f.debug_struct("Embed")
+            .field("origin", &self.origin)
+            .finish_non_exhaustive()
     }
 }
 
@@ -101,7 +105,11 @@ impl<P: Protocol + 'static> Embed<P> {
     ///
     /// `on_event` gets each accepted event, and `Err` for a malformed Coassemble message from the
     /// trusted frame; foreign messages never reach it.
-    pub fn attach<F>(iframe: &HtmlIFrameElement, origin: Option<&str>, mut on_event: F) -> Result<Self, AttachError>
+    pub fn attach<F>(
+        iframe: &HtmlIFrameElement,
+        origin: Option<&str>,
+        mut on_event: F,
+    ) -> Result<Self, AttachError>
     where
         F: FnMut(Result<P::Event<JsValue>, Reject>) + 'static,
     {
@@ -121,7 +129,10 @@ impl<P: Protocol + 'static> Embed<P> {
     {
         // The window the iframe lives in is the one its messages are posted to. (Also smaller than
         // `web_sys::window()`, which looks up the global object through thread-locals.)
-        let window = iframe.owner_document().and_then(|doc| doc.default_view()).ok_or(AttachError::NoWindow)?;
+        let window = iframe
+            .owner_document()
+            .and_then(|doc| doc.default_view())
+            .ok_or(AttachError::NoWindow)?;
         let origin = super::origin::resolve_origin(iframe, origin, src)?;
         let state = Rc::new(RefCell::new(P::State::<JsValue>::default()));
         let shared = Rc::clone(&state);
@@ -129,7 +140,9 @@ impl<P: Protocol + 'static> Embed<P> {
             let decoded = P::decode(msg.clone());
             // The borrow ends before the callback runs: the callback may read the state. (Listeners
             // never nest, so `try_borrow_mut` cannot fail; it spares the bundle a panic path.)
-            let Ok(mut state) = shared.try_borrow_mut() else { return };
+            let Ok(mut state) = shared.try_borrow_mut() else {
+                return;
+            };
             let accepted = P::accept(&mut state, &decoded);
             drop(state);
             if accepted {
@@ -137,7 +150,14 @@ impl<P: Protocol + 'static> Embed<P> {
             }
         });
         let remove = listen(&window, iframe, &JsValue::from_str(&origin), &deliver);
-        Ok(Embed { state, origin, _listener: Listener { remove, _deliver: deliver } })
+        Ok(Embed {
+            state,
+            origin,
+            _listener: Listener {
+                remove,
+                _deliver: deliver,
+            },
+        })
     }
 
     /// What the embed has reported so far.
@@ -172,7 +192,12 @@ export function listen(window, frame, origin, deliver) {
 "#)]
 extern "C" {
     /// Adds the `message` listener; returns the function that removes it.
-    fn listen(window: &Window, frame: &HtmlIFrameElement, origin: &JsValue, deliver: &Closure<dyn FnMut(JsValue)>) -> Function;
+    fn listen(
+        window: &Window,
+        frame: &HtmlIFrameElement,
+        origin: &JsValue,
+        deliver: &Closure<dyn FnMut(JsValue)>,
+    ) -> Function;
 }
 
 /// The registered listener: removed, and its closure freed, on drop (RAII, as in gloo-events).

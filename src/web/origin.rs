@@ -15,9 +15,19 @@ pub fn resolve_origin(
 ) -> Result<String, AttachError> {
     if let Some(origin) = explicit {
         let url = parse_http(origin)?;
-        let bare = url.pathname() == "/" && url.search().is_empty() && url.hash().is_empty()
-            && url.username().is_empty() && url.password().is_empty();
-        return if bare { Ok(url.origin()) } else { Err(invalid(origin, "an origin has no path, query or credentials")) };
+        let bare = url.pathname() == "/"
+            && url.search().is_empty()
+            && url.hash().is_empty()
+            && url.username().is_empty()
+            && url.password().is_empty();
+        return if bare {
+            Ok(url.origin())
+        } else {
+            Err(invalid(
+                origin,
+                "an origin has no path, query or credentials",
+            ))
+        };
     }
     let src = src.map(str::to_owned).unwrap_or_else(|| iframe.src());
     if src.is_empty() {
@@ -30,7 +40,10 @@ fn parse_http(text: &str) -> Result<Url, AttachError> {
     let url = Url::new(text).map_err(|_| invalid(text, "not an absolute URL"))?;
     match url.protocol().as_str() {
         "https:" | "http:" => Ok(url),
-        _ => Err(invalid(text, "only http: and https: embeds have an origin to trust")),
+        _ => Err(invalid(
+            text,
+            "only http: and https: embeds have an origin to trust",
+        )),
     }
 }
 
