@@ -2,7 +2,7 @@
 # Builds the two wasm bundles of the npm package into pkg/ (skips work when sources are unchanged):
 #   pkg/web/       in-page SDK (feature "browser")
 #   pkg/webhooks/  webhook verifier (feature "webhook-js")
-# Both are wasm-bindgen --target web glue whose wasm is inlined as base64 (wasm-bytes.js) and
+# Both are wasm-bindgen --target web glue whose wasm is inlined as hex (wasm-bytes.js) and
 # instantiated with initSync. Why inline: `new URL('x.wasm', import.meta.url)` breaks in Vite's dev
 # server (pre-bundled deps lose the file, vitejs/vite#8427) and needs a fetch; inlined bytes work
 # unchanged in plain browsers, Vite, webpack 5, Node and edge runtimes, and a synchronous init means
