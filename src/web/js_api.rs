@@ -5,7 +5,7 @@ use super::js_message::js_key;
 use super::listener::{AttachError, Embed};
 use crate::decode::{BuilderEvent, PlayerEvent, Reject, ScreenRef};
 use crate::message::Message;
-use crate::state::{Builder, BuilderState, CourseState, Player};
+use crate::state::{Builder, BuilderState, CourseState, Player, Protocol};
 use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlIFrameElement;
@@ -39,27 +39,9 @@ impl EmbedHandle {
         let iframe = as_iframe(iframe).map_err(error_object)?;
         let (origin, src) = (origin.as_deref(), src.as_deref());
         let kind = if kind == "builder" {
-            Kind::Builder(
-                Embed::<Builder>::attach_with(&iframe, origin, src, move |msg, decoded| {
-                    deliver(
-                        &dispatch,
-                        msg,
-                        decoded.map(|event| builder_event(&event, msg)),
-                    )
-                })
-                .map_err(error_object)?,
-            )
+            Kind::Builder(attach(&iframe, origin, src, dispatch, builder_event)?)
         } else {
-            Kind::Course(
-                Embed::<Player>::attach_with(&iframe, origin, src, move |msg, decoded| {
-                    deliver(
-                        &dispatch,
-                        msg,
-                        decoded.map(|event| player_event(&event, msg)),
-                    )
-                })
-                .map_err(error_object)?,
-            )
+            Kind::Course(attach(&iframe, origin, src, dispatch, player_event)?)
         };
         Ok(EmbedHandle { kind })
     }
@@ -80,6 +62,20 @@ impl EmbedHandle {
             Kind::Builder(embed) => builder_state(&embed.state()),
         }
     }
+}
+
+/// Attaches an embed of protocol `P` whose accepted events reach `dispatch` as `to_js` objects.
+fn attach<P: Protocol + 'static>(
+    iframe: &HtmlIFrameElement,
+    origin: Option<&str>,
+    src: Option<&str>,
+    dispatch: Function,
+    to_js: fn(&P::Event<JsValue>, &JsValue) -> Object,
+) -> Result<Embed<P>, JsValue> {
+    Embed::<P>::attach_with(iframe, origin, src, move |msg, decoded| {
+        deliver(&dispatch, msg, decoded.map(|event| to_js(&event, msg)))
+    })
+    .map_err(error_object)
 }
 
 /// Elements from another realm fail `instanceof`, so the tag name decides.
