@@ -2,6 +2,8 @@
 # Installs what building and testing need, idempotently; slow installs are cached outside the repo.
 #   scripts/setup.sh          toolchain for building (wasm target, wasm-bindgen CLI, npm packages)
 #   scripts/setup.sh browser  also a Chromium for the browser tests
+#   scripts/setup.sh postgres also a PostgreSQL server for the webhook inbox tests (modes combine:
+#                             `scripts/setup.sh browser postgres` is what npm test runs)
 # Browser mode records the paths it found in $CACHE/chrome-path and $CACHE/chromedriver-path.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,7 +40,9 @@ fi
 
 # 4. Chromium (+ ChromeDriver for the Rust wasm-bindgen tests): use what is there; as root on Debian,
 #    install Debian's.
-if [ "${1:-}" = "browser" ]; then
+wants() { local m; for m in "${MODES[@]}"; do [ "$m" = "$1" ] && return 0; done; return 1; }
+MODES=("$@")
+if wants browser; then
   find_chrome() {
     for c in "${CHROME_PATH:-}" /usr/bin/chromium /usr/bin/chromium-browser /usr/bin/google-chrome \
              /usr/bin/google-chrome-stable "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome" \
@@ -74,4 +78,18 @@ if [ "${1:-}" = "browser" ]; then
   echo "$CHROME" > "$CACHE/chrome-path"
   echo "$DRIVER" > "$CACHE/chromedriver-path"
   say "browser: $CHROME, driver: $DRIVER"
+fi
+
+# 5. PostgreSQL server binaries (initdb, pg_ctl) for the inbox tests; scripts/postgres.sh runs them.
+#    Use what is there; as root on Debian, install Debian's (its default cluster stays down: the tests
+#    initdb their own into a temp dir).
+if wants postgres; then
+  if ! bash scripts/postgres.sh bin >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      say "installing Debian postgresql (apt-get)"
+      (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql) >&2
+    fi
+    bash scripts/postgres.sh bin >/dev/null || exit 1
+  fi
+  say "postgres: $(bash scripts/postgres.sh bin)"
 fi

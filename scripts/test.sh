@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# `npm test`: sets up what is missing (idempotent), builds, and runs every test suite.
+# `npm test`: sets up what is missing (idempotent), builds, and runs every test suite, all of them
+# with a throw-away PostgreSQL server (scripts/postgres.sh: COASSEMBLE_TEST_POSTGRES_URL), stopped and
+# deleted afterwards, also when a suite fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh browser
-bash scripts/build.sh
+if [ "${1:-}" != suites ]; then
+  bash scripts/setup.sh browser postgres
+  bash scripts/build.sh
+  exec bash scripts/postgres.sh run bash "$0" suites
+fi
 
 echo "== size: gzipped bytes per entry point, against size-budget.json =="
 node scripts/size.mjs --check

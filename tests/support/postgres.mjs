@@ -1,0 +1,42 @@
+// PostgreSQL for the Node tests, through the one mechanism every suite uses (scripts/postgres.sh):
+// a server of its own in a temp dir, which a test may stop and start again (the outage of the fault
+// test), stopped and deleted when the test ends, when it fails, and when the process exits.
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const script = fileURLToPath(new URL('../../scripts/postgres.sh', import.meta.url));
+const run = (...args) => execFileSync('bash', [script, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+const runAsync = async (...args) => (await promisify(execFile)('bash', [script, ...args], { encoding: 'utf8' })).stdout.trim();
+const live = new Map(); // server -> its dir, for the exit hook
+process.on('exit', () => {
+  for (const dir of live.values()) {
+    try { run('stop', dir); } finally { rmSync(dir, { recursive: true, force: true }); }
+  }
+});
+
+/**
+ * Starts a PostgreSQL server of its own: `{ url, dir, stop(), start(), close() }` (the last three
+ * return promises). `stop()` and `start()` take it down and up again on the same port and data;
+ * `close()` stops it and deletes it. With `t` (a node:test context), `close()` runs after the test,
+ * passed or failed.
+ */
+export async function startPostgres(t) {
+  const dir = mkdtempSync(join(tmpdir(), 'coassemble-pg-'));
+  const server = {
+    dir,
+    url: await runAsync('start', dir),
+    stop: () => runAsync('stop', dir),
+    start: () => runAsync('start', dir),
+    async close() {
+      if (!live.delete(server)) return;
+      try { await runAsync('stop', dir); } finally { rmSync(dir, { recursive: true, force: true }); }
+    },
+  };
+  live.set(server, dir);
+  t?.after(() => server.close());
+  return server;
+}
