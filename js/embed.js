@@ -9,7 +9,11 @@ export const DEFAULT_READY_TIMEOUT_MS = 20000;
 
 /** One embedded player or builder iframe. Created by attachCourse/embedCourse/attachBuilder/embedBuilder. */
 export class Embed {
+  #EmbedHandle;
   #handle;
+  #origin; // as given: a renewed URL's origin is derived again when none was
+  #renewUrl;
+  #renewing = false;
   #listeners = new Map(); // name -> array of { callback, once }
   #readyTimeoutMs;
   #readyWaits = new Set(); // { resolve, reject, timer }
@@ -19,18 +23,24 @@ export class Embed {
   #unwatch;
 
   /** @internal use attachCourse/attachBuilder/embedCourse/embedBuilder */
-  constructor(EmbedHandle, kind, iframe, { origin, readyTimeoutMs = DEFAULT_READY_TIMEOUT_MS } = {}, src) {
+  constructor(EmbedHandle, kind, iframe, options = {}, src) {
+    const { origin, readyTimeoutMs = DEFAULT_READY_TIMEOUT_MS, renewUrl, initialProgress } = options;
     if (!(Number.isFinite(readyTimeoutMs) && readyTimeoutMs >= 0)) {
       throw new CoassembleError('invalid_option', `readyTimeoutMs must be a non-negative number, got ${readyTimeoutMs}`);
     }
     if (origin !== undefined && origin !== null && typeof origin !== 'string') {
       throw new CoassembleError('invalid_origin', `origin must be a string like "https://coassemble.com", got ${typeof origin}`);
     }
-    try {
-      this.#handle = new EmbedHandle(kind, iframe, origin ?? undefined, src, (event) => this.#dispatch(event));
-    } catch (thrown) {
-      throw thrown?.code ? new CoassembleError(thrown.code, thrown.message) : thrown;
+    if (renewUrl !== undefined && typeof renewUrl !== 'function') {
+      throw new CoassembleError('invalid_option', 'renewUrl must be a function that resolves to a fresh signed URL');
     }
+    if (initialProgress !== undefined && !(Number.isInteger(initialProgress) && initialProgress >= 0 && initialProgress <= 100)) {
+      throw new CoassembleError('invalid_option', `initialProgress must be a whole percent 0..100, got ${initialProgress}`);
+    }
+    this.#EmbedHandle = EmbedHandle;
+    this.#origin = origin ?? undefined;
+    this.#renewUrl = renewUrl;
+    this.#handle = this.#attach(kind, iframe, src, initialProgress);
     /** `'course'` or `'builder'`. */
     this.kind = kind;
     /** The iframe this embed listens to. */
@@ -39,6 +49,15 @@ export class Embed {
     this.origin = this.#handle.origin;
     this.#readyTimeoutMs = readyTimeoutMs;
     this.#unwatch = watchRemoval(iframe, () => this.destroy());
+  }
+
+  #attach(kind, iframe, src, initialProgress) {
+    try {
+      return new this.#EmbedHandle(kind, iframe, this.#origin, src, initialProgress,
+        (event) => this.#dispatch(event));
+    } catch (thrown) {
+      throw thrown?.code ? new CoassembleError(thrown.code, thrown.message) : thrown;
+    }
   }
 
   /**
@@ -60,13 +79,14 @@ export class Embed {
   }
 
   /**
-   * Resolves once the embed sent `session:ready` (at once if it already did). Rejects with a
-   * `TimeoutError` after `readyTimeoutMs`, or a `DestroyedError` if the embed is destroyed first.
+   * Resolves once the embed sent `session:ready` (at once if it already did; while a `renewUrl`
+   * renewal runs, once the new session is ready). Rejects with a `TimeoutError` after
+   * `readyTimeoutMs`, or a `DestroyedError` if the embed is destroyed first.
    * @returns {Promise<void>}
    */
   ready() {
     if (this.#destroyed) return Promise.reject(new DestroyedError());
-    if (this.state.ready) return Promise.resolve();
+    if (this.state.ready && !this.#renewing) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const wait = { resolve, reject, timer: undefined };
       wait.timer = setTimeout(() => {
@@ -130,11 +150,39 @@ export class Embed {
         return;
       }
       if (event.name === 'session:ready') this.#settleReady();
+      if (event.name === 'session:expired' && this.#renewUrl && !this.#renewing) {
+        this.#renewing = true;
+        // After this dispatch: its callbacks (an autosave's flush) run first, on the old session.
+        queueMicrotask(() => this.#renew());
+      }
       this.#emit(event.name, event);
       this.#emit('*', event);
     } finally {
       this.#dispatching--;
       if (this.#destroyed && this.#dispatching === 0) this.#handle.free();
+    }
+  }
+
+  // Asks the host for a fresh signed URL and reloads the same iframe with it, behind a new listener
+  // (a course keeps its progress) that is live before the reload; subscriptions stay on this object.
+  async #renew() {
+    try {
+      const url = await this.#renewUrl();
+      if (typeof url !== 'string' || url === '') throw new TypeError('renewUrl must resolve to the new signed URL');
+      if (this.#destroyed) return;
+      const handle = this.#attach(this.kind, this.iframe, url, this.kind === 'course' ? this.state.progress : undefined);
+      this.#handle.free();
+      this.#handle = handle;
+      this.origin = handle.origin;
+      this.#renewing = false;
+      this.iframe.src = url;
+      const renewed = { name: 'session:renewed', type: 'session', event: 'renewed', data: undefined, url };
+      this.#emit('session:renewed', renewed);
+      this.#emit('*', renewed);
+    } catch (cause) {
+      this.#renewing = false;
+      this.#emit('error', cause instanceof CoassembleError ? cause
+        : new CoassembleError('renew_failed', `renewUrl failed: ${cause?.message ?? cause}`, { cause }));
     }
   }
 

@@ -71,8 +71,13 @@ export interface SessionErrorEvent extends EventBase<'session:error', 'session',
   message?: string;
   code?: string;
 }
-/** `session:expired`: the signed embed URL expired; mint a new one on your server. */
+/** `session:expired`: the signed embed URL expired; mint a new one on your server (or pass `renewUrl`). */
 export type SessionExpiredEvent = EventBase<'session:expired', 'session', 'expired'>;
+/** `session:renewed`: after `session:expired`, `renewUrl` gave a fresh URL and the iframe reloads with it. */
+export interface SessionRenewedEvent extends EventBase<'session:renewed', 'session', 'renewed'> {
+  /** The fresh signed URL the iframe now loads. */
+  url: string;
+}
 /** `course:created` / `course:updated` from the builder. */
 export interface CourseSavedEvent<N extends 'course:created' | 'course:updated'>
   extends EventBase<N, 'course', N extends 'course:created' ? 'created' : 'updated'> {
@@ -87,6 +92,8 @@ export type BackEvent = EventBase<'back', 'back', undefined>;
 /** Events of a course player, by name. */
 export interface CourseEventMap {
   'session:ready': SessionReadyEvent;
+  'session:expired': SessionExpiredEvent;
+  'session:renewed': SessionRenewedEvent;
   'course:start': CourseStartEvent;
   'course:progress': CourseProgressEvent;
   'course:feedback': CourseFeedbackEvent;
@@ -105,6 +112,7 @@ export interface BuilderEventMap {
   'session:ready': SessionReadyEvent;
   'session:error': SessionErrorEvent;
   'session:expired': SessionExpiredEvent;
+  'session:renewed': SessionRenewedEvent;
   'course:created': CourseSavedEvent<'course:created'>;
   'course:updated': CourseSavedEvent<'course:updated'>;
   back: BackEvent;
@@ -119,7 +127,8 @@ export type BuilderEvent = BuilderEventMap[keyof BuilderEventMap];
 /** Stable codes of {@link CoassembleError}. */
 export type ErrorCode =
   | 'no_dom' | 'not_an_iframe' | 'missing_origin' | 'invalid_origin' | 'invalid_option' | 'invalid_argument'
-  | 'invalid_container' | 'missing_url' | 'malformed_message' | 'callback_error' | 'timeout' | 'destroyed';
+  | 'invalid_container' | 'missing_url' | 'malformed_message' | 'callback_error' | 'timeout' | 'destroyed'
+  | 'renew_failed';
 
 /** Every error the SDK throws, rejects with, or emits on `'error'`. Switch on `code`. */
 export class CoassembleError extends Error {
@@ -148,6 +157,18 @@ export interface AttachOptions {
   origin?: string;
   /** How long `ready()` waits for `session:ready`, in ms. Default 20000. */
   readyTimeoutMs?: number;
+  /**
+   * A course's progress starts here (whole percent 0..100): a learner who reloads mid-course keeps
+   * their bar, and only progress beyond it is reported. Default: none (the first report counts).
+   */
+  initialProgress?: number;
+  /**
+   * Called on `session:expired` for a fresh signed URL (mint it on your server). The same iframe
+   * reloads with it; this embed, its subscriptions and an attached autosave carry on (the autosave
+   * flushes first, on `session:expired`); `ready()` waits for the new session; `session:renewed` fires.
+   * A rejection is reported on `'error'` as `renew_failed`.
+   */
+  renewUrl?: () => Promise<string>;
 }
 
 /** Options of embedCourse / embedBuilder: attach options plus attributes for the created iframe. */

@@ -37,7 +37,7 @@ async function embed(kind, container, signedUrl, options = {}) {
   if (typeof signedUrl !== 'string' || signedUrl === '') {
     throw new CoassembleError('missing_url', 'pass the signed embed URL minted by your server');
   }
-  const { origin, readyTimeoutMs, ...attrs } = options;
+  const { origin, readyTimeoutMs, renewUrl, initialProgress, ...attrs } = options;
   const iframe = container.ownerDocument.createElement('iframe');
   iframe.setAttribute('allow', 'fullscreen; autoplay; presentation; clipboard-write');
   iframe.setAttribute('title', kind === 'builder' ? 'Coassemble course builder' : 'Coassemble course');
@@ -46,7 +46,7 @@ async function embed(kind, container, signedUrl, options = {}) {
   iframe.style.height = '100%';
   for (const [name, value] of Object.entries(attrs)) iframe.setAttribute(name, String(value));
   // The listener is live before the iframe exists, so not even the first session:ready is missed.
-  const created = new Embed(EmbedHandle, kind, iframe, { origin, readyTimeoutMs }, signedUrl);
+  const created = new Embed(EmbedHandle, kind, iframe, { origin, readyTimeoutMs, renewUrl, initialProgress }, signedUrl);
   iframe.src = signedUrl;
   container.appendChild(iframe);
   return created;
@@ -56,7 +56,7 @@ async function embed(kind, container, signedUrl, options = {}) {
  * Listens to an existing course player `<iframe>`. Attach before the iframe loads (or use
  * `embedCourse`) so that `session:ready` is not sent before anyone listens.
  * @param {HTMLIFrameElement} iframe
- * @param {{ origin?: string, readyTimeoutMs?: number }} [options] `origin` defaults to the origin of `iframe.src`
+ * @param {import('./index.js').AttachOptions} [options] `origin` defaults to the origin of `iframe.src`
  * @returns {Promise<Embed>}
  */
 export function attachCourse(iframe, options) {
@@ -75,10 +75,10 @@ export function attachBuilder(iframe, options) {
 
 /**
  * Creates a course player iframe for `signedUrl` inside `container`, after the listener is live.
- * Other options become iframe attributes (`{ title: 'Onboarding', loading: 'lazy' }`).
+ * Options beyond AttachOptions become iframe attributes (`{ title: 'Onboarding', loading: 'lazy' }`).
  * @param {Element} container
  * @param {string} signedUrl the signed embed URL minted by your server
- * @param {{ origin?: string, readyTimeoutMs?: number, [attribute: string]: unknown }} [options]
+ * @param {import('./index.js').EmbedOptions} [options]
  * @returns {Promise<Embed>}
  */
 export function embedCourse(container, signedUrl, options) {
@@ -89,7 +89,7 @@ export function embedCourse(container, signedUrl, options) {
  * Creates a course builder iframe for `signedUrl` inside `container`, after the listener is live.
  * @param {Element} container
  * @param {string} signedUrl
- * @param {{ origin?: string, readyTimeoutMs?: number, [attribute: string]: unknown }} [options]
+ * @param {import('./index.js').EmbedOptions} [options]
  * @returns {Promise<Embed>}
  */
 export function embedBuilder(container, signedUrl, options) {

@@ -108,6 +108,9 @@ pub struct ScreenInfo {
 pub enum PlayerEvent<M> {
     /// `session:ready`: the player is mounted.
     SessionReady,
+    /// `session:expired`: the signed embed URL expired (a learner session outlives it too, not only
+    /// an author's); mint a new one.
+    SessionExpired,
     /// `course:start` (also `commenced`, `started`): the learner started the course.
     CourseStart,
     /// `course:progress`: the progress, a whole percent clamped to 0..=100.
@@ -182,6 +185,7 @@ impl<M> PlayerEvent<M> {
     pub fn name(&self) -> &'static str {
         match self {
             PlayerEvent::SessionReady => "session:ready",
+            PlayerEvent::SessionExpired => "session:expired",
             PlayerEvent::CourseStart => "course:start",
             PlayerEvent::CourseProgress { .. } => "course:progress",
             PlayerEvent::CourseFeedback { .. } => "course:feedback",
@@ -298,6 +302,7 @@ pub fn decode_player<M: Message>(msg: M) -> Result<PlayerEvent<M>, Reject> {
     let data = msg.member("data");
     let event = match (family, event.unwrap_or(OTHER_EVENT)) {
         (Family::Session, "ready") => PlayerEvent::SessionReady,
+        (Family::Session, "expired") => PlayerEvent::SessionExpired,
         (Family::Course, "start" | "started" | "commenced") => PlayerEvent::CourseStart,
         (Family::Course, "progress") => PlayerEvent::CourseProgress {
             percent: progress_of(&msg, data.as_ref())?,

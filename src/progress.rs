@@ -31,6 +31,22 @@ pub struct ProgressRule {
 }
 
 impl ProgressRule {
+    /// A rule that resumes at `percent` (clamped to 100): a learner who reloads mid-course keeps
+    /// their bar, and only progress beyond it is reported.
+    ///
+    /// ```
+    /// use coassemble_events::{ProgressRule, ProgressUpdate};
+    /// let mut rule = ProgressRule::resumed_at(40);
+    /// assert_eq!(rule.offer(40), ProgressUpdate::Dropped); // the reloaded player re-sends it
+    /// assert_eq!(rule.offer(55), ProgressUpdate::Advanced(55));
+    /// ```
+    pub fn resumed_at(percent: u8) -> Self {
+        ProgressRule {
+            last: Some(percent.min(100)),
+            dropped: 0,
+        }
+    }
+
     /// Offers a decoded percent (already clamped to 0..=100 by the decoder).
     pub fn offer(&mut self, percent: u8) -> ProgressUpdate {
         match self.last {

@@ -98,6 +98,7 @@ impl Protocol for Player {
         };
         match event {
             PlayerEvent::SessionReady => state.ready = true,
+            PlayerEvent::SessionExpired => {}
             PlayerEvent::CourseStart => state.started = true,
             PlayerEvent::CourseProgress { percent } => {
                 return state.progress.offer(*percent) != ProgressUpdate::Dropped;

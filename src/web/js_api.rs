@@ -5,6 +5,7 @@ use super::js_message::js_key;
 use super::listener::{AttachError, Embed};
 use crate::decode::{BuilderEvent, PlayerEvent, Reject, ScreenRef};
 use crate::message::Message;
+use crate::progress::ProgressRule;
 use crate::state::{Builder, BuilderState, CourseState, Player, Protocol};
 use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
@@ -27,6 +28,7 @@ pub struct EmbedHandle {
 impl EmbedHandle {
     /// Attaches to `iframe` as a `"course"` or `"builder"` embed. `dispatch(event)` receives every
     /// accepted event object, and `{ name: "error", code: "malformed_message", ... }` descriptors.
+    /// A course's progress starts from `initial_progress` (0..=100, validated in JS).
     /// Throws `{ code, message }` when the embed cannot be attached.
     #[wasm_bindgen(constructor)]
     pub fn new(
@@ -34,14 +36,28 @@ impl EmbedHandle {
         iframe: JsValue,
         origin: Option<String>,
         src: Option<String>,
+        initial_progress: Option<u8>,
         dispatch: Function,
     ) -> Result<EmbedHandle, JsValue> {
         let iframe = as_iframe(iframe).map_err(error_object)?;
         let (origin, src) = (origin.as_deref(), src.as_deref());
         let kind = if kind == "builder" {
-            Kind::Builder(attach(&iframe, origin, src, dispatch, builder_event)?)
+            let state = BuilderState::default();
+            Kind::Builder(attach(
+                &iframe,
+                origin,
+                src,
+                state,
+                dispatch,
+                builder_event,
+            )?)
         } else {
-            Kind::Course(attach(&iframe, origin, src, dispatch, player_event)?)
+            let state = CourseState {
+                progress: initial_progress
+                    .map_or_else(ProgressRule::default, ProgressRule::resumed_at),
+                ..CourseState::default()
+            };
+            Kind::Course(attach(&iframe, origin, src, state, dispatch, player_event)?)
         };
         Ok(EmbedHandle { kind })
     }
@@ -69,10 +85,11 @@ fn attach<P: Protocol + 'static>(
     iframe: &HtmlIFrameElement,
     origin: Option<&str>,
     src: Option<&str>,
+    state: P::State<JsValue>,
     dispatch: Function,
     to_js: fn(&P::Event<JsValue>, &JsValue) -> Object,
 ) -> Result<Embed<P>, JsValue> {
-    Embed::<P>::attach_with(iframe, origin, src, move |msg, decoded| {
+    Embed::<P>::attach_with(iframe, origin, src, state, move |msg, decoded| {
         deliver(&dispatch, msg, decoded.map(|event| to_js(&event, msg)))
     })
     .map_err(error_object)

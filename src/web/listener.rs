@@ -113,15 +113,23 @@ impl<P: Protocol + 'static> Embed<P> {
     where
         F: FnMut(Result<P::Event<JsValue>, Reject>) + 'static,
     {
-        Self::attach_with(iframe, origin, None, move |_, decoded| on_event(decoded))
+        Self::attach_with(
+            iframe,
+            origin,
+            None,
+            Default::default(),
+            move |_, decoded| on_event(decoded),
+        )
     }
 
-    /// Like [`Embed::attach`], for the JS API: `src` is the URL the iframe is about to load, and the
-    /// callback also gets the posted message (to hand its raw `data` to JavaScript).
+    /// Like [`Embed::attach`], for the JS API: `src` is the URL the iframe is about to load, `state`
+    /// what is already known (a resumed progress), and the callback also gets the posted message (to
+    /// hand its raw `data` to JavaScript).
     pub(crate) fn attach_with<F>(
         iframe: &HtmlIFrameElement,
         origin: Option<&str>,
         src: Option<&str>,
+        state: P::State<JsValue>,
         mut on_event: F,
     ) -> Result<Self, AttachError>
     where
@@ -134,7 +142,7 @@ impl<P: Protocol + 'static> Embed<P> {
             .and_then(|doc| doc.default_view())
             .ok_or(AttachError::NoWindow)?;
         let origin = super::origin::resolve_origin(iframe, origin, src)?;
-        let state = Rc::new(RefCell::new(P::State::<JsValue>::default()));
+        let state = Rc::new(RefCell::new(state));
         let shared = Rc::clone(&state);
         let deliver = Closure::<dyn FnMut(JsValue)>::new(move |msg: JsValue| {
             let decoded = P::decode(msg.clone());
