@@ -69,7 +69,7 @@ async function openPage() {
 async function startup() {
   return page.evaluate(async (origin) => {
     const t0 = performance.now();
-    const sdk = await import('/js/index.js');
+    const sdk = await import('/dist/index.js');
     const t1 = performance.now();
     const embed = await sdk.attachCourse(document.getElementById('embed'), { origin });
     const t2 = performance.now();
@@ -96,7 +96,7 @@ const frames = {
   other: page.frames().find((f) => f.url().startsWith(servers.host) && f !== page.mainFrame()),
 };
 await page.evaluate(async (origin) => {
-  window.sdk = await import('/js/index.js');
+  window.sdk = await import('/dist/index.js');
   const iframe = document.getElementById('embed');
 
   // The hand-written listener: the same job as the SDK for course:progress, nothing more.

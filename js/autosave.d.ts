@@ -7,7 +7,8 @@
  *
  * @example
  * ```js
- * import { embedBuilder, autosave } from 'coassemble-events';
+ * import { embedBuilder } from 'coassemble-events';
+ * import { autosave } from 'coassemble-events/autosave';
  *
  * const builder = await embedBuilder(document.querySelector('#builder'), signedEditUrl);
  * const saver = autosave(builder, {

@@ -13,12 +13,6 @@
  * @packageDocumentation
  */
 
-export { autosave } from './autosave.js';
-export type {
-  Autosave, AutosaveClock, AutosaveEventMap, AutosaveEventName, AutosaveOptions, AutosaveSource,
-  AutosaveStatus, Draft,
-} from './autosave.js';
-
 /** Fields every decoded event has. `type`/`event` are the canonical halves of `name`. */
 interface EventBase<N extends string, T extends string, E extends string | undefined> {
   /** The event name you subscribe to, e.g. `'course:progress'`. */

@@ -7,7 +7,6 @@ import { CoassembleError } from './errors.js';
 
 export { DEFAULT_READY_TIMEOUT_MS } from './embed.js';
 export { CoassembleError, TimeoutError, DestroyedError } from './errors.js';
-export { autosave } from './autosave.js';
 
 let loaded = false;
 

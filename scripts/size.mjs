@@ -10,8 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const ENTRIES = { 'in-page': 'js/index.js', webhooks: 'js/webhooks.js' };
-// The binary wasm behind each entry, for reference: what the inlined copy would cost as a .wasm file.
+// The built files a page loads (package.json `exports`), not the readable sources in js/.
+const ENTRIES = { 'in-page': 'dist/index.js', autosave: 'dist/autosave.js', webhooks: 'dist/webhooks.js' };
+// The binary wasm behind an entry, for reference: what the inlined copy would cost as a .wasm file.
 const WASM = { 'in-page': 'pkg/web/coassemble_events_bg.wasm', webhooks: 'pkg/webhooks/coassemble_events_webhooks_bg.wasm' };
 
 const gzipped = (bytes) => gzipSync(bytes, { level: 9 }).length;
@@ -39,8 +40,8 @@ function measure(name) {
     return { file: relative(root, file), raw: bytes.length, gzip: gzipped(bytes) };
   });
   const total = files.reduce((t, f) => ({ raw: t.raw + f.raw, gzip: t.gzip + f.gzip }), { raw: 0, gzip: 0 });
-  const wasmFile = resolve(root, WASM[name]);
-  const wasm = existsSync(wasmFile) ? readFileSync(wasmFile) : null;
+  const wasmFile = WASM[name] && resolve(root, WASM[name]);
+  const wasm = wasmFile && existsSync(wasmFile) ? readFileSync(wasmFile) : null;
   return { name, files, total, wasm: wasm && { raw: wasm.length, gzip: gzipped(wasm) } };
 }
 

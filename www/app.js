@@ -2,7 +2,9 @@
 const $ = (s) => document.querySelector(s);
 
 // A dynamic import, so that a missing build says so on the page instead of leaving it half-alive.
-const { embedCourse, embedBuilder, autosave } = await import('coassemble-events').catch((err) => {
+const [{ embedCourse, embedBuilder }, { autosave }] = await Promise.all([
+  import('coassemble-events'), import('coassemble-events/autosave'),
+]).catch((err) => {
   const banner = document.createElement('div');
   banner.className = 'fatal';
   banner.textContent = `The SDK did not load (${err.message}). Build it with \`npm run build\` (or start the demo with \`npm start\`), then reload.`;

@@ -61,7 +61,7 @@ export async function startDemo({ port = 8080, emuPort, host = 'localhost', log 
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, { error: 'method not allowed' });
     if (path === '/') return file(res, join(WWW, 'index.html'));
-    if (path.startsWith('/js/') || path.startsWith('/pkg/')) return file(res, inside(ROOT, path));
+    if (path.startsWith('/dist/')) return file(res, inside(ROOT, path)); // the built package
     if (['/app.js', '/style.css', '/favicon.svg'].includes(path)) return file(res, join(WWW, path));
     return send(res, 404, { error: 'not found' });
   }
@@ -229,8 +229,8 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const port = Number(process.env.PORT ?? 8080);
   const emuPort = process.env.EMU_PORT === undefined ? undefined : Number(process.env.EMU_PORT);
   const demo = await startDemo({ port, emuPort });
-  try { await access(join(ROOT, 'pkg', 'web')); } catch {
-    console.log('[demo] pkg/web is missing: run `npm run build` (or `npm start`, which builds) first');
+  try { await access(join(ROOT, 'dist', 'index.js')); } catch {
+    console.log('[demo] dist/ is missing: run `npm run build` (or `npm start`, which builds) first');
   }
   console.log(`[demo] emulators (second origin): ${demo.emulatorUrl}`);
   console.log(`coassemble-events demo: ${demo.url}`);

@@ -21,8 +21,8 @@ let page;
 const pageErrors = [];
 
 before(async () => {
-  assert.ok(existsSync(join(ROOT, 'pkg', 'web', 'coassemble_events.js')),
-    'pkg/web is missing: run `bash scripts/build.sh` first (scripts/test.sh does)');
+  assert.ok(existsSync(join(ROOT, 'dist', 'index.js')),
+    'dist/ is missing: run `bash scripts/build.sh` first (scripts/test.sh does)');
   dataDir = mkdtempSync(join(tmpdir(), 'coassemble-events-demo-'));
   server = spawn(process.execPath, ['www/server.mjs'], {
     cwd: ROOT, env: { ...process.env, PORT: '0', EMU_PORT: '0', DEMO_DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'inherit'],

@@ -1,7 +1,7 @@
-// Scheduling rules of js/autosave.js with a fake clock, a fake builder and saves the test settles by hand.
+// Scheduling rules of js/autosave.js (as built: `coassemble-events/autosave`) with a fake clock, a fake builder and saves the test settles by hand.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { autosave } from '../../js/autosave.js';
+import { autosave } from 'coassemble-events/autosave';
 
 /** Timers that only run when the test advances time. */
 function fakeClock() {

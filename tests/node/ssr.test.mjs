@@ -5,9 +5,11 @@ import assert from 'node:assert/strict';
 test('imports without a DOM and attach rejects with a typed no_dom error', async () => {
   assert.equal(typeof globalThis.window, 'undefined');
   const sdk = await import('coassemble-events');
-  for (const name of ['attachCourse', 'attachBuilder', 'embedCourse', 'embedBuilder', 'autosave']) {
+  for (const name of ['attachCourse', 'attachBuilder', 'embedCourse', 'embedBuilder']) {
     assert.equal(typeof sdk[name], 'function', name);
   }
+  assert.equal(sdk.autosave, undefined, 'autosave has its own entry point');
+  assert.equal(typeof (await import('coassemble-events/autosave')).autosave, 'function');
   const error = await sdk.attachCourse({ tagName: 'IFRAME' }).then(() => null, (e) => e);
   assert.ok(error instanceof sdk.CoassembleError);
   assert.equal(error.code, 'no_dom');

@@ -144,19 +144,21 @@ export default {
   // No bundler: the README's import map pointing at the installed package.
   'plain/index.html': `<!doctype html>${HEAD}
 <script type="importmap">
-  { "imports": { "coassemble-events": "/node_modules/coassemble-events/js/index.js" } }
+  { "imports": { "coassemble-events": "/node_modules/coassemble-events/dist/index.js" } }
 </script>
 ${BODY}<script type="module" src="/src/main.js"></script>\n`,
-  // Server-side rendering: both entry points import in Node, from the consumer's node_modules.
+  // Server-side rendering: every entry point imports in Node, from the consumer's node_modules.
   'ssr-check.mjs': `const sdk = await import('coassemble-events');
 const hooks = await import('coassemble-events/webhooks');
+const drafts = await import('coassemble-events/autosave');
 const noDom = await sdk.embedCourse({}, 'https://x.test/').then(() => null, (e) => e);
 let refused;
 try { hooks.verifyWebhook({ headers: {}, body: '{}', secrets: 'whsec_x' }); } catch (e) { refused = e; }
 console.log(JSON.stringify({
   resolved: import.meta.resolve('coassemble-events'),
   resolvedWebhooks: import.meta.resolve('coassemble-events/webhooks'),
-  sdk: Object.keys(sdk).sort(), webhooks: Object.keys(hooks).sort(),
+  resolvedAutosave: import.meta.resolve('coassemble-events/autosave'),
+  sdk: Object.keys(sdk).sort(), webhooks: Object.keys(hooks).sort(), autosave: Object.keys(drafts),
   verifyWebhook: typeof hooks.verifyWebhook,
   noDom: noDom && { code: noDom.code, isCoassembleError: noDom instanceof sdk.CoassembleError },
   refused: refused && { code: refused.code, isWebhookError: refused instanceof hooks.WebhookError },
@@ -170,6 +172,8 @@ console.log(JSON.stringify({
       skipLibCheck: false, skipDefaultLibCheck: true, types: [] }, files: ['check.ts'] }, null, 2)])),
   'check.ts': `import { attachCourse, TimeoutError, type CourseEvent } from 'coassemble-events';
 import { verifyWebhook, type WebhookDelivery } from 'coassemble-events/webhooks';
+import { autosave, type Draft } from 'coassemble-events/autosave';
+import { attachBuilder } from 'coassemble-events';
 
 declare const iframe: HTMLIFrameElement;
 declare const bar: HTMLProgressElement;
@@ -192,6 +196,9 @@ course.on('course:progress', (e) => { const s: string = e.progress; return s; })
 course.on('course:updated', () => {});
 const delivery: WebhookDelivery = verifyWebhook({ headers: {}, body: '', secrets: ['whsec_x'] });
 console.log(delivery);
+const saver = autosave(await attachBuilder(iframe), { save: async (draft: Draft) => { console.log(draft.courseId); } });
+// @ts-expect-error: not an autosave event
+saver.on('saves', () => {});
 export {};
 `,
 };
@@ -264,13 +271,13 @@ after(async () => {
 });
 
 test('the tarball holds the package and nothing else', () => {
-  const want = ['README.md', 'package.json', 'js/index.js', 'js/index.d.ts', 'js/webhooks.js',
-    'js/webhooks.d.ts', 'js/embed.js', 'js/errors.js', 'js/removal.js', 'js/autosave.js', 'js/autosave.d.ts',
-    'pkg/web/coassemble_events.js', 'pkg/web/wasm-bytes.js',
-    'pkg/webhooks/coassemble_events_webhooks.js', 'pkg/webhooks/wasm-bytes.js'];
+  const want = ['README.md', 'package.json', 'dist/index.js', 'dist/index.js.map', 'js/index.d.ts',
+    'dist/autosave.js', 'dist/autosave.js.map', 'js/autosave.d.ts', 'dist/webhooks.js', 'dist/webhooks.js.map',
+    'js/webhooks.d.ts'];
   for (const file of want) assert.ok(tarballFiles.includes(file), `${file} is missing from the tarball`);
-  const allowed = [/^README\.md$/, /^package\.json$/, /^LICENSE[^/]*$/, /^js\/[\w-]+\.(js|d\.ts)$/,
-    /^pkg\/web\/(coassemble_events|wasm-bytes)\.js$/, /^pkg\/webhooks\/(coassemble_events_webhooks|wasm-bytes)\.js$/];
+  // The built files and their source maps, and the declarations; not the readable sources of js/.
+  const allowed = [/^README\.md$/, /^package\.json$/, /^LICENSE[^/]*$/, /^js\/[\w-]+\.d\.ts$/,
+    /^dist\/[\w-]+\.js(\.map)?$/];
   const extra = tarballFiles.filter((f) => !allowed.some((re) => re.test(f)));
   assert.deepEqual(extra, [], 'files that do not belong in the package (src/, tests/, www/, .wasm, node_modules…)');
   // Every relative import of the shipped JS resolves inside the tarball.
@@ -284,16 +291,19 @@ test('the tarball holds the package and nothing else', () => {
   }
 });
 
-test('Node (SSR): both entry points import from the consumer app', async () => {
+test('Node (SSR): every entry point imports from the consumer app', async () => {
   const { stdout } = await run(process.execPath, ['ssr-check.mjs'], { cwd: runDir, timeoutMs: 30_000 });
   const r = JSON.parse(stdout);
   const installed = pathToFileURL(join(runDir, 'node_modules/coassemble-events/')).href;
-  assert.equal(r.resolved, `${installed}js/index.js`, 'resolves to the installed tarball');
-  assert.equal(r.resolvedWebhooks, `${installed}js/webhooks.js`);
-  for (const name of ['attachCourse', 'attachBuilder', 'embedCourse', 'embedBuilder', 'autosave',
+  assert.equal(r.resolved, `${installed}dist/index.js`, 'resolves to the installed tarball');
+  assert.equal(r.resolvedWebhooks, `${installed}dist/webhooks.js`);
+  assert.equal(r.resolvedAutosave, `${installed}dist/autosave.js`);
+  for (const name of ['attachCourse', 'attachBuilder', 'embedCourse', 'embedBuilder',
     'CoassembleError', 'TimeoutError', 'DestroyedError', 'DEFAULT_READY_TIMEOUT_MS']) {
     assert.ok(r.sdk.includes(name), `coassemble-events exports ${name}`);
   }
+  assert.ok(!r.sdk.includes('autosave'), 'autosave has its own entry point');
+  assert.deepEqual(r.autosave, ['autosave']);
   assert.equal(r.verifyWebhook, 'function');
   assert.deepEqual(r.noDom, { code: 'no_dom', isCoassembleError: true });
   assert.deepEqual(r.refused, { code: 'missing_header', isWebhookError: true }, 'the webhooks wasm runs');
@@ -397,7 +407,7 @@ describe('the README snippet in headless Chromium', () => {
 
   test('plain ES modules with an import map (no bundler)', async () => {
     const requests = await checkPage(`${statics.origin}/plain/`);
-    assert.ok(requests.includes(`${statics.origin}/node_modules/coassemble-events/js/index.js`));
+    assert.ok(requests.includes(`${statics.origin}/node_modules/coassemble-events/dist/index.js`));
   });
 });
 

@@ -1,9 +1,9 @@
 // Compiled by tests/node/types.test.mjs with `tsc --noEmit`: the README's TypeScript usage must
 // type-check, and each `@ts-expect-error` line must really be an error.
 import {
-  attachBuilder, attachCourse, autosave, CoassembleError, embedCourse, TimeoutError,
-  type CourseEvent, type Draft,
+  attachBuilder, attachCourse, CoassembleError, embedCourse, TimeoutError, type CourseEvent,
 } from 'coassemble-events';
+import { autosave, type Draft } from 'coassemble-events/autosave';
 import { verifyWebhook, WebhookError } from 'coassemble-events/webhooks';
 
 export async function player(iframe: HTMLIFrameElement, bar: HTMLProgressElement): Promise<void> {
