@@ -44,7 +44,7 @@ test('renewUrl: on session:expired the same iframe reloads with a fresh URL; the
     });
     window.renewed = builder;
     window.saves = [];
-    window.autosaver = window.sdk.autosave(builder, {
+    window.autosaver = window.autosave(builder, {
       debounceMs: 60_000, // only a flush saves within this test
       save: async (draft) => { log.push(`save ${draft.courseId} r${draft.revision}`); window.saves.push(draft); },
     });
