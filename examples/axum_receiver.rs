@@ -1,27 +1,34 @@
-//! A Coassemble webhook receiver on axum: verify, deduplicate durably, answer fast, process after.
+//! A Coassemble webhook receiver on axum: store, then answer; process from the inbox.
 //!
 //! ```text
-//! COASSEMBLE_WEBHOOK_SECRET=whsec_demo cargo run --example axum_receiver --features webhook
+//! COASSEMBLE_WEBHOOK_SECRET=whsec_demo cargo run --example axum_receiver --features inbox-sqlite
 //! node scripts/send-test-webhooks.mjs http://localhost:3000/webhooks
 //! ```
-//! `PORT` (default 3000) and `DELIVERY_LOG` (default `target/axum-deliveries.log`) are read from the
-//! environment; `COASSEMBLE_WEBHOOK_SECRET` may list several secrets separated by commas (rotation).
+//! From the environment: `DATABASE_URL` (a SQLite file path, default `target/axum-inbox.db`, or
+//! `postgres://...` with the feature `inbox-postgres`: run as many instances as you like on one
+//! database), `COASSEMBLE_WEBHOOK_SECRET` (several separated by commas during a rotation), `PORT`
+//! (default 3000).
+//!
+//! The answer is 200 only once the delivery is committed to the inbox (or was already there);
+//! 400/401 when verification refuses it; 503 when the database cannot store it, so Coassemble retries.
+//! A worker thread processes the inbox: a failing handler is retried with backoff, a dead one waits
+//! for a re-drive (`Inbox::redrive`).
 
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::Router;
-use coassemble_events::webhook::{
-    verify, Begin, Delivery, DeliveryStore, FileStore, WebhookEvent, DEFAULT_TOLERANCE,
-};
+use coassemble_events::webhook::inbox::{Inbox, Intake, Job, Worker, WorkerOptions};
+use coassemble_events::webhook::WebhookEvent;
 
 struct App {
+    inbox: Inbox,
     secrets: Vec<String>,
-    store: FileStore,
 }
 
 async fn receive(
@@ -29,68 +36,57 @@ async fn receive(
     headers: HeaderMap,
     body: Bytes,
 ) -> (StatusCode, &'static str) {
-    // The crate does not depend on `http`: hand it the headers as (name, value) pairs.
-    let pairs: Vec<(&str, &str)> = headers
-        .iter()
-        .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)))
-        .collect();
-    // `body` is the raw bytes: verify before any JSON parsing.
-    let delivery = match verify(
-        &pairs,
-        &body,
-        &app.secrets,
-        DEFAULT_TOLERANCE,
-        SystemTime::now(),
-    ) {
-        Ok(delivery) => delivery,
-        Err(e) => {
-            eprintln!("refused: {e}");
-            let status = StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
-            return (status, e.code());
-        }
-    };
-    match app.store.begin(&delivery.id) {
-        Begin::Duplicate => return (StatusCode::OK, "duplicate"),
-        // Coassemble retries a non-2xx later, when the running attempt has completed or failed.
-        Begin::InProgress => return (StatusCode::CONFLICT, "in_progress"),
-        Begin::Process => {}
+    // The crate does not depend on `http`: hand it the headers as (name, value) pairs. A repeated
+    // header (several signatures) is passed joined with ", ", as Node does.
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    for name in headers.keys() {
+        let values: Vec<&str> = headers
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        pairs.push((name.as_str().to_owned(), values.join(", ")));
     }
-    // Acknowledge now (Coassemble waits 10 s at most); process afterwards, then record it as done.
-    // A blocking task, because `complete` waits for fsync.
-    tokio::task::spawn_blocking(move || match process(&delivery) {
-        Ok(()) => {
-            if let Err(e) = app.store.complete(&delivery.id) {
-                eprintln!("could not record {}: {e}", delivery.id);
-            }
+    // The inbox blocks on its database: keep it off the async runtime's threads.
+    let intake = tokio::task::spawn_blocking(move || {
+        app.inbox
+            .intake(&pairs, &body, &app.secrets, SystemTime::now())
+    })
+    .await;
+    match intake {
+        Ok(Ok(Intake::Stored(_))) => (StatusCode::OK, "stored"),
+        Ok(Ok(Intake::Duplicate(_))) => (StatusCode::OK, "duplicate"),
+        Ok(Ok(_)) => (StatusCode::OK, "stored"),
+        Ok(Err(error)) => {
+            eprintln!("not stored: {error}");
+            let status = StatusCode::from_u16(error.http_status())
+                .unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+            (status, error.code())
         }
-        Err(e) => {
-            eprintln!("processing {} failed: {e}", delivery.id);
-            app.store.fail(&delivery.id);
-        }
-    });
-    (StatusCode::OK, "accepted")
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "store_unavailable"),
+    }
 }
 
-fn process(delivery: &Delivery) -> Result<(), String> {
+/// The application's work, at least once per delivery: make its effect idempotent, keyed by
+/// `job.delivery.id` (or the signed event id), e.g. an `INSERT ... ON CONFLICT DO NOTHING`.
+fn handle(job: &Job) -> Result<(), String> {
+    let delivery = &job.delivery;
     let test = if delivery.test { " (test)" } else { "" };
     match &delivery.payload {
         WebhookEvent::CourseCompleted(p) => println!(
-            "{}{test}: {} completed \"{}\" in {} s",
+            "{}{test}: {} completed {:?} in {:?} s",
             delivery.id,
             p.tracking.email.as_deref().unwrap_or("a learner"),
-            p.course.title,
-            p.tracking.total_time
+            p.course.title.as_deref().unwrap_or("a course"),
+            delivery.json["data"]["tracking"]["totalTime"]
         ),
-        WebhookEvent::CourseCommenced(p) => {
-            println!(
-                "{}{test}: learner {} started \"{}\"",
-                delivery.id, p.tracking.id, p.course.title
-            )
+        WebhookEvent::CourseCommenced(p) => println!(
+            "{}{test}: learner {:?} started {:?}",
+            delivery.id, p.tracking.identifier, p.course.title
+        ),
+        WebhookEvent::CourseCreated(c) => {
+            println!("{}{test}: course {:?} created", delivery.id, c.course.title)
         }
-        WebhookEvent::CourseCreated(c) => println!(
-            "{}{test}: course \"{}\" created",
-            delivery.id, c.course.title
-        ),
         other => println!(
             "{}{test}: {} (not handled)",
             delivery.id,
@@ -100,27 +96,33 @@ fn process(delivery: &Delivery) -> Result<(), String> {
     Ok(())
 }
 
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> std::io::Result<()> {
+fn main() -> Result<(), Box<dyn std::error::Error>> {
     let secrets: Vec<String> = std::env::var("COASSEMBLE_WEBHOOK_SECRET")
         .unwrap_or_else(|_| "whsec_demo".into())
         .split(',')
         .map(|s| s.trim().to_owned())
         .collect();
-    let log = std::env::var("DELIVERY_LOG").unwrap_or_else(|_| "target/axum-deliveries.log".into());
-    let app = Arc::new(App {
-        secrets,
-        // Ids older than a day are dropped on start: Coassemble's retries span about 36 minutes.
-        store: FileStore::open_with_retention(&log, Duration::from_secs(24 * 3600))?,
-    });
+    let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| "target/axum-inbox.db".into());
+    // Opened before the async runtime starts: the inbox's database clients block.
+    let inbox = Inbox::open(&url)?;
+    let worker = Worker::new(&inbox, WorkerOptions::default());
+    std::thread::spawn(move || worker.run(&AtomicBool::new(false), handle));
+
+    let app = Arc::new(App { inbox, secrets });
     let router = Router::new()
         .route("/webhooks", post(receive))
         .with_state(app);
     let port = std::env::var("PORT").unwrap_or_else(|_| "3000".into());
-    let listener = tokio::net::TcpListener::bind(format!("127.0.0.1:{port}")).await?;
-    println!(
-        "listening on http://{}/webhooks (deliveries logged in {log})",
-        listener.local_addr()?
-    );
-    axum::serve(listener, router).await
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?
+        .block_on(async {
+            let listener = tokio::net::TcpListener::bind(format!("127.0.0.1:{port}")).await?;
+            println!(
+                "listening on http://{}/webhooks (inbox: {url})",
+                listener.local_addr()?
+            );
+            axum::serve(listener, router).await
+        })?;
+    Ok(())
 }

@@ -28,10 +28,8 @@ export type WebhookErrorCode =
   | 'bad_timestamp'
   /** The timestamp is outside the tolerance window, in the past or future: a replay (401). */
   | 'stale_timestamp'
-  /** The signature is malformed or matches none of the secrets (401). */
-  | 'bad_signature'
-  /** The signed body is not a JSON delivery (400). */
-  | 'invalid_json';
+  /** No `sha256=<hex>` in the signature header (several may be listed) matches any secret (401). */
+  | 'bad_signature';
 
 /** Thrown by {@link verifyWebhook} when a delivery must be refused. */
 export declare class WebhookError extends Error {
@@ -70,18 +68,21 @@ export interface VerifyWebhookOptions {
   now?: number;
 }
 
-/** A course as webhooks describe it. */
+/**
+ * A course as webhooks describe it. Every typed field is lenient: `null` when the body lacks it or
+ * holds another type or format than documented; the value as sent is in {@link DeliveryBase.json}.
+ */
 export interface Course {
-  id: number;
-  title: string;
+  id: number | null;
+  title: string | null;
   key: string | null;
   /** The host's own identifier for the course, if it set one. */
   clientIdentifier: string | null;
 }
 
-/** A learner's tracking record on one course. */
+/** A learner's tracking record on one course (lenient, like {@link Course}). */
 export interface Tracking {
-  id: number;
+  id: number | null;
   /** The host's identifier for the learner. */
   identifier: string | null;
   /** `null` when Coassemble does not know the learner's email. */
@@ -90,17 +91,17 @@ export interface Tracking {
   commenced: string | null;
   /** RFC 3339 date-time (validated) of the first completion; `null` until then. */
   completed: string | null;
-  /** Time spent in the course, seconds. */
-  totalTime: number;
+  /** Time spent in the course, whole seconds (`null` for anything else, e.g. `12.5`). */
+  totalTime: number | null;
 }
 
 /** Body of `course.created`, flattened (no `data` wrapper). */
 export interface CourseCreatedEvent {
   /** The event id from the signed body (`evt_...`). */
-  id: string;
+  id: string | null;
   /** RFC 3339 date-time (validated). */
-  occurredAt: string;
-  workspaceId: number;
+  occurredAt: string | null;
+  workspaceId: number | null;
   course: Course;
 }
 
@@ -115,8 +116,12 @@ export interface DeliveryBase {
   id: string;
   /** When Coassemble signed the delivery, unix seconds. */
   timestamp: number;
-  /** A test delivery sent from the dashboard. */
+  /** A test delivery sent from the dashboard (`"test": true` in the signed body only). */
   test: boolean;
+  /** The whole body as parsed, every field as sent; `null` when the body is not JSON. */
+  json: unknown;
+  /** Why the body is not JSON (an inbox stores such a delivery dead); `null` when it is. */
+  notJson: string | null;
 }
 
 /**
@@ -134,7 +139,8 @@ export type WebhookDelivery =
 /** A delivery of an event type this version does not know: `event` is the body as received. */
 export interface UnknownWebhookDelivery extends DeliveryBase {
   type: string;
-  event: Record<string, unknown>;
+  /** `null` when the body is not JSON (see {@link DeliveryBase.notJson}). */
+  event: Record<string, unknown> | null;
 }
 
 /**

@@ -44,7 +44,8 @@ function headerList(headers) {
   const list = [];
   for (const [name, value] of entries) {
     if (value == null || !/^x-coassemble-/i.test(name)) continue;
-    list.push(String(name), String(Array.isArray(value) ? value[0] : value));
+    // A repeated header (several signatures) is joined as Node joins it; any signature may match.
+    list.push(String(name), Array.isArray(value) ? value.join(', ') : String(value));
   }
   return list;
 }
@@ -66,8 +67,9 @@ function seconds(value, name) {
 
 /**
  * Verifies a webhook delivery: headers, timestamp window, HMAC-SHA256 signature over the raw body (any of
- * `secrets`, constant-time), then JSON. Returns `{ id, type, timestamp, test, event }`; throws a
- * `WebhookError` (`code`, `status`) when the delivery must be refused. See webhooks.d.ts.
+ * `secrets`, constant-time), then a lenient JSON view. Returns `{ id, type, timestamp, test, event, json,
+ * notJson }`; throws a `WebhookError` (`code`, `status`) when the delivery must be refused (never for
+ * the content of a signed body). See webhooks.d.ts.
  */
 export function verifyWebhook({
   headers,

@@ -16,8 +16,8 @@ node scripts/size.mjs --check
 echo "== format: cargo fmt --check =="
 cargo fmt --check
 
-echo "== native: cargo test (decoder, progress rules, webhooks) =="
-cargo test --quiet --features webhook
+echo "== native: cargo test (decoder, progress rules, webhooks, inbox on SQLite and PostgreSQL) =="
+cargo test --quiet --features inbox-sqlite,inbox-postgres
 
 echo "== browser: the Rust API (tests/web.rs, wasm-bindgen-test in headless Chromium) =="
 CACHE="${COASSEMBLE_EVENTS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/coassemble-events}"

@@ -14,6 +14,9 @@
 -- Statements are separated by lines "-- name: <statement>"; $n are positional parameters.
 
 -- name: schema
+-- Run as one batch (one implicit transaction); the advisory lock serialises instances that start at
+-- the same moment (CREATE ... IF NOT EXISTS alone races on the catalog).
+SELECT pg_advisory_xact_lock(7262617);
 CREATE TABLE IF NOT EXISTS coassemble_webhook_inbox (
   delivery_id  TEXT PRIMARY KEY,
   event_type   TEXT NOT NULL,

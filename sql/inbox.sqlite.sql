@@ -15,6 +15,14 @@
 -- SQLite has no SKIP LOCKED: its writers are serialised (run claim in BEGIN IMMEDIATE, WAL mode), so
 -- the single UPDATE ... RETURNING below is the claim, atomic across processes on one machine.
 
+-- name: connect
+-- Run on every new connection. WAL lets readers and one writer work at once across processes;
+-- synchronous FULL makes a commit durable (fsync) before the intake answers 2xx; busy_timeout waits
+-- for another process's write instead of failing at once.
+PRAGMA journal_mode = WAL;
+PRAGMA synchronous = FULL;
+PRAGMA busy_timeout = 10000;
+
 -- name: schema
 CREATE TABLE IF NOT EXISTS coassemble_webhook_inbox (
   delivery_id  TEXT PRIMARY KEY,

@@ -8,17 +8,23 @@ use std::time::{Duration, UNIX_EPOCH};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
+use serde_json::Value;
+
 use super::{verify, Delivery, WebhookError, WebhookEvent};
 
-/// A verified delivery as the JS API returns it.
+/// A verified delivery as the JS API returns it: the lenient typed `event` (`null` when the body is not
+/// JSON, then `notJson` says why), and the whole body as parsed, `json` (`null` when not JSON).
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct JsDelivery<'a> {
     id: &'a str,
     #[serde(rename = "type")]
     event_type: &'a str,
     timestamp: u64,
     test: bool,
-    event: &'a WebhookEvent,
+    event: Option<&'a WebhookEvent>,
+    json: &'a Value,
+    not_json: Option<&'a str>,
 }
 
 /// A refused delivery as a plain object; the JS wrapper rethrows it as a `WebhookError`.
@@ -30,8 +36,8 @@ struct JsError<'a> {
 }
 
 /// Verifies a delivery. `headers` is flattened `[name, value, name, value, ...]`; `now` and
-/// `tolerance_seconds` are seconds. Returns `{ id, type, timestamp, test, event }` or throws
-/// `{ code, status, message }`.
+/// `tolerance_seconds` are seconds. Returns `{ id, type, timestamp, test, event, json, notJson }` or
+/// throws `{ code, status, message }`.
 #[wasm_bindgen(js_name = verifyWebhook)]
 pub fn verify_webhook(
     headers: Vec<String>,
@@ -59,7 +65,15 @@ fn delivery_view(delivery: &Delivery) -> JsDelivery<'_> {
         event_type: &delivery.event_type,
         timestamp: delivery.timestamp,
         test: delivery.test,
-        event: &delivery.payload,
+        event: match &delivery.payload {
+            WebhookEvent::NotJson(_) => None,
+            event => Some(event),
+        },
+        json: &delivery.json,
+        not_json: match &delivery.payload {
+            WebhookEvent::NotJson(reason) => Some(reason),
+            _ => None,
+        },
     }
 }
 

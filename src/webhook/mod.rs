@@ -1,26 +1,29 @@
-//! Verify, decode and deduplicate Coassemble webhook deliveries on the server.
+//! Verify and decode Coassemble webhook deliveries on the server, and keep them in a durable inbox.
 //!
-//! A webhook endpoint is a public URL: anyone can POST to it, and Coassemble itself retries a delivery up
-//! to four times with the same delivery id. [`verify`] checks a delivery (headers, HMAC-SHA256 signature
-//! over the **raw** body with a constant-time compare, timestamp window, then JSON) and returns a typed
-//! [`Delivery`]; a [`DeliveryStore`] makes sure each delivery id is processed once and recorded as done
-//! only after it was processed.
+//! A webhook endpoint is a public URL: anyone can POST to it, and Coassemble itself retries a delivery
+//! (up to four times, with the same delivery id) only when it gets no 2xx answer. [`verify`] checks a
+//! delivery (headers, HMAC-SHA256 signature over the **raw** body with a constant-time compare,
+//! timestamp window) and decodes the body leniently into a [`Delivery`]; the [`inbox`] (features
+//! `inbox-sqlite`, `inbox-postgres`) stores it before the answer and processes it afterwards.
 //!
-//! Checks run in this order, each with its own [`WebhookError`] code and HTTP status:
+//! Checks run in this order (headers first, then the timestamp, then the signature), each with its own
+//! [`WebhookError`] code and HTTP status:
 //!
 //! | step | failure | code | status |
 //! |---|---|---|---|
-//! | the four `X-Coassemble-*` headers are present | [`WebhookError::MissingHeader`] | `missing_header` | 400 |
+//! | the four `X-Coassemble-*` headers are present and not empty | [`WebhookError::MissingHeader`] | `missing_header` | 400 |
 //! | `X-Coassemble-Timestamp` is unix seconds | [`WebhookError::BadTimestamp`] | `bad_timestamp` | 400 |
 //! | timestamp within the tolerance (past or future) | [`WebhookError::StaleTimestamp`] | `stale_timestamp` | 401 |
-//! | `sha256=<hex>` matches one of the secrets | [`WebhookError::BadSignature`] | `bad_signature` | 401 |
-//! | the body is a JSON delivery | [`WebhookError::InvalidJson`] | `invalid_json` | 400 |
+//! | a `sha256=<hex>` in the signature header matches one of the secrets | [`WebhookError::BadSignature`] | `bad_signature` | 401 |
 //!
-//! A duplicate delivery is not an error of [`verify`]: it is what [`DeliveryStore::begin`] reports
-//! ([`Begin::Duplicate`]), and a receiver answers it with 200 so Coassemble stops retrying.
+//! Then the body is decoded, which never refuses a delivery: a field of an unexpected type or format
+//! is `None` in the typed record and kept in [`Delivery::json`]; a body that is not JSON is
+//! [`WebhookEvent::NotJson`] (an inbox stores it and dead-letters it at once). A duplicate delivery is
+//! not an error of [`verify`] either: it is what [`inbox::Inbox::intake`] reports
+//! ([`inbox::Intake::Duplicate`]), answered with 200 so Coassemble stops retrying.
 //!
 //! ```
-//! use coassemble_events::webhook::{verify, sign, Begin, DeliveryStore, MemoryStore, WebhookEvent};
+//! use coassemble_events::webhook::{verify, sign, WebhookEvent};
 //! use std::time::{Duration, UNIX_EPOCH};
 //!
 //! let body = br#"{"id":"evt_1","type":"course.created","occurredAt":"2025-11-23T12:13:20Z","workspaceId":1,
@@ -35,16 +38,10 @@
 //! let now = UNIX_EPOCH + Duration::from_secs(1_763_900_010);
 //! // The old secret stays accepted during a rotation.
 //! let delivery = verify(&headers[..], body, &["whsec_old", "whsec_current"], Duration::from_secs(300), now)?;
-//!
-//! let store = MemoryStore::default();
-//! if store.begin(&delivery.id) == Begin::Process {
-//!     // Answer 200 first, then do the slow work; record it as done only afterwards.
-//!     if let WebhookEvent::CourseCreated(created) = &delivery.payload {
-//!         assert_eq!(created.course.title, "Safety");
-//!     }
-//!     store.complete(&delivery.id)?;
+//! if let WebhookEvent::CourseCreated(created) = &delivery.payload {
+//!     assert_eq!(created.course.title.as_deref(), Some("Safety"));
 //! }
-//! assert_eq!(store.begin(&delivery.id), Begin::Duplicate);
+//! assert_eq!(delivery.json["data"]["course"]["key"], "safe-1");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
@@ -53,8 +50,9 @@
 //! is over the exact bytes); the delivery id header is not covered by the signature, so the signed
 //! [`WebhookEvent::event_id`] is a second key to deduplicate on if replays inside the window matter.
 
+#[cfg(any(feature = "inbox-sqlite", feature = "inbox-postgres"))]
+pub mod inbox;
 mod payload;
-mod store;
 mod verify;
 
 #[cfg(all(feature = "webhook-js", target_arch = "wasm32"))]
@@ -63,7 +61,6 @@ pub mod js;
 pub use payload::{
     Course, CourseCreated, LearnerProgress, Timestamp, TimestampError, Tracking, WebhookEvent,
 };
-pub use store::{Begin, DeliveryStore, FileStore, MemoryStore};
 pub use verify::{
     sign, verify, Delivery, Headers, WebhookError, DEFAULT_TOLERANCE, HEADER_DELIVERY,
     HEADER_EVENT, HEADER_SIGNATURE, HEADER_TIMESTAMP,

@@ -1,4 +1,9 @@
-//! Typed webhook bodies: one enum variant per event type, typed course and tracking records.
+//! The typed view of a webhook body: one enum variant per event type, lenient records.
+//!
+//! Lenient because the body is already verified when it is decoded: a delivery Coassemble signed is
+//! never refused for its content. A field of an unexpected type or format (`"totalTime": 12.5`, a
+//! date without a colon in its offset) is `None` in the typed record and kept as sent in the raw JSON
+//! ([`Delivery::json`](super::Delivery::json)).
 
 use std::fmt;
 use std::str::FromStr;
@@ -6,25 +11,27 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
-use super::verify::WebhookError;
-
 /// The body of a delivery, by event type.
 ///
-/// Event types this crate does not know yet are kept whole in [`WebhookEvent::Unknown`] rather than
-/// refused, so a receiver keeps working (and answering 2xx) when Coassemble adds one. A known type whose
-/// body does not have the documented fields is an [`WebhookError::InvalidJson`] from
-/// [`verify`](super::verify).
+/// Event types this crate does not know yet are kept whole in [`WebhookEvent::Unknown`], so a receiver
+/// keeps working when Coassemble adds one. A known type is decoded leniently: every field of its record
+/// is an `Option`, `None` when the body lacks it or holds something else than documented.
 ///
 /// Serialises (for logs and the JS binding) as the flat event record, camelCase, without the wire's
-/// `data` wrapper: `{ "id", "occurredAt", "workspaceId", "course", "tracking" }`.
+/// `data` wrapper: `{ "id", "occurredAt", "workspaceId", "course", "tracking" }`, `None` as `null`.
 ///
 /// ```
 /// use coassemble_events::webhook::WebhookEvent;
 ///
-/// let event: WebhookEvent = serde_json::from_str(r#"{"id":"evt_9","type":"course.archived","x":1}"#)?;
+/// let event = WebhookEvent::from_json(br#"{"id":"evt_9","type":"course.archived","x":1}"#);
 /// assert_eq!(event.event_type(), Some("course.archived"));
 /// assert!(matches!(event, WebhookEvent::Unknown(_)));
-/// # Ok::<(), serde_json::Error>(())
+///
+/// let event = WebhookEvent::from_json(br#"{"type":"course.completed","data":{"tracking":{"totalTime":12.5}}}"#);
+/// let WebhookEvent::CourseCompleted(progress) = event else { unreachable!() };
+/// assert_eq!(progress.tracking.total_time, None); // not whole seconds: absent here, kept in the JSON
+///
+/// assert!(matches!(WebhookEvent::from_json(b"not json"), WebhookEvent::NotJson(_)));
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
@@ -38,189 +45,154 @@ pub enum WebhookEvent {
     CourseCompleted(LearnerProgress),
     /// Any other event type, or a body without `type`: the JSON as received.
     Unknown(Value),
+    /// The body is not a JSON object (the parser's reason). An inbox stores such a delivery and
+    /// dead-letters it at once: there is nothing a handler could read.
+    NotJson(String),
 }
 
 /// The body of a `course.created` event.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CourseCreated {
     /// The event id (signed, unlike the delivery id header).
-    pub id: String,
+    pub id: Option<String>,
     /// When the event happened.
-    pub occurred_at: Timestamp,
+    pub occurred_at: Option<Timestamp>,
     /// The Coassemble workspace.
-    pub workspace_id: u64,
+    pub workspace_id: Option<u64>,
     /// The new course.
     pub course: Course,
 }
 
 /// The body of a `course.commenced` or `course.completed` event: a learner's progress on a course.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LearnerProgress {
     /// The event id (signed, unlike the delivery id header).
-    pub id: String,
+    pub id: Option<String>,
     /// When the event happened.
-    pub occurred_at: Timestamp,
+    pub occurred_at: Option<Timestamp>,
     /// The Coassemble workspace.
-    pub workspace_id: u64,
+    pub workspace_id: Option<u64>,
     /// The course.
     pub course: Course,
     /// The learner's tracking record on that course.
     pub tracking: Tracking,
 }
 
-/// A course, as webhooks describe it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A course, as webhooks describe it (`data.course`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Course {
     /// Coassemble's course id.
-    pub id: u64,
+    pub id: Option<u64>,
     /// The course title.
-    pub title: String,
+    pub title: Option<String>,
     /// The course key, if it has one.
-    #[serde(default)]
     pub key: Option<String>,
     /// The host's own identifier for the course, if it set one.
-    #[serde(default)]
     pub client_identifier: Option<String>,
 }
 
-/// A learner's tracking record on one course.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A learner's tracking record on one course (`data.tracking`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Tracking {
     /// Coassemble's tracking id.
-    pub id: u64,
+    pub id: Option<u64>,
     /// The host's identifier for the learner (the `identifier` the course was launched with).
-    #[serde(default)]
     pub identifier: Option<String>,
-    /// The learner's email; `null` when Coassemble does not know it.
-    #[serde(default)]
+    /// The learner's email; `None` also when Coassemble does not know it (`null`).
     pub email: Option<String>,
     /// When the learner first started the course.
-    #[serde(default)]
     pub commenced: Option<Timestamp>,
     /// When the learner first completed the course; `None` until then.
-    #[serde(default)]
     pub completed: Option<Timestamp>,
-    /// Time spent in the course, seconds.
-    #[serde(default)]
-    pub total_time: u64,
+    /// Time spent in the course, whole seconds.
+    pub total_time: Option<u64>,
 }
 
-/// The wire layout of known events; converted into the flat public records.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Wire {
-    id: String,
-    occurred_at: Timestamp,
-    workspace_id: u64,
-    data: WireData,
+fn text(record: &Value, key: &str) -> Option<String> {
+    record.get(key)?.as_str().map(str::to_owned)
 }
 
-#[derive(Deserialize)]
-struct WireData {
-    course: Course,
-    #[serde(default)]
-    tracking: Option<Tracking>,
+fn whole(record: &Value, key: &str) -> Option<u64> {
+    record.get(key)?.as_u64()
 }
 
-/// The fields needed to choose a variant; everything else is skipped (validated, not built).
-#[derive(Deserialize)]
-struct Peek {
-    #[serde(rename = "type", default)]
-    kind: Option<Value>,
-    #[serde(default)]
-    test: Option<Value>,
+fn instant(record: &Value, key: &str) -> Option<Timestamp> {
+    Timestamp::parse(record.get(key)?.as_str()?).ok()
 }
 
-/// The event types with a typed variant.
-#[derive(Clone, Copy)]
-enum Known {
-    Created,
-    Commenced,
-    Completed,
-}
-
-impl Known {
-    fn of(kind: Option<&Value>) -> Option<Known> {
-        match kind.and_then(Value::as_str)? {
-            "course.created" => Some(Known::Created),
-            "course.commenced" => Some(Known::Commenced),
-            "course.completed" => Some(Known::Completed),
-            _ => None,
+impl Course {
+    fn lenient(course: &Value) -> Course {
+        Course {
+            id: whole(course, "id"),
+            title: text(course, "title"),
+            key: text(course, "key"),
+            client_identifier: text(course, "clientIdentifier"),
         }
     }
+}
 
-    fn build(self, wire: Wire) -> Result<WebhookEvent, serde_json::Error> {
-        use serde::de::Error;
-        let Wire {
-            id,
-            occurred_at,
-            workspace_id,
-            data,
-        } = wire;
-        let WireData { course, tracking } = data;
-        Ok(match self {
-            Known::Created => WebhookEvent::CourseCreated(CourseCreated {
-                id,
-                occurred_at,
-                workspace_id,
-                course,
-            }),
-            Known::Commenced | Known::Completed => {
-                let tracking =
-                    tracking.ok_or_else(|| serde_json::Error::missing_field("tracking"))?;
-                let progress = LearnerProgress {
-                    id,
-                    occurred_at,
-                    workspace_id,
-                    course,
-                    tracking,
-                };
-                if let Known::Commenced = self {
-                    WebhookEvent::CourseCommenced(progress)
-                } else {
-                    WebhookEvent::CourseCompleted(progress)
-                }
-            }
-        })
+impl Tracking {
+    fn lenient(tracking: &Value) -> Tracking {
+        Tracking {
+            id: whole(tracking, "id"),
+            identifier: text(tracking, "identifier"),
+            email: text(tracking, "email"),
+            commenced: instant(tracking, "commenced"),
+            completed: instant(tracking, "completed"),
+            total_time: whole(tracking, "totalTime"),
+        }
     }
 }
 
-fn not_an_object() -> serde_json::Error {
-    serde::de::Error::custom("a delivery body is a JSON object")
+impl LearnerProgress {
+    fn lenient(body: &Value) -> LearnerProgress {
+        let data = body.get("data").unwrap_or(&Value::Null);
+        LearnerProgress {
+            id: text(body, "id"),
+            occurred_at: instant(body, "occurredAt"),
+            workspace_id: whole(body, "workspaceId"),
+            course: Course::lenient(data.get("course").unwrap_or(&Value::Null)),
+            tracking: Tracking::lenient(data.get("tracking").unwrap_or(&Value::Null)),
+        }
+    }
 }
 
 impl WebhookEvent {
-    /// Decodes a JSON body that is already trusted (see [`verify`](super::verify)). Returns the event
-    /// and whether the body flags it as a test delivery (`"test": true`).
-    ///
-    /// Known event types are decoded straight from the bytes into their records (a first pass reads
-    /// only `type` and `test`), without building a `serde_json::Value` of the whole body.
-    pub(crate) fn from_json(raw_body: &[u8]) -> Result<(Self, bool), WebhookError> {
-        let invalid = |e: serde_json::Error| WebhookError::InvalidJson(e.to_string());
-        let peek: Peek = serde_json::from_slice(raw_body).map_err(invalid)?;
-        // A derived struct would also accept a JSON array; a delivery is an object.
-        if raw_body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
-            return Err(invalid(not_an_object()));
+    /// Decodes a body that is already trusted (see [`verify`](super::verify)); never fails: a body
+    /// that is not a JSON object is [`WebhookEvent::NotJson`].
+    pub fn from_json(raw_body: &[u8]) -> WebhookEvent {
+        match serde_json::from_slice::<Value>(raw_body) {
+            Ok(value) => WebhookEvent::from_value(&value),
+            Err(error) => WebhookEvent::NotJson(error.to_string()),
         }
-        let test = matches!(peek.test, Some(Value::Bool(true)));
-        let event = match Known::of(peek.kind.as_ref()) {
-            Some(known) => known.build(serde_json::from_slice(raw_body).map_err(invalid)?),
-            None => serde_json::from_slice(raw_body).map(WebhookEvent::Unknown),
-        };
-        Ok((event.map_err(invalid)?, test))
     }
 
-    fn from_value(value: Value) -> Result<Self, serde_json::Error> {
-        if !value.is_object() {
-            return Err(not_an_object());
+    /// The typed view of a parsed body (see [`WebhookEvent::from_json`]).
+    pub fn from_value(body: &Value) -> WebhookEvent {
+        if !body.is_object() {
+            return WebhookEvent::NotJson("a delivery body is a JSON object".to_owned());
         }
-        match Known::of(value.get("type")) {
-            Some(known) => known.build(serde_json::from_value(value)?),
-            None => Ok(WebhookEvent::Unknown(value)),
+        match body.get("type").and_then(Value::as_str) {
+            Some("course.created") => {
+                let progress = LearnerProgress::lenient(body);
+                WebhookEvent::CourseCreated(CourseCreated {
+                    id: progress.id,
+                    occurred_at: progress.occurred_at,
+                    workspace_id: progress.workspace_id,
+                    course: progress.course,
+                })
+            }
+            Some("course.commenced") => {
+                WebhookEvent::CourseCommenced(LearnerProgress::lenient(body))
+            }
+            Some("course.completed") => {
+                WebhookEvent::CourseCompleted(LearnerProgress::lenient(body))
+            }
+            _ => WebhookEvent::Unknown(body.clone()),
         }
     }
 
@@ -231,6 +203,7 @@ impl WebhookEvent {
             WebhookEvent::CourseCommenced(_) => Some("course.commenced"),
             WebhookEvent::CourseCompleted(_) => Some("course.completed"),
             WebhookEvent::Unknown(value) => value.get("type").and_then(Value::as_str),
+            WebhookEvent::NotJson(_) => None,
         }
     }
 
@@ -238,23 +211,23 @@ impl WebhookEvent {
     ///
     /// ```
     /// use coassemble_events::webhook::WebhookEvent;
-    /// let event: WebhookEvent = serde_json::from_str(r#"{"id":"evt_1","type":"x.y"}"#)?;
+    /// let event = WebhookEvent::from_json(br#"{"id":"evt_1","type":"x.y"}"#);
     /// assert_eq!(event.event_id(), Some("evt_1"));
-    /// # Ok::<(), serde_json::Error>(())
     /// ```
     pub fn event_id(&self) -> Option<&str> {
         match self {
-            WebhookEvent::CourseCreated(e) => Some(&e.id),
-            WebhookEvent::CourseCommenced(e) | WebhookEvent::CourseCompleted(e) => Some(&e.id),
+            WebhookEvent::CourseCreated(e) => e.id.as_deref(),
+            WebhookEvent::CourseCommenced(e) | WebhookEvent::CourseCompleted(e) => e.id.as_deref(),
             WebhookEvent::Unknown(value) => value.get("id").and_then(Value::as_str),
+            WebhookEvent::NotJson(_) => None,
         }
     }
 }
 
 impl<'de> Deserialize<'de> for WebhookEvent {
+    /// Lenient like [`WebhookEvent::from_value`]; fails only where the input is not JSON.
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value = Value::deserialize(deserializer)?;
-        WebhookEvent::from_value(value).map_err(serde::de::Error::custom)
+        Ok(WebhookEvent::from_value(&Value::deserialize(deserializer)?))
     }
 }
 

@@ -6,6 +6,7 @@ use std::hash::BuildHasher;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use hmac::{Hmac, Mac};
+use serde_json::Value;
 use sha2::Sha256;
 
 use super::payload::WebhookEvent;
@@ -93,11 +94,12 @@ impl<T: Headers + ?Sized> Headers for &T {
 
 /// Why a delivery was refused. Each variant has a stable [`code`](WebhookError::code) (the strings of
 /// the test vectors and of the JS `WebhookError`) and the [`http_status`](WebhookError::http_status) a
-/// receiver should answer with.
+/// receiver should answer with. Every refusal is about the request's headers or authenticity, never
+/// about the content of a correctly signed body; the messages name no server state (not its clock).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum WebhookError {
-    /// A required `X-Coassemble-*` header is absent (the header's name is kept).
+    /// A required `X-Coassemble-*` header is absent or empty (the header's name is kept).
     MissingHeader(&'static str),
     /// `X-Coassemble-Timestamp` is not a whole number of unix seconds.
     BadTimestamp,
@@ -106,18 +108,14 @@ pub enum WebhookError {
     StaleTimestamp {
         /// The delivery's timestamp, unix seconds.
         timestamp: u64,
-        /// The verifier's clock, unix seconds.
-        now: u64,
     },
-    /// The signature is malformed or matches none of the secrets.
+    /// No `sha256=<hex>` signature in the header matches any of the secrets.
     BadSignature,
-    /// The signed body is not a JSON delivery (the parser's message is kept).
-    InvalidJson(String),
 }
 
 impl WebhookError {
-    /// The stable machine-readable code: `missing_header`, `bad_timestamp`, `stale_timestamp`,
-    /// `bad_signature` or `invalid_json`.
+    /// The stable machine-readable code: `missing_header`, `bad_timestamp`, `stale_timestamp` or
+    /// `bad_signature`.
     ///
     /// ```
     /// use coassemble_events::webhook::WebhookError;
@@ -129,7 +127,6 @@ impl WebhookError {
             WebhookError::BadTimestamp => "bad_timestamp",
             WebhookError::StaleTimestamp { .. } => "stale_timestamp",
             WebhookError::BadSignature => "bad_signature",
-            WebhookError::InvalidJson(_) => "invalid_json",
         }
     }
 
@@ -144,9 +141,7 @@ impl WebhookError {
     pub fn http_status(&self) -> u16 {
         match self {
             WebhookError::StaleTimestamp { .. } | WebhookError::BadSignature => 401,
-            WebhookError::MissingHeader(_)
-            | WebhookError::BadTimestamp
-            | WebhookError::InvalidJson(_) => 400,
+            WebhookError::MissingHeader(_) | WebhookError::BadTimestamp => 400,
         }
     }
 }
@@ -156,19 +151,17 @@ impl fmt::Display for WebhookError {
         match self {
             WebhookError::MissingHeader(name) => write!(f, "missing header {name}"),
             WebhookError::BadTimestamp => write!(f, "{HEADER_TIMESTAMP} is not unix seconds"),
-            WebhookError::StaleTimestamp { timestamp, now } => write!(
-                f,
-                "timestamp {timestamp} is outside the tolerance window around {now}"
-            ),
+            WebhookError::StaleTimestamp { timestamp } => {
+                write!(f, "timestamp {timestamp} is outside the tolerance window")
+            }
             WebhookError::BadSignature => write!(f, "signature does not match any secret"),
-            WebhookError::InvalidJson(why) => write!(f, "body is not a valid delivery: {why}"),
         }
     }
 }
 
 impl std::error::Error for WebhookError {}
 
-/// A verified delivery: authentic, fresh, and decoded.
+/// A verified delivery: authentic, fresh, and decoded leniently (see [`WebhookEvent`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Delivery {
     /// The delivery id (`X-Coassemble-Delivery`), the same on every retry: deduplicate on it.
@@ -178,18 +171,44 @@ pub struct Delivery {
     pub event_type: String,
     /// When Coassemble signed the delivery (`X-Coassemble-Timestamp`), unix seconds.
     pub timestamp: u64,
-    /// A test delivery sent from the dashboard (`"test": true` in the body or an
-    /// `X-Coassemble-Test: true` header): process it in a way that does not touch real records.
+    /// A test delivery sent from the dashboard (`"test": true` in the signed body; no unsigned header
+    /// can set it): process it in a way that does not touch real records.
     pub test: bool,
-    /// The typed body.
+    /// The typed view of the body; [`WebhookEvent::NotJson`] when it is not a JSON object.
     pub payload: WebhookEvent,
+    /// The whole body as JSON, every field as sent (`Value::Null` when it is not JSON): where a field
+    /// that the typed view left out (unexpected type or format, or new) can still be read.
+    pub json: Value,
 }
 
-/// Verifies one delivery: headers, timestamp window, signature over the raw body, then JSON.
+impl Delivery {
+    /// Decodes an already verified body (the intake's work after [`verify`], and the inbox worker's
+    /// on a stored one).
+    pub(crate) fn decode(id: String, header_type: &str, timestamp: u64, raw_body: &[u8]) -> Self {
+        let (payload, json) = match serde_json::from_slice::<Value>(raw_body) {
+            Ok(json) => (WebhookEvent::from_value(&json), json),
+            Err(error) => (WebhookEvent::NotJson(error.to_string()), Value::Null),
+        };
+        let test = json.get("test") == Some(&Value::Bool(true));
+        Delivery {
+            id,
+            event_type: payload.event_type().unwrap_or(header_type).to_owned(),
+            timestamp,
+            test,
+            payload,
+            json,
+        }
+    }
+}
+
+/// Verifies one delivery: headers, timestamp window, signature over the raw body; then decodes the
+/// body leniently (a signed body is never refused for its content).
 ///
 /// `secrets` are all currently valid signing secrets (several during a rotation; an empty list accepts
-/// nothing). `tolerance` bounds `|now - timestamp|`; [`DEFAULT_TOLERANCE`] is 300 s. `now` is the
-/// verifier's clock, passed in so that tests and wasm hosts control it (`SystemTime::now()` in a server).
+/// nothing). The signature header may carry several signatures (`sha256=a,sha256=b`, separated by
+/// commas and/or spaces, as Node joins repeated headers with `", "`): one that matches is enough.
+/// `tolerance` bounds `|now - timestamp|`; [`DEFAULT_TOLERANCE`] is 300 s. `now` is the verifier's
+/// clock, passed in so that tests and wasm hosts control it (`SystemTime::now()` in a server).
 ///
 /// ```
 /// use coassemble_events::webhook::{verify, WebhookError};
@@ -219,6 +238,8 @@ where
     let required = |name: &'static str| {
         headers
             .header(name)
+            .map(str::trim)
+            .filter(|value| !value.is_empty())
             .ok_or(WebhookError::MissingHeader(name))
     };
     let header_type = required(HEADER_EVENT)?;
@@ -226,41 +247,32 @@ where
     let timestamp_text = required(HEADER_TIMESTAMP)?;
     let signature = required(HEADER_SIGNATURE)?;
 
-    let timestamp = parse_unix_seconds(timestamp_text.trim()).ok_or(WebhookError::BadTimestamp)?;
+    let timestamp = parse_unix_seconds(timestamp_text).ok_or(WebhookError::BadTimestamp)?;
     // A clock before 1970 counts as 0, which simply makes every real delivery stale.
     let now = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     if timestamp.abs_diff(now) > tolerance.as_secs() {
-        return Err(WebhookError::StaleTimestamp { timestamp, now });
+        return Err(WebhookError::StaleTimestamp { timestamp });
     }
 
-    let tag = signature
-        .trim()
-        .strip_prefix("sha256=")
-        .and_then(|hex_tag| hex::decode(hex_tag).ok())
-        .ok_or(WebhookError::BadSignature)?;
+    let tags: Vec<Vec<u8>> = signature
+        .split([',', ' ', '\t'])
+        .filter_map(|token| hex::decode(token.strip_prefix("sha256=")?).ok())
+        .collect();
     // The timestamp is signed as sent, so a re-formatted number ("01763900000") cannot pass.
     let authentic = secrets.iter().any(|secret| {
+        let mac = mac_for(secret.as_ref(), timestamp_text.as_bytes(), raw_body);
         // `verify_slice` compares in constant time.
-        mac_for(secret.as_ref(), timestamp_text.trim().as_bytes(), raw_body)
-            .verify_slice(&tag)
-            .is_ok()
+        tags.iter().any(|tag| mac.clone().verify_slice(tag).is_ok())
     });
     if !authentic {
         return Err(WebhookError::BadSignature);
     }
-
-    let (payload, body_test) = WebhookEvent::from_json(raw_body)?;
-    let test = body_test
-        || headers
-            .header("X-Coassemble-Test")
-            .is_some_and(|v| v.trim().eq_ignore_ascii_case("true") || v.trim() == "1");
-    Ok(Delivery {
-        id: id.to_owned(),
-        event_type: payload.event_type().unwrap_or(header_type).to_owned(),
+    Ok(Delivery::decode(
+        id.to_owned(),
+        header_type,
         timestamp,
-        test,
-        payload,
-    })
+        raw_body,
+    ))
 }
 
 /// Signs `raw_body` as Coassemble does and returns the `X-Coassemble-Signature` header value

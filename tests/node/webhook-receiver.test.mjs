@@ -72,8 +72,6 @@ test('answers 200 accepted, then processes; 400/401 with the error code for refu
   const missing = signed();
   delete missing.headers['X-Coassemble-Timestamp'];
   assert.deepEqual([(await post(missing)).status, (await post(missing)).json.code], [400, 'missing_header']);
-  const invalid = signed({ body: '{"id":' });
-  assert.deepEqual([(await post(invalid)).status, (await post(invalid)).json.code], [400, 'invalid_json']);
   await receiver.idle();
   assert.equal(receiver.deliveries().length, 1, 'refused deliveries are not processed');
 });

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { verifyWebhook, WebhookError, DEFAULT_TOLERANCE_SECONDS } from 'coassemble-events/webhooks';
 
 const { cases } = JSON.parse(readFileSync(new URL('../vectors/webhooks.json', import.meta.url), 'utf8'));
-const STATUS = { missing_header: 400, bad_timestamp: 400, stale_timestamp: 401, bad_signature: 401, invalid_json: 400 };
+const STATUS = { missing_header: 400, bad_timestamp: 400, stale_timestamp: 401, bad_signature: 401 };
 
 const bodyForms = {
   string: (s) => s,
@@ -35,8 +35,15 @@ for (const c of cases) {
           if (c.expect.type) assert.equal(d.type, c.expect.type, where);
           if (c.expect.delivery) assert.equal(d.id, c.expect.delivery, where);
           assert.equal(d.timestamp, Number(c.headers['X-Coassemble-Timestamp'] ?? c.headers['x-coassemble-timestamp']));
-          assert.equal(d.test, false);
-          assert.equal(d.event.id, JSON.parse(c.body).id);
+          assert.equal(d.test, c.expect.test === true, where);
+          if (c.expect.notJson) {
+            // Signed but not JSON: accepted (an inbox stores it dead), with the reason and no view.
+            assert.deepEqual([d.event, d.json, typeof d.notJson], [null, null, 'string'], where);
+          } else {
+            assert.equal(d.event.id, JSON.parse(c.body).id);
+            assert.deepEqual(d.json, JSON.parse(c.body), where);
+            assert.equal(d.notJson, null, where);
+          }
         } else {
           assert.throws(() => run(c, toBody(c.body), toHeaders(c.headers)), (e) => {
             assert.ok(e instanceof WebhookError, where);
@@ -70,6 +77,8 @@ test('typed payloads: flat records, nulls kept, timestamps as RFC 3339 strings',
         commenced: '2025-11-23T11:00:00Z', completed: '2025-11-23T12:13:00Z', totalTime: 4380,
       },
     },
+    json: JSON.parse(cases[0].body),
+    notJson: null,
   });
   const commenced = run(cases.find((c) => c.note === 'valid commenced, email null'));
   assert.equal(commenced.event.tracking.email, null);
@@ -79,10 +88,24 @@ test('typed payloads: flat records, nulls kept, timestamps as RFC 3339 strings',
   assert.equal('tracking' in created.event, false);
 });
 
-test('Node array header values (duplicates) use the first value', () => {
+test('Node array header values (repeated headers) are joined: any matching signature verifies', () => {
   const c = cases[0];
-  const headers = { ...c.headers, 'X-Coassemble-Signature': [c.headers['X-Coassemble-Signature'], 'sha256=00'] };
-  assert.equal(run(c, c.body, headers).type, 'course.completed');
+  for (const pair of [[c.headers['X-Coassemble-Signature'], 'sha256=00'], ['sha256=00', c.headers['X-Coassemble-Signature']]]) {
+    assert.equal(run(c, c.body, { ...c.headers, 'X-Coassemble-Signature': pair }).type, 'course.completed');
+  }
+  assert.throws(() => run(c, c.body, { ...c.headers, 'X-Coassemble-Signature': ['sha256=00', 'sha256=01'] }), { code: 'bad_signature' });
+});
+
+test('lenient view: a signed body with unexpected field types is accepted, the fields kept in json', () => {
+  const c = cases.find((v) => v.note === 'fractional totalTime, offset without colon, unknown field');
+  const d = run(c);
+  assert.deepEqual([d.event.tracking.totalTime, d.event.occurredAt, d.event.tracking.email], [null, null, 'sam@example.com']);
+  assert.deepEqual([d.json.data.tracking.totalTime, d.json.occurredAt, d.json.data.tracking.newField], [12.5, '2026-11-23T12:00:00+0000', { nested: true }]);
+});
+
+test('refusal messages do not reveal the server clock', () => {
+  const c = cases.find((v) => v.expect.error === 'stale_timestamp');
+  assert.throws(() => run(c), (e) => !e.message.includes(String(c.now)) && e.code === 'stale_timestamp');
 });
 
 test('defaults: tolerance 300 s and the real clock', () => {
