@@ -3,6 +3,7 @@
 // callbacks, isolates their exceptions, and owns the waits and cleanup.
 import { CoassembleError, DestroyedError, TimeoutError } from './errors.js';
 import { watchRemoval } from './removal.js';
+import { timerOption } from './timers.js';
 
 /** Default wait of `ready()`, in milliseconds. */
 export const DEFAULT_READY_TIMEOUT_MS = 20000;
@@ -14,8 +15,9 @@ export class Embed {
   #origin; // as given: a renewed URL's origin is derived again when none was
   #renewUrl;
   #renewing = false;
-  #listeners = new Map(); // name -> array of { callback, once }
+  #listeners = new Map(); // name -> array of { callback, once, removed }
   #readyTimeoutMs;
+  #heardFrom = []; // each distinct origin the iframe's window posted from, in order (this session)
   #readyWaits = new Set(); // { resolve, reject, timer }
   #dispatching = 0;
   #destroyed = false;
@@ -25,9 +27,7 @@ export class Embed {
   /** @internal use attachCourse/attachBuilder/embedCourse/embedBuilder */
   constructor(EmbedHandle, kind, iframe, options = {}, src) {
     const { origin, readyTimeoutMs = DEFAULT_READY_TIMEOUT_MS, renewUrl, initialProgress } = options;
-    if (!(Number.isFinite(readyTimeoutMs) && readyTimeoutMs >= 0)) {
-      throw new CoassembleError('invalid_option', `readyTimeoutMs must be a non-negative number, got ${readyTimeoutMs}`);
-    }
+    timerOption(readyTimeoutMs, 'readyTimeoutMs');
     if (origin !== undefined && origin !== null && typeof origin !== 'string') {
       throw new CoassembleError('invalid_origin', `origin must be a string like "https://coassemble.com", got ${typeof origin}`);
     }
@@ -54,7 +54,7 @@ export class Embed {
   #attach(kind, iframe, src, initialProgress) {
     try {
       return new this.#EmbedHandle(kind, iframe, this.#origin, src, initialProgress,
-        (event) => this.#dispatch(event));
+        (event) => this.#dispatch(event), (heard) => this.#heard(heard));
     } catch (thrown) {
       throw thrown?.code ? new CoassembleError(thrown.code, thrown.message) : thrown;
     }
@@ -73,25 +73,29 @@ export class Embed {
     return this.#add(name, callback, true);
   }
 
-  /** Removes `callback` from `name` (all of `name`'s callbacks when `callback` is omitted). */
+  /**
+   * Removes `callback` from `name` (all of `name`'s callbacks when `callback` is omitted). As with
+   * `EventTarget`, a callback removed while an event is being dispatched is not called for it.
+   */
   off(name, callback) {
     this.#remove(name, (entry) => callback !== undefined && entry.callback !== callback);
   }
 
   /**
    * Resolves once the embed sent `session:ready` (at once if it already did; while a `renewUrl`
-   * renewal runs, once the new session is ready). Rejects with a `TimeoutError` after
-   * `readyTimeoutMs`, or a `DestroyedError` if the embed is destroyed first.
+   * renewal runs, once the new session is ready; also after `destroy()` when it had come). Rejects
+   * with a `TimeoutError` after `readyTimeoutMs` (its message says what came from the iframe's
+   * window, and from which origin), or a `DestroyedError` if the embed is destroyed first.
    * @returns {Promise<void>}
    */
   ready() {
-    if (this.#destroyed) return Promise.reject(new DestroyedError());
     if (this.state.ready && !this.#renewing) return Promise.resolve();
+    if (this.#destroyed) return Promise.reject(new DestroyedError());
     return new Promise((resolve, reject) => {
       const wait = { resolve, reject, timer: undefined };
       wait.timer = setTimeout(() => {
         this.#readyWaits.delete(wait);
-        reject(new TimeoutError(`no session:ready from ${this.origin} within ${this.#readyTimeoutMs} ms`));
+        reject(new TimeoutError(this.#timeoutMessage()));
       }, this.#readyTimeoutMs);
       this.#readyWaits.add(wait);
     });
@@ -108,7 +112,10 @@ export class Embed {
     return this.#destroyed;
   }
 
-  /** Stops listening, rejects pending `ready()` waits, drops every callback. Idempotent. */
+  /**
+   * Stops listening, rejects pending `ready()` waits, drops every callback. Idempotent. Another embed
+   * attached to the same iframe is independent: it keeps listening.
+   */
   destroy() {
     if (this.#destroyed) return;
     this.#finalState = this.#handle.state();
@@ -120,7 +127,9 @@ export class Embed {
       wait.reject(new DestroyedError());
     }
     this.#readyWaits.clear();
-    // Freeing the handle removes the window listener; inside a callback, wait until dispatch unwinds.
+    // Freeing the handle removes the window listener and drops the wasm closure. Inside a callback
+    // that closure is still running (it called #dispatch), so the outermost #dispatch frees the
+    // handle as it returns; the listener hears nothing more meanwhile (#dispatch checks #destroyed).
     if (this.#dispatching === 0) this.#handle.free();
   }
 
@@ -133,11 +142,40 @@ export class Embed {
     return () => this.#remove(name, (e) => e !== entry);
   }
 
-  // Arrays are replaced, never mutated, so a dispatch in progress keeps iterating its own copy.
+  // Arrays are replaced, never mutated, so a dispatch in progress keeps iterating its own copy (a
+  // callback added meanwhile waits for the next event); a removed entry is marked, so that copy
+  // skips it (EventTarget semantics).
   #remove(name, keep) {
-    const entries = this.#listeners.get(name)?.filter(keep);
-    if (entries?.length) this.#listeners.set(name, entries);
+    const entries = this.#listeners.get(name);
+    if (!entries) return;
+    const kept = [];
+    for (const entry of entries) {
+      if (keep(entry)) kept.push(entry);
+      else entry.removed = true;
+    }
+    if (kept.length) this.#listeners.set(name, kept);
     else this.#listeners.delete(name);
+  }
+
+  // Called by the listener once for each distinct origin the iframe's own window posts from.
+  #heard(origin) {
+    this.#heardFrom.push(origin);
+    if (origin === this.origin || this.#destroyed) return;
+    this.#emit('error', new CoassembleError('origin_mismatch',
+      `the iframe's window posted from ${origin}, not from the trusted origin ${this.origin}: its messages are `
+      + `not delivered. If ${origin} is the embed's real origin (a custom domain, a redirect), pass `
+      + `{ origin: '${origin}' }`, { expected: this.origin, received: origin }));
+  }
+
+  #timeoutMessage() {
+    const waited = `no session:ready from ${this.origin} within ${this.#readyTimeoutMs} ms`;
+    const others = this.#heardFrom.filter((origin) => origin !== this.origin);
+    if (others.length) {
+      return `${waited}: the iframe's window posted from ${others.join(', ')} instead (see the origin_mismatch `
+        + `error); if that is the embed's real origin, pass it as { origin }`;
+    }
+    if (this.#heardFrom.length) return `${waited}, though the iframe's window did post from ${this.origin}`;
+    return `${waited}: nothing came from the iframe's window (is the embed URL right, and has it loaded?)`;
   }
 
   // Called by Rust for every accepted event; must never throw back into the wasm listener.
@@ -174,6 +212,7 @@ export class Embed {
       this.#handle.free();
       this.#handle = handle;
       this.origin = handle.origin;
+      this.#heardFrom = [];
       this.#renewing = false;
       this.iframe.src = url;
       const renewed = { name: 'session:renewed', type: 'session', event: 'renewed', data: undefined, url };
@@ -199,6 +238,7 @@ export class Embed {
     if (!entries) return;
     for (const entry of entries) {
       if (this.#destroyed) return;
+      if (entry.removed) continue;
       if (entry.once) this.#remove(name, (e) => e !== entry);
       try {
         entry.callback(payload);

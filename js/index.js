@@ -6,6 +6,7 @@ import { Embed } from './embed.js';
 import { CoassembleError } from './errors.js';
 
 export { DEFAULT_READY_TIMEOUT_MS } from './embed.js';
+export { MAX_TIMER_MS } from './timers.js';
 export { CoassembleError, TimeoutError, DestroyedError } from './errors.js';
 
 let loaded = false;
@@ -43,7 +44,12 @@ async function embed(kind, container, signedUrl, options = {}) {
   iframe.style.border = '0';
   iframe.style.width = '100%';
   iframe.style.height = '100%';
-  for (const [name, value] of Object.entries(attrs)) iframe.setAttribute(name, String(value));
+  // Boolean attributes (`allowfullscreen`) are on when present at all: `true` sets an empty one,
+  // `false`, `null` and `undefined` set none.
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === true) iframe.setAttribute(name, '');
+    else if (value !== false && value != null) iframe.setAttribute(name, String(value));
+  }
   // The listener is live before the iframe exists, so not even the first session:ready is missed.
   const created = new Embed(EmbedHandle, kind, iframe, { origin, readyTimeoutMs, renewUrl, initialProgress }, signedUrl);
   iframe.src = signedUrl;

@@ -1,9 +1,14 @@
 //! The wire decoder: a posted message in, a typed player or builder event out (or why not).
 //!
-//! Envelope: `{ "type": <family>, "event": <name>, "data": {...} }`, see PROTOCOL.md. A message whose
-//! `type` is not a Coassemble family is [`Reject::Foreign`] (ignored silently, it belongs to another
-//! script); a Coassemble envelope with unusable data is [`Reject::Malformed`]; an unknown event of a
-//! known family is decoded as `Unknown` so that new Coassemble features are surfaced, never dropped.
+//! Envelope: `{ "type": <family>, "event": <name>, "data": {...} }`. A message without a string
+//! `type` is [`Reject::Foreign`] (ignored silently, it belongs to another script); a Coassemble envelope
+//! with unusable data is [`Reject::Malformed`]; an envelope this version does not know — an unknown
+//! event of a known family, or any string `type` with a string `event` — is decoded as `Unknown`, so
+//! that new Coassemble features are surfaced, never dropped. (An unknown `type` without a string
+//! `event` stays foreign: `{ "type": "webpackOk" }` is another script's.)
+//!
+//! One meaning for `null`: a member that is `null` reads as missing, natively and in the browser.
+//! Numbers are finite: a numeric string too long for a float (`"9999…"`, 400 digits) is not a number.
 
 use crate::message::{Field, Message, Pick};
 use std::fmt;
@@ -95,7 +100,8 @@ impl ScreenAction {
 /// The known fields of a screen event; the shape is undocumented, so everything is optional.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ScreenInfo {
-    /// `data.screen` (or `screenId` / `screenIndex`).
+    /// The first of `data.screen`, `screenId`, `screenIndex`, `id`, `index` that is a finite number or
+    /// a string.
     pub screen: Option<ScreenRef>,
     /// `data.correct` on quiz answers.
     pub correct: Option<bool>,
@@ -136,6 +142,10 @@ pub enum PlayerEvent<M> {
     },
     /// A well-formed Coassemble message this version does not know (a newer Coassemble feature).
     Unknown {
+        /// The wire `type`, as posted (`"quiz"`, or `"course"` for an unknown course event).
+        family: String,
+        /// The wire event name, as posted (in `event`, or `payload.status`).
+        event: String,
         /// The whole message.
         raw: M,
     },
@@ -175,6 +185,10 @@ pub enum BuilderEvent<M> {
     Back,
     /// A well-formed Coassemble message this version does not know.
     Unknown {
+        /// The wire `type`, as posted.
+        family: String,
+        /// The wire event name, as posted (in `event`, or `payload.status`).
+        event: String,
         /// The whole message.
         raw: M,
     },
@@ -218,20 +232,38 @@ impl<M> BuilderEvent<M> {
     }
 }
 
-/// The families of Coassemble envelopes. Anything else in `type` is another script's message.
+/// The families of Coassemble envelopes; `Other` is a `type` this version does not know.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Family {
     Session,
     Course,
     Screen,
     Back,
+    Other,
 }
 
 /// A checked envelope: the family, the event name (`None` only for `back`), and the message.
 struct Envelope<M> {
     family: Family,
     event: Option<&'static str>,
+    /// The event name was in `payload.status`, not in `event`.
+    event_in_payload: bool,
     msg: M,
+}
+
+impl<M: Message> Envelope<M> {
+    /// The wire `type` and event name, for an `Unknown` event (read only on that rare path).
+    fn wire_names(&self) -> (String, String) {
+        let event = if self.event_in_payload {
+            self.msg.member("payload").and_then(|p| p.text("status"))
+        } else {
+            self.msg.text("event")
+        };
+        (
+            self.msg.text("type").unwrap_or_default(),
+            event.unwrap_or_default(),
+        )
+    }
 }
 
 /// The `type` values of Coassemble envelopes.
@@ -270,22 +302,41 @@ fn envelope<M: Message>(msg: M) -> Result<Envelope<M>, Reject> {
         Pick::Is("course" | "module") => Family::Course,
         Pick::Is("screen") => Family::Screen,
         Pick::Is("back") => Family::Back,
-        Pick::Is(_) | Pick::Missing | Pick::Other => return Err(Reject::Foreign),
+        Pick::Is(_) | Pick::Other => Family::Other,
+        Pick::Missing => return Err(Reject::Foreign),
     };
+    let mut event = msg.pick("event", EVENTS);
+    // Another `type` is Coassemble's only with a string `event`: else it is another script's message.
+    if family == Family::Other {
+        return match event {
+            Pick::Missing => Err(Reject::Foreign),
+            _ => Ok(Envelope {
+                family,
+                event: Some(OTHER_EVENT),
+                event_in_payload: false,
+                msg,
+            }),
+        };
+    }
     // Some senders put the name in `payload.status` instead of `event`.
-    let event = match msg.pick("event", EVENTS) {
-        Pick::Missing => msg
+    let event_in_payload = event == Pick::Missing;
+    if event_in_payload {
+        event = msg
             .member("payload")
-            .map_or(Pick::Missing, |p| p.pick("status", EVENTS)),
-        picked => picked,
-    };
+            .map_or(Pick::Missing, |p| p.pick("status", EVENTS));
+    }
     let event = match event {
         Pick::Is(name) => Some(name),
         Pick::Other => Some(OTHER_EVENT),
         Pick::Missing if family == Family::Back => None,
         Pick::Missing => return Err(Reject::Malformed(Malformed::MissingEvent)),
     };
-    Ok(Envelope { family, event, msg })
+    Ok(Envelope {
+        family,
+        event,
+        event_in_payload,
+        msg,
+    })
 }
 
 /// Decodes a message posted by an embedded course **player**.
@@ -298,14 +349,23 @@ fn envelope<M: Message>(msg: M) -> Result<Envelope<M>, Reject> {
 /// # }
 /// ```
 pub fn decode_player<M: Message>(msg: M) -> Result<PlayerEvent<M>, Reject> {
-    let Envelope { family, event, msg } = envelope(msg)?;
+    let envelope = envelope(msg)?;
+    let (family, msg) = (envelope.family, &envelope.msg);
     let data = msg.member("data");
-    let event = match (family, event.unwrap_or(OTHER_EVENT)) {
+    let unknown = || {
+        let (family, event) = envelope.wire_names();
+        PlayerEvent::Unknown {
+            family,
+            event,
+            raw: envelope.msg.clone(),
+        }
+    };
+    let event = match (family, envelope.event.unwrap_or(OTHER_EVENT)) {
         (Family::Session, "ready") => PlayerEvent::SessionReady,
         (Family::Session, "expired") => PlayerEvent::SessionExpired,
         (Family::Course, "start" | "started" | "commenced") => PlayerEvent::CourseStart,
         (Family::Course, "progress") => PlayerEvent::CourseProgress {
-            percent: progress_of(&msg, data.as_ref())?,
+            percent: progress_of(msg, data.as_ref())?,
         },
         (Family::Course, "feedback") => PlayerEvent::CourseFeedback { data },
         (Family::Course, "completed" | "complete" | "finished") => PlayerEvent::CourseCompleted,
@@ -315,9 +375,9 @@ pub fn decode_player<M: Message>(msg: M) -> Result<PlayerEvent<M>, Reject> {
                 info: screen_info(data.as_ref()),
                 data,
             },
-            None => PlayerEvent::Unknown { raw: msg },
+            None => unknown(),
         },
-        _ => PlayerEvent::Unknown { raw: msg },
+        _ => unknown(),
     };
     Ok(event)
 }
@@ -332,9 +392,10 @@ pub fn decode_player<M: Message>(msg: M) -> Result<PlayerEvent<M>, Reject> {
 /// # }
 /// ```
 pub fn decode_builder<M: Message>(msg: M) -> Result<BuilderEvent<M>, Reject> {
-    let Envelope { family, event, msg } = envelope(msg)?;
-    let data = msg.member("data");
-    let event = match (family, event.unwrap_or(OTHER_EVENT)) {
+    let envelope = envelope(msg)?;
+    let family = envelope.family;
+    let data = envelope.msg.member("data");
+    let event = match (family, envelope.event.unwrap_or(OTHER_EVENT)) {
         (Family::Back, _) => BuilderEvent::Back,
         (Family::Session, "ready") => BuilderEvent::SessionReady,
         (Family::Session, "expired") => BuilderEvent::SessionExpired,
@@ -359,7 +420,14 @@ pub fn decode_builder<M: Message>(msg: M) -> Result<BuilderEvent<M>, Reject> {
             let (course_id, title) = course_of(data.as_ref())?;
             BuilderEvent::CourseUpdated { course_id, title }
         }
-        _ => BuilderEvent::Unknown { raw: msg },
+        _ => {
+            let (family, event) = envelope.wire_names();
+            BuilderEvent::Unknown {
+                family,
+                event,
+                raw: envelope.msg,
+            }
+        }
     };
     Ok(event)
 }
@@ -395,7 +463,7 @@ fn screen_info<M: Message>(data: Option<&M>) -> ScreenInfo {
     let Some(data) = data else {
         return ScreenInfo::default();
     };
-    let screen = ["screen", "screenId", "screenIndex"]
+    let screen = ["screen", "screenId", "screenIndex", "id", "index"]
         .iter()
         .find_map(|key| match data.member(key)?.field() {
             Field::Number(n) if n.is_finite() => Some(ScreenRef::Number(n)),
@@ -449,11 +517,12 @@ fn course_of<M: Message>(data: Option<&M>) -> Result<(u64, Option<String>), Reje
 
 /// A finite number, or a string holding one (`"55"`, `" 33.6 "`, `"-3"`).
 fn number_of<M: Message>(value: &M) -> Option<f64> {
-    match value.field() {
-        Field::Number(n) if n.is_finite() => Some(n),
-        Field::Text(s) => parse_decimal(s.trim()),
-        _ => None,
-    }
+    let n = match value.field() {
+        Field::Number(n) => n,
+        Field::Text(s) => parse_decimal(s.trim())?,
+        _ => return None,
+    };
+    n.is_finite().then_some(n)
 }
 
 /// Parses `[-+]digits[.digits]` without pulling the full float parser into the wasm bundle. Works on

@@ -7,9 +7,8 @@
 /// A scalar read from a message, classified the way the decoder needs it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Field {
-    /// The member does not exist (or the value is not an object).
-    Missing,
-    /// JSON `null` (or JS `undefined`).
+    /// JSON `null` (or JS `undefined`): a top-level message can be `null`; a `null` member is
+    /// never read as one ([`Message::member`] answers `None` for it).
     Null,
     /// A boolean.
     Bool(bool),
@@ -34,8 +33,8 @@ pub enum Pick {
 
 /// A message value the decoder can read: a JSON-like tree.
 pub trait Message: Clone {
-    /// The member `key` of an object, or `None` when `self` is not an object or has no such member.
-    /// An implementation may also answer `None` for a `null` member: the decoder treats both alike.
+    /// The member `key` of an object; `None` when `self` is not an object, has no such member, or the
+    /// member is `null` (or `undefined`): one meaning for null, whatever holds the message.
     fn member(&self, key: &str) -> Option<Self>;
     /// What kind of scalar `self` is.
     fn field(&self) -> Field;
@@ -64,7 +63,7 @@ pub trait Message: Clone {
 #[cfg(feature = "json")]
 impl Message for serde_json::Value {
     fn member(&self, key: &str) -> Option<Self> {
-        self.as_object()?.get(key).cloned()
+        self.as_object()?.get(key).filter(|v| !v.is_null()).cloned()
     }
 
     fn field(&self) -> Field {

@@ -48,15 +48,30 @@ fn post_from(iframe: &HtmlIFrameElement, json: &str) {
     post.call1(&JsValue::NULL, &json.into()).unwrap();
 }
 
-/// Lets queued message tasks run.
-async fn settle() {
-    let wait = Promise::new(&mut |resolve, _| {
-        web_sys::window()
-            .unwrap()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 50)
-            .unwrap();
-    });
-    JsFuture::from(wait).await.unwrap();
+/// Waits (letting message tasks run) until `done()` holds; panics after 5 s.
+async fn until(what: &str, done: impl Fn() -> bool) {
+    let start = js_sys::Date::now();
+    while !done() {
+        assert!(
+            js_sys::Date::now() - start < 5000.0,
+            "still waiting after 5 s for {what}"
+        );
+        let tick = Promise::new(&mut |resolve, _| {
+            web_sys::window()
+                .unwrap()
+                .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 5)
+                .unwrap();
+        });
+        JsFuture::from(tick).await.unwrap();
+    }
+}
+
+/// Waits until `seen` ends with `last`: every message posted before it has been delivered.
+async fn until_last(seen: &Rc<RefCell<Vec<String>>>, last: &str) {
+    until(last, || {
+        seen.borrow().last().map(String::as_str) == Some(last)
+    })
+    .await;
 }
 
 fn recorder() -> (
@@ -86,7 +101,7 @@ async fn hears_its_own_iframe_with_monotonic_progress() {
         );
     }
     post_from(&iframe, r#"{"type":"course","event":"completed"}"#);
-    settle().await;
+    until_last(&seen, "course:completed").await;
     assert_eq!(
         *seen.borrow(),
         [
@@ -122,7 +137,7 @@ async fn ignores_other_frames_and_the_page_itself() {
     let envelope = js_sys::JSON::parse(r#"{"type":"course","event":"completed"}"#).unwrap();
     window.post_message(&envelope, &page_origin()).unwrap();
     post_from(&mine, r#"{"type":"session","event":"ready"}"#);
-    settle().await;
+    until_last(&seen, "session:ready").await;
     assert_eq!(*seen.borrow(), ["session:ready"]);
 }
 
@@ -135,7 +150,7 @@ async fn dropping_the_embed_removes_the_listener() {
     let _witness = PlayerEmbed::attach(&iframe, Some(&page_origin()), on_event).unwrap();
     drop(dropped);
     post_from(&iframe, r#"{"type":"session","event":"ready"}"#);
-    settle().await;
+    until_last(&witness_seen, "session:ready").await;
     assert_eq!(
         *witness_seen.borrow(),
         ["session:ready"],
@@ -162,8 +177,63 @@ async fn builder_events_are_typed() {
         &iframe,
         r#"{"type":"course","event":"updated","data":{"id":"981","title":"Onboarding"}}"#,
     );
-    settle().await;
+    until("the update", || !seen.borrow().is_empty()).await;
     assert_eq!(*seen.borrow(), [(981, Some("Onboarding".to_owned()))]);
+}
+
+#[wasm_bindgen_test]
+async fn a_state_snapshot_held_across_an_await_drops_no_event() {
+    let iframe = frame().await;
+    let (seen, on_event) = recorder();
+    let embed = PlayerEmbed::attach(&iframe, Some(&page_origin()), on_event).unwrap();
+    let before = embed.state(); // held while messages arrive and are delivered
+    post_from(
+        &iframe,
+        r#"{"type":"course","event":"progress","data":{"progress":10}}"#,
+    );
+    post_from(&iframe, r#"{"type":"course","event":"completed"}"#);
+    until_last(&seen, "course:completed").await;
+    assert_eq!(*seen.borrow(), ["progress:10", "course:completed"]);
+    assert_eq!((before.progress.percent(), before.completed), (0, false));
+    let after = embed.state();
+    assert_eq!((after.progress.percent(), after.completed), (100, true));
+}
+
+#[wasm_bindgen_test]
+async fn a_message_dispatched_from_a_callback_is_delivered_after_it() {
+    let iframe = frame().await;
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let sink = Rc::clone(&seen);
+    let source = iframe.content_window().unwrap();
+    let origin = page_origin();
+    let _embed = PlayerEmbed::attach(&iframe, Some(&page_origin()), move |event| {
+        let Ok(PlayerEvent::CourseProgress { percent }) = event else {
+            return;
+        };
+        sink.borrow_mut().push(percent);
+        if percent == 10 {
+            // A synchronous, nested `message` event from the trusted frame.
+            let init = web_sys::MessageEventInit::new();
+            init.set_data(
+                &js_sys::JSON::parse(
+                    r#"{"type":"course","event":"progress","data":{"progress":20}}"#,
+                )
+                .unwrap(),
+            );
+            init.set_origin(&origin);
+            init.set_source(Some(&source));
+            let nested = web_sys::MessageEvent::new_with_event_init_dict("message", &init).unwrap();
+            web_sys::window().unwrap().dispatch_event(&nested).unwrap();
+            sink.borrow_mut().push(11); // the nested event has not run yet
+        }
+    })
+    .unwrap();
+    post_from(
+        &iframe,
+        r#"{"type":"course","event":"progress","data":{"progress":10}}"#,
+    );
+    until("the nested event", || seen.borrow().len() == 3).await;
+    assert_eq!(*seen.borrow(), [10, 11, 20]);
 }
 
 #[wasm_bindgen_test]

@@ -27,7 +27,8 @@ pub struct EmbedHandle {
 #[wasm_bindgen]
 impl EmbedHandle {
     /// Attaches to `iframe` as a `"course"` or `"builder"` embed. `dispatch(event)` receives every
-    /// accepted event object, and `{ name: "error", code: "malformed_message", ... }` descriptors.
+    /// accepted event object, and `{ name: "error", code: "malformed_message", ... }` descriptors;
+    /// `on_origin(origin)` each distinct origin the iframe's window posts from, once.
     /// A course's progress starts from `initial_progress` (0..=100, validated in JS).
     /// Throws `{ code, message }` when the embed cannot be attached.
     #[wasm_bindgen(constructor)]
@@ -38,6 +39,7 @@ impl EmbedHandle {
         src: Option<String>,
         initial_progress: Option<u8>,
         dispatch: Function,
+        on_origin: Function,
     ) -> Result<EmbedHandle, JsValue> {
         let iframe = as_iframe(iframe).map_err(error_object)?;
         let (origin, src) = (origin.as_deref(), src.as_deref());
@@ -48,6 +50,7 @@ impl EmbedHandle {
                 origin,
                 src,
                 state,
+                &on_origin,
                 dispatch,
                 builder_event,
             )?)
@@ -57,7 +60,15 @@ impl EmbedHandle {
                     .map_or_else(ProgressRule::default, ProgressRule::resumed_at),
                 ..CourseState::default()
             };
-            Kind::Course(attach(&iframe, origin, src, state, dispatch, player_event)?)
+            Kind::Course(attach(
+                &iframe,
+                origin,
+                src,
+                state,
+                &on_origin,
+                dispatch,
+                player_event,
+            )?)
         };
         Ok(EmbedHandle { kind })
     }
@@ -86,12 +97,18 @@ fn attach<P: Protocol + 'static>(
     origin: Option<&str>,
     src: Option<&str>,
     state: P::State<JsValue>,
+    on_origin: &Function,
     dispatch: Function,
     to_js: fn(&P::Event<JsValue>, &JsValue) -> Object,
 ) -> Result<Embed<P>, JsValue> {
-    Embed::<P>::attach_with(iframe, origin, src, state, move |msg, decoded| {
-        deliver(&dispatch, msg, decoded.map(|event| to_js(&event, msg)))
-    })
+    Embed::<P>::attach_with(
+        iframe,
+        origin,
+        src,
+        state,
+        Some(on_origin),
+        move |msg, decoded| deliver(&dispatch, msg, decoded.map(|event| to_js(&event, msg))),
+    )
     .map_err(error_object)
 }
 
@@ -132,10 +149,9 @@ fn set(object: &Object, key: &str, value: impl Into<JsValue>) {
 // crossing per property (and one per string), on the path of every accepted message.
 #[wasm_bindgen(inline_js = r#"
 export function eventObject(name, msg, k1, v1, k2, v2, k3, v3) {
-  // `type`/`event` are the canonical halves of `name`; for `unknown`, the wire values and `raw`.
+  // `type`/`event` are the canonical halves of `name` (`unknown` sets the wire values as fields).
   const colon = name.indexOf(':');
   const event = colon > 0 ? { name, type: name.slice(0, colon), event: name.slice(colon + 1) }
-    : name === 'unknown' ? { name, type: msg.type, event: msg.event, raw: msg }
     : { name, type: name, event: undefined };
   event.data = msg.data;
   if (v1 !== undefined) event[k1] = v1;
@@ -194,9 +210,19 @@ fn player_event(event: &PlayerEvent<JsValue>, msg: &JsValue) -> Object {
             ("correct", info.correct.map(JsValue::from)),
             ("score", info.score.map(JsValue::from)),
         ],
+        PlayerEvent::Unknown { family, event, .. } => unknown_fields(family, event, msg),
         _ => [("", None), ("", None), ("", None)],
     };
     build(event.name(), msg, fields)
+}
+
+/// The wire `type` and `event` of an `unknown` event, and the whole message as `raw`.
+fn unknown_fields<'a>(family: &str, event: &str, msg: &JsValue) -> [(&'a str, Option<JsValue>); 3] {
+    [
+        ("type", Some(JsValue::from_str(family))),
+        ("event", Some(JsValue::from_str(event))),
+        ("raw", Some(msg.clone())),
+    ]
 }
 
 fn builder_event(event: &BuilderEvent<JsValue>, msg: &JsValue) -> Object {
@@ -211,6 +237,7 @@ fn builder_event(event: &BuilderEvent<JsValue>, msg: &JsValue) -> Object {
         BuilderEvent::SessionError { message, code, .. } => {
             [("message", text(message)), ("code", text(code)), ("", None)]
         }
+        BuilderEvent::Unknown { family, event, .. } => unknown_fields(family, event, msg),
         _ => [("", None), ("", None), ("", None)],
     };
     build(event.name(), msg, fields)

@@ -3,7 +3,7 @@
 use crate::decode::Reject;
 use crate::state::{Builder, Player, Protocol};
 use js_sys::Function;
-use std::cell::{Ref, RefCell};
+use std::cell::RefCell;
 use std::fmt;
 use std::rc::Rc;
 use wasm_bindgen::prelude::{wasm_bindgen, Closure};
@@ -69,6 +69,10 @@ impl std::error::Error for AttachError {}
 /// trusted origin; foreign messages are ignored silently; progress is kept monotonic by
 /// [`Protocol::accept`]. Dropping it removes the listener and frees the closure.
 ///
+/// A message that arrives while `on_event` runs (a callback that dispatches or posts synchronously)
+/// is delivered after the current one returns, in arrival order. Attaching twice to one iframe gives
+/// two independent embeds: each has its own listener, state and lifetime.
+///
 /// ```no_run
 /// use coassemble_events::{web::PlayerEmbed, PlayerEvent};
 /// # fn demo(iframe: &web_sys::HtmlIFrameElement) -> Result<(), coassemble_events::web::AttachError> {
@@ -118,18 +122,21 @@ impl<P: Protocol + 'static> Embed<P> {
             origin,
             None,
             Default::default(),
+            None,
             move |_, decoded| on_event(decoded),
         )
     }
 
     /// Like [`Embed::attach`], for the JS API: `src` is the URL the iframe is about to load, `state`
-    /// what is already known (a resumed progress), and the callback also gets the posted message (to
-    /// hand its raw `data` to JavaScript).
+    /// what is already known (a resumed progress), the callback also gets the posted message (to
+    /// hand its raw `data` to JavaScript), and `on_origin` is called with each distinct origin the
+    /// iframe's own window posts from, the first time (see `listen` below).
     pub(crate) fn attach_with<F>(
         iframe: &HtmlIFrameElement,
         origin: Option<&str>,
         src: Option<&str>,
         state: P::State<JsValue>,
+        on_origin: Option<&Function>,
         mut on_event: F,
     ) -> Result<Self, AttachError>
     where
@@ -146,8 +153,10 @@ impl<P: Protocol + 'static> Embed<P> {
         let shared = Rc::clone(&state);
         let deliver = Closure::<dyn FnMut(JsValue)>::new(move |msg: JsValue| {
             let decoded = P::decode(msg.clone());
-            // The borrow ends before the callback runs: the callback may read the state. (Listeners
-            // never nest, so `try_borrow_mut` cannot fail; it spares the bundle a panic path.)
+            // The borrow ends before the callback runs: the callback may read the state. Nothing
+            // else borrows it mutably, `state()` clones under a short borrow, and deliveries never
+            // nest (`listen` queues a message that arrives during one), so this borrow is always
+            // free; `try_borrow_mut` spares the bundle a panic path.
             let Ok(mut state) = shared.try_borrow_mut() else {
                 return;
             };
@@ -157,7 +166,14 @@ impl<P: Protocol + 'static> Embed<P> {
                 on_event(&msg, decoded);
             }
         });
-        let remove = listen(&window, iframe, &JsValue::from_str(&origin), &deliver);
+        let on_origin = on_origin.map_or(JsValue::UNDEFINED, |f| f.clone().into());
+        let remove = listen(
+            &window,
+            iframe,
+            &JsValue::from_str(&origin),
+            &deliver,
+            &on_origin,
+        );
         Ok(Embed {
             state,
             origin,
@@ -168,9 +184,13 @@ impl<P: Protocol + 'static> Embed<P> {
         })
     }
 
-    /// What the embed has reported so far.
-    pub fn state(&self) -> Ref<'_, P::State<JsValue>> {
-        self.state.borrow()
+    /// A snapshot of what the embed has reported so far. A copy, not a borrow: holding it (across an
+    /// `.await`, say) never keeps the listener from updating the state.
+    pub fn state(&self) -> P::State<JsValue>
+    where
+        P::State<JsValue>: Clone,
+    {
+        self.state.borrow().clone()
     }
 
     /// The exact origin messages are accepted from.
@@ -182,29 +202,54 @@ impl<P: Protocol + 'static> Embed<P> {
 // The trust check runs in JavaScript, before anything crosses into wasm: a page sees many
 // messages that are not ours, and for each of them this costs two property loads and two `===`, as
 // in a hand-written listener (measured: see README, Performance). It is the only copy of the rule.
+//
+// Also here, off the foreign path: `onOrigin(origin)` hears each distinct origin the iframe's own
+// window posts from, once (the diagnostics of a custom domain or redirect, whose messages are still
+// not delivered); and a message that arrives while `deliver` runs (a host callback that dispatches
+// one) is queued and delivered after it, in order, instead of re-entering the wasm closure.
 #[wasm_bindgen(inline_js = r#"
-export function listen(window, frame, origin, deliver) {
+export function listen(window, frame, origin, deliver, onOrigin) {
+  let heardTrusted = onOrigin === undefined; // nobody to tell counts as told
+  let heardOthers; // the other origins told about, created on the first one
+  let queue; // messages waiting while one is delivered
+  let removed = false;
   const listener = (event) => {
     const source = event.source;
     // This iframe's window (null once it left the page), exactly this origin; else not ours.
-    if (source === null || source !== frame.contentWindow || event.origin !== origin) return;
+    if (source === null || source !== frame.contentWindow) return;
+    if (event.origin !== origin) {
+      if (onOrigin !== undefined && !heardOthers?.has(event.origin)) {
+        (heardOthers ??= new Set()).add(event.origin);
+        onOrigin(event.origin);
+      }
+      return;
+    }
+    if (!heardTrusted) { heardTrusted = true; onOrigin(origin); }
     let data = event.data;
     if (typeof data === 'string') {
       try { data = JSON.parse(data); } catch { return; } // text that is not JSON is not ours
     }
-    deliver(data);
+    if (queue !== undefined) { queue.push(data); return; }
+    queue = [];
+    try {
+      deliver(data);
+      while (queue.length > 0 && !removed) deliver(queue.shift());
+    } finally {
+      queue = undefined;
+    }
   };
   window.addEventListener('message', listener);
-  return () => window.removeEventListener('message', listener);
+  return () => { removed = true; window.removeEventListener('message', listener); };
 }
 "#)]
 extern "C" {
-    /// Adds the `message` listener; returns the function that removes it.
+    /// Adds the `message` listener; returns the function that removes it (and drops what is queued).
     fn listen(
         window: &Window,
         frame: &HtmlIFrameElement,
         origin: &JsValue,
         deliver: &Closure<dyn FnMut(JsValue)>,
+        on_origin: &JsValue,
     ) -> Function;
 }
 

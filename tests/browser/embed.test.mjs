@@ -9,6 +9,8 @@ const vectors = readFileSync(new URL('../vectors/messages.jsonl', import.meta.ur
 const BUILDER_ONLY = new Set(['session:error', 'course:created', 'course:updated', 'back']);
 // Events both protocols know: the other embed sees them too.
 const SHARED = new Set(['session:ready', 'session:expired', 'unknown']);
+// The typed fields an event object may carry: each is checked, present or absent, against the vector.
+const TYPED_FIELDS = ['progress', 'screen', 'correct', 'score', 'message', 'code', 'courseId', 'title'];
 
 let host, servers, page;
 
@@ -81,7 +83,13 @@ describe('decoding through real postMessage', () => {
         const other = kind === 'builder' ? 'player' : 'builder';
         const [event] = seen[kind];
         assert.equal(seen[kind].length, 1, `${note}: ${JSON.stringify(seen)}`);
-        for (const [field, value] of Object.entries(want)) assert.equal(event[field], value, `${note}: ${field}`);
+        assert.equal(event.name, want.name, note);
+        for (const field of TYPED_FIELDS) assert.deepEqual(event[field], want[field], `${note}: ${field}`);
+        if ('data' in want) assert.deepEqual(event.data, want.data, `${note}: data`);
+        if (want.name === 'unknown') {
+          const posted = vector.form === 'string' ? JSON.parse(vector.message) : vector.message;
+          assert.deepEqual([event.type, event.event, event.raw], [want.type, want.event, posted], `${note}: wire names, raw`);
+        }
         if (!SHARED.has(want.name)) {
           assert.ok(seen[other].every((e) => e.name === 'unknown' || e.name === 'error'), `${note}: ${other}`);
         }
@@ -129,10 +137,11 @@ describe('progress', () => {
       window.post({ type: 'course', event: 'feedback', data: { value: 'meh' } });
       window.post({ type: 'course', event: 'feedback', data: { value: 'great' } });
     });
-    await postAndSettle(frame, { type: 'screen', event: 'start', data: { screen: 7 } }, 'object', ['p']);
+    await frame.evaluate(() => window.post({ type: 'screen', event: 'start', data: { screen: 7 } }));
+    await postAndSettle(frame, { type: 'screen', event: 'start', data: { id: 's-8' } }, 'object', ['p']);
     const state = await page.evaluate(() => window.embeds.p.state);
     assert.deepEqual(state, { ready: true, started: true, progress: 0, completed: false,
-      feedback: { value: 'great' }, lastScreen: 7, droppedProgress: 0 });
+      feedback: { value: 'great' }, lastScreen: 's-8', droppedProgress: 0 });
     await destroyAll();
   });
 });
@@ -170,7 +179,9 @@ describe('trust: exact origin and source', () => {
     });
     const seen = await postAndSettle(frame, { type: 'course', event: 'progress', data: { progress: 5 } }, 'object', ['right']);
     assert.deepEqual(seen.right.map((e) => e.progress), [5], 'messages from the host window itself are ignored');
-    assert.deepEqual(await page.evaluate(() => window.seen.strict), []);
+    // The iframe's own window, from another origin: not delivered, one origin_mismatch diagnostic.
+    assert.deepEqual(await page.evaluate(() => window.seen.strict),
+      [{ name: 'error', code: 'origin_mismatch', isError: true }]);
     assert.equal(await page.evaluate(() => window.embeds.strict.state.progress), 0);
     await destroyAll();
   });
