@@ -41,7 +41,7 @@ export type CourseCompletedEvent = EventBase<'course:completed', 'course', 'comp
 
 /** What a `screen:*` event may carry (Coassemble does not document the shape: all optional). */
 export interface ScreenFields {
-  /** The screen index or id (`data.screen`, `screenId` or `screenIndex`). */
+  /** The screen index or id: the first of `data.screen`, `screenId`, `screenIndex`, `id`, `index`. */
   screen?: number | string;
   /** On `screen:answer`: whether the answer was correct. */
   correct?: boolean;
@@ -54,8 +54,15 @@ export type ScreenEvent<A extends ScreenAction = ScreenAction> = A extends Scree
   ? EventBase<`screen:${A}`, 'screen', A> & ScreenFields
   : never;
 
-/** A Coassemble message this version does not know (a newer Coassemble feature), from the trusted frame. */
-export interface UnknownEvent extends EventBase<'unknown', string, string | undefined> {
+/**
+ * A Coassemble message this version does not know (a newer Coassemble feature), from the trusted frame:
+ * an unknown event of a known family, or any string `type` with a string `event`.
+ */
+export interface UnknownEvent extends EventBase<'unknown', string, string> {
+  /** The wire `type`, as posted (`'quiz'`, or `'course'` for an unknown course event). */
+  type: string;
+  /** The wire event name, as posted (from `event`, or `payload.status`). */
+  event: string;
   /** The whole message as posted. */
   raw: unknown;
 }
@@ -122,7 +129,7 @@ export type BuilderEvent = BuilderEventMap[keyof BuilderEventMap];
 export type ErrorCode =
   | 'no_dom' | 'not_an_iframe' | 'missing_origin' | 'invalid_origin' | 'invalid_option' | 'invalid_argument'
   | 'invalid_container' | 'missing_url' | 'malformed_message' | 'callback_error' | 'timeout' | 'destroyed'
-  | 'renew_failed';
+  | 'renew_failed' | 'origin_mismatch';
 
 /** Every error the SDK throws, rejects with, or emits on `'error'`. Switch on `code`. */
 export class CoassembleError extends Error {
@@ -131,6 +138,10 @@ export class CoassembleError extends Error {
   readonly raw?: unknown;
   /** For `callback_error`: the event whose callback threw (the thrown value is `cause`). */
   readonly event?: CourseEvent | BuilderEvent;
+  /** For `origin_mismatch`: the origin trusted. */
+  readonly expected?: string;
+  /** For `origin_mismatch`: the origin the iframe's own window posted from instead. */
+  readonly received?: string;
   constructor(code: ErrorCode, message: string, details?: object);
 }
 /** `ready()` waited longer than `readyTimeoutMs`. */
@@ -149,7 +160,7 @@ export interface AttachOptions {
    * Default: the origin of the iframe's `src`. Never `'*'`: a wildcard is rejected.
    */
   origin?: string;
-  /** How long `ready()` waits for `session:ready`, in ms. Default 20000. */
+  /** How long `ready()` waits for `session:ready`, in ms, 0 to `MAX_TIMER_MS`. Default 20000. */
   readyTimeoutMs?: number;
   /**
    * A course's progress starts here (whole percent 0..100): a learner who reloads mid-course keeps
@@ -214,9 +225,12 @@ export interface Embed<M, S> {
   once<N extends keyof M>(name: N, callback: (event: M[N]) => void): () => void;
   once(name: '*', callback: (event: M[keyof M]) => void): () => void;
   once(name: 'error', callback: (error: CoassembleError) => void): () => void;
-  /** Removes `callback` (or every callback of `name` when omitted). */
+  /** Removes `callback` (or every callback of `name` when omitted); during a dispatch, it is not called for that event either. */
   off(name: keyof M | '*' | 'error', callback?: (event: any) => void): void;
-  /** Resolves on `session:ready` (at once if it came); rejects with TimeoutError / DestroyedError. */
+  /**
+   * Resolves on `session:ready` (at once if it came, also after destroy()); rejects with TimeoutError
+   * (saying what came from the iframe's window) or, when destroyed before it came, DestroyedError.
+   */
   ready(): Promise<void>;
   /** Removes the listener, rejects pending waits, drops callbacks. Idempotent. */
   destroy(): void;
@@ -229,6 +243,8 @@ export type BuilderEmbed = Embed<BuilderEventMap, BuilderState>;
 
 /** Default `readyTimeoutMs`. */
 export const DEFAULT_READY_TIMEOUT_MS: 20000;
+/** The longest timer option (2^31 - 1 ms, about 24.8 days); a longer one is refused with `invalid_option`. */
+export const MAX_TIMER_MS: 2147483647;
 
 /**
  * Listens to an existing course player iframe. Attach before the iframe loads (or use embedCourse),
