@@ -2,8 +2,9 @@
  * Draft autosave for an embedded Coassemble course builder.
  *
  * Every `course:created` and `course:updated` from the builder is a new draft of that course. Bursts of
- * updates become one save of the newest draft per course; saves of one course never overlap and never
- * arrive out of order; failed saves are retried with exponential backoff and a draft is never dropped.
+ * updates become one save of the newest draft per course; while the page lives, saves of one course
+ * never overlap and never go out of order; failed saves are retried with exponential backoff and a
+ * draft is never dropped. A draft is `saved` only when `save` confirmed it.
  *
  * @example
  * ```js
@@ -12,8 +13,8 @@
  *
  * const builder = await embedBuilder(document.querySelector('#builder'), signedEditUrl);
  * const saver = autosave(builder, {
- *   save: async (draft) => {
- *     const res = await fetch('/api/drafts', { method: 'POST', body: JSON.stringify(draft) });
+ *   save: async (draft, { signal }) => {
+ *     const res = await fetch('/api/drafts', { method: 'POST', body: JSON.stringify(draft), signal });
  *     if (!res.ok) throw new Error(`HTTP ${res.status}`); // a failed save must throw or reject
  *   },
  *   beacon: '/api/drafts',            // when the page goes away: navigator.sendBeacon(url, JSON)
@@ -50,10 +51,15 @@ export interface Draft {
    * `(updatedAt, revision)` per course.
    */
   revision: number;
+  /** The builder event's raw `data`, as posted (`null` when it sent none). */
+  data: unknown;
 }
 
-/** `error` wins over `saving`, which wins over `pending`; `idle` until the first draft. */
-export type AutosaveStatus = 'idle' | 'pending' | 'saving' | 'saved' | 'error';
+/**
+ * `error` wins over `saving`, which wins over `pending`, which wins over `queued` (drafts only a beacon
+ * carried, not confirmed); `saved` when every draft is confirmed; `idle` until the first draft.
+ */
+export type AutosaveStatus = 'idle' | 'pending' | 'saving' | 'queued' | 'saved' | 'error';
 
 /** Payloads of the autosave events. */
 export interface AutosaveEventMap {
@@ -61,8 +67,14 @@ export interface AutosaveEventMap {
   pending: { courseId: number | null; draft: Draft };
   /** `save(draft)` was called; `attempt` counts from 1 since the last success. */
   saving: { courseId: number | null; draft: Draft; attempt: number };
-  /** The draft is stored: by `save` resolving, or by `beacon` having queued it (`via: 'beacon'`). */
-  saved: { courseId: number | null; draft: Draft; attempt: number; via: 'save' | 'beacon'; result: unknown };
+  /** The draft is stored: `save` resolved for it (`result` is what it resolved with). */
+  saved: { courseId: number | null; draft: Draft; attempt: number; result: unknown };
+  /**
+   * The page was going away and `beacon` accepted the draft: the browser queued it, which does not
+   * mean it arrived. If the page becomes visible again (it did not unload), the draft is saved with
+   * `save` at once; until then it stays in `pending` (status `'queued'`).
+   */
+  queued: { courseId: number | null; draft: Draft };
   /**
    * A save failed. `draft` is the draft now pending (the failed one, or a newer one that arrived meanwhile).
    * `retryInMs` is the backoff before the next attempt, or `null` when the attempts are used up: the draft
@@ -86,11 +98,17 @@ export interface AutosaveOptions {
   /**
    * Stores one draft. Resolve when it is stored; throw or reject when it is not (a synchronous throw,
    * a resolved `false` and a resolved `Response` with `ok === false` also count as failures).
-   * Never called twice at once for the same course. Give your request its own timeout
-   * (e.g. `fetch(url, { signal: AbortSignal.timeout(10000) })`): the next save of that course waits for it.
+   * Never called twice at once for the same course, as long as it honours `signal`: after
+   * `saveTimeoutMs` the attempt counts as failed and `signal` is aborted (pass it to `fetch`).
    */
-  save(draft: Draft): unknown;
-  /** Quiet time after the last update of a course before it is saved. Default `800`. */
+  save(draft: Draft, options: { signal: AbortSignal }): unknown;
+  /** How long one `save` may take before it counts as failed and its signal is aborted. Default `15000`. */
+  saveTimeoutMs?: number;
+  /**
+   * Quiet time after the last update of a course before it is saved. Default `800`. Every timer option
+   * (`debounceMs`, `retry.baseMs`, `retry.maxMs`, `saveTimeoutMs`) takes 0 to 2^31 − 1 ms; a longer
+   * one is refused with a `CoassembleError` `invalid_option` (browsers would fire it at once).
+   */
   debounceMs?: number;
   /** Longest a course keeps waiting while updates keep coming. Default `5 * debounceMs`; `Infinity` disables. */
   maxWaitMs?: number;
@@ -105,8 +123,9 @@ export interface AutosaveOptions {
    * - a URL string: `navigator.sendBeacon(url, JSON.stringify(draft))` (sent as `text/plain`, a
    *   CORS-safelisted type, so parse the body as JSON on the server);
    * - a function: return `true` when the draft was queued (e.g. the result of `navigator.sendBeacon`).
-   * A queued draft counts as saved (`saved` with `via: 'beacon'`); one that was not queued is saved with
-   * `save` at once instead. Without `beacon`, the page going away only triggers `flush()`.
+   * A queued draft emits `queued`, not `saved`, and is saved with `save` when the page is visible again;
+   * one the beacon refused is saved with `save` at once. Without `beacon`, the page going away only
+   * triggers `flush()`.
    */
   beacon?: string | ((draft: Draft) => boolean);
   /** Time source for tests. */
@@ -128,12 +147,13 @@ export interface Autosave {
   off<K extends AutosaveEventName>(name: K, cb: (event: AutosaveEventMap[K]) => void): void;
   /** Status over all courses, see {@link AutosaveStatus}. */
   readonly status: AutosaveStatus;
-  /** The drafts not stored yet (at most one per course, the newest). */
+  /** The drafts no save confirmed yet (waiting, being saved, or only queued by a beacon): the newest per course. */
   readonly pending: Draft[];
   /**
-   * Saves every pending draft now, skipping debounce and backoff: waits for a running save of a course,
-   * then makes one attempt with what is still pending. Never rejects; resolves with the drafts still
-   * unsaved (empty when everything is stored). A failed attempt goes on retrying as usual.
+   * Saves every pending draft now (a beacon-queued one too), skipping debounce and backoff: waits for a
+   * running save of a course, then makes one attempt with what is still pending. Never rejects, and
+   * always settles (each attempt ends within `saveTimeoutMs`); resolves with the drafts still unsaved
+   * (empty when everything is stored). A failed attempt goes on retrying as usual.
    */
   flush(): Promise<Draft[]>;
   /**
@@ -149,15 +169,16 @@ export interface Autosave {
  *
  * - Bursts of `course:created`/`course:updated` for one course become one save of the newest draft,
  *   after `debounceMs` of quiet (at most `maxWaitMs` after the first change of the burst).
- * - Courses are independent; saves of one course never overlap and never go out of order: an update that
- *   arrives during a save is saved after it.
+ * - Courses are independent; while the page lives, saves of one course never overlap and never go out of
+ *   order: an update that arrives during a save is saved after it. (The page-leaving beacon may overlap
+ *   an in-flight save: keep the greatest `(updatedAt, revision)` per course on the server.)
  * - A failed save is retried with backoff; after `retry.attempts` failures the draft stays pending
  *   (status `'error'`, an `error` event with `retryInMs: null`) until the next update or `flush()`.
  *   The newest draft always replaces an older pending one; a draft is never dropped.
  * - `back`, `session:expired` and `stop()` flush at once; `pagehide` / `visibilitychange: hidden` use
- *   `beacon` when given, and flush otherwise.
+ *   `beacon` when given (`queued`; saved with `save` once visible again), and flush otherwise.
  *
  * @throws TypeError when `builder` has no `on` method or is a course player embed, `save` is missing,
- * or an option has the wrong type.
+ * or an option has the wrong type; `CoassembleError` (`invalid_option`) for a timer option out of range.
  */
 export function autosave(builder: AutosaveSource, options: AutosaveOptions): Autosave;

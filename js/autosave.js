@@ -1,9 +1,15 @@
 // Draft autosave for an embedded Coassemble builder: turns bursts of `course:created` / `course:updated`
 // into one save per course of the newest state, never two saves of one course at once, retried with
 // backoff, and flushed (or handed to a beacon) when the builder goes back, expires or the page goes away.
+// A draft is "saved" only when `save` confirmed it: a beacon only queues it, and it is saved again
+// when the page turns out to live on (visible again).
 // Plain JavaScript on purpose: it is scheduling, not protocol decoding, and needs no wasm.
+import { timerOption } from './timers.js';
 
-const EVENTS = ['pending', 'saving', 'saved', 'error'];
+const EVENTS = ['pending', 'saving', 'saved', 'queued', 'error'];
+
+/** Default `saveTimeoutMs`: how long one `save` attempt may take before it counts as failed. */
+const DEFAULT_SAVE_TIMEOUT_MS = 15000;
 
 /** The real clock; tests pass their own `{ now, setTimeout, clearTimeout }`. */
 const realClock = {
@@ -28,13 +34,14 @@ export function autosave(builder, options = {}) {
   if (beacon != null && typeof beacon !== 'function' && typeof beacon !== 'string') {
     throw new TypeError('autosave: options.beacon must be a URL string or a function (draft) => boolean');
   }
-  const debounceMs = nonNegative(options.debounceMs, 800, 'debounceMs');
+  const debounceMs = timerOption(options.debounceMs ?? 800, 'autosave: debounceMs');
   // Without a ceiling, someone typing steadily would postpone the save for as long as they type.
   const maxWaitMs = nonNegative(options.maxWaitMs, debounceMs * 5, 'maxWaitMs');
   const retry = options.retry ?? {};
   const attempts = Math.max(1, Math.floor(nonNegative(retry.attempts, 5, 'retry.attempts')));
-  const baseMs = nonNegative(retry.baseMs, 1000, 'retry.baseMs');
-  const maxMs = nonNegative(retry.maxMs, 30000, 'retry.maxMs');
+  const baseMs = timerOption(retry.baseMs ?? 1000, 'autosave: retry.baseMs');
+  const maxMs = timerOption(retry.maxMs ?? 30000, 'autosave: retry.maxMs');
+  const saveTimeoutMs = timerOption(options.saveTimeoutMs ?? DEFAULT_SAVE_TIMEOUT_MS, 'autosave: saveTimeoutMs');
   const clock = options.clock ?? realClock;
   const win = options.window !== undefined ? options.window
     : (typeof window !== 'undefined' ? window : null);
@@ -54,8 +61,9 @@ export function autosave(builder, options = {}) {
   function course(id) {
     let c = courses.get(id);
     if (!c) {
+      // `queued`: the newest draft only a beacon carried (not confirmed), until a save confirms it.
       c = { id, revision: 0, title: null, pending: null, saving: null, inFlight: null, timer: null,
-        burstStart: null, failures: 0, exhausted: false, saved: null, beaconed: 0 };
+        burstStart: null, failures: 0, exhausted: false, saved: null, beaconed: 0, queued: null };
       courses.set(id, c);
     }
     return c;
@@ -76,7 +84,8 @@ export function autosave(builder, options = {}) {
     c.revision += 1;
     if (typeof e?.title === 'string') c.title = e.title;
     const now = clock.now();
-    c.pending = { courseId: id, title: c.title, updatedAt: new Date(now).toISOString(), revision: c.revision };
+    c.pending = { courseId: id, title: c.title, updatedAt: new Date(now).toISOString(), revision: c.revision,
+      data: e?.data ?? null };
     // A draft that gave up retrying gets a fresh set of attempts with the next change.
     if (c.exhausted) { c.exhausted = false; c.failures = 0; }
     if (c.burstStart === null) c.burstStart = now;
@@ -97,12 +106,25 @@ export function autosave(builder, options = {}) {
     c.burstStart = null;
     const attempt = c.failures + 1;
     emit('saving', { courseId: c.id, draft, attempt });
+    // A save that never settles must not hold up the course (nor flush/stop): after saveTimeoutMs the
+    // attempt counts as failed and its signal is aborted, so a fetch given the signal stops too.
+    const controller = new AbortController();
+    let timer;
+    const timedOut = new Promise((_, reject) => {
+      timer = clock.setTimeout(() => {
+        const error = new Error(`save did not settle within ${saveTimeoutMs} ms`);
+        error.name = 'TimeoutError';
+        controller.abort(error);
+        reject(error);
+      }, saveTimeoutMs);
+    });
     let result;
     try {
-      result = Promise.resolve(save(draft));
+      result = Promise.resolve(save(draft, { signal: controller.signal }));
     } catch (err) {
       result = Promise.reject(err); // a save that throws synchronously is just a failed save
     }
+    result = Promise.race([result, timedOut]).finally(() => clock.clearTimeout(timer));
     c.inFlight = result.then(
       (value) => {
         if (value === false || (value && typeof value === 'object' && value.ok === false)) {
@@ -121,14 +143,16 @@ export function autosave(builder, options = {}) {
     c.saving = null;
     c.failures = 0;
     c.saved = draft;
-    emit('saved', { courseId: c.id, draft, attempt, via: 'save', result: value });
+    if (c.queued && c.queued.revision <= draft.revision) c.queued = null;
+    emit('saved', { courseId: c.id, draft, attempt, result: value });
     pump(c); // a newer draft that arrived while saving, if its debounce is already over
   }
 
   function failed(c, draft, attempt, error) {
     c.inFlight = null;
     c.saving = null;
-    if (c.beaconed >= draft.revision) { // a beacon already carried this draft (or a newer one)
+    if (c.beaconed >= draft.revision) { // a beacon carried this draft (or a newer one): queued, not saved
+      if (!c.pending && !(c.queued && c.queued.revision > draft.revision)) c.queued = draft;
       pump(c);
       return;
     }
@@ -146,11 +170,19 @@ export function autosave(builder, options = {}) {
     emit('error', { courseId: c.id, draft: c.pending, attempt, error, retryInMs });
   }
 
-  // Saves one course now: waits for a running save, then saves what is left, at most one new attempt.
-  async function drain(c) {
+  // A draft only a beacon carried is pending again: the page lives on, so `save` can confirm it.
+  function requeue(c) {
+    if (c.queued && !c.pending) c.pending = c.queued;
+    c.queued = null;
+  }
+
+  // Saves one course now: waits for a running save, then saves what is left, at most one new attempt
+  // (`andQueued`: also a draft only a beacon carried).
+  async function drain(c, andQueued = true) {
     let tried = false;
     for (;;) {
       if (c.inFlight) { await c.inFlight; continue; }
+      if (!tried && andQueued) requeue(c);
       if (!c.pending || tried) return;
       clearTimer(c);
       c.exhausted = false;
@@ -164,8 +196,10 @@ export function autosave(builder, options = {}) {
     return unsaved();
   }
 
+  // The newest draft of each course that no save confirmed: waiting, being saved, or only queued by
+  // a beacon.
   function unsaved() {
-    return [...courses.values()].filter((c) => c.pending).map((c) => c.pending);
+    return [...courses.values()].map((c) => c.pending ?? c.saving ?? c.queued).filter(Boolean);
   }
 
   // The page may be going away: a beacon outlives it, a fetch in `save` may not.
@@ -183,19 +217,33 @@ export function autosave(builder, options = {}) {
         if (c.pending === draft) {
           clearTimer(c);
           c.pending = null;
+          c.queued = draft;
           c.burstStart = null;
           c.exhausted = false;
           c.failures = 0;
         }
-        c.saved = draft;
-        emit('saved', { courseId: c.id, draft, attempt: 1, via: 'beacon', result: true });
+        emit('queued', { courseId: c.id, draft });
       }
     }
-    flush();
+    // What no beacon took is saved at once; what one took waits for the page to come back.
+    for (const c of courses.values()) drain(c, false);
+  }
+
+  // Visible again: the page did not unload, so every draft only a beacon carried is saved with `save`.
+  function pageBack() {
+    if (stopped) return;
+    for (const c of courses.values()) {
+      if (!c.queued) continue;
+      requeue(c);
+      clearTimer(c);
+      pump(c);
+    }
   }
 
   const onVisibility = () => {
-    if (win?.document?.visibilityState === 'hidden') pageLeaving();
+    const state = win?.document?.visibilityState;
+    if (state === 'hidden') pageLeaving();
+    else if (state === 'visible') pageBack();
   };
 
   const offs = [
@@ -235,6 +283,7 @@ export function autosave(builder, options = {}) {
       if (all.some((c) => c.exhausted)) return 'error';
       if (all.some((c) => c.inFlight)) return 'saving';
       if (all.some((c) => c.pending)) return 'pending';
+      if (all.some((c) => c.queued)) return 'queued';
       return all.some((c) => c.saved) ? 'saved' : 'idle';
     },
     get pending() {

@@ -136,15 +136,17 @@ async function mountBuilder(url, label) {
       });
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
     },
-    debounceMs: 800,
+    // ?debounceMs= lets the end-to-end test hold a draft pending until the page closes.
+    debounceMs: Number(new URLSearchParams(location.search).get('debounceMs') ?? 800),
     retry: { attempts: 5, baseMs: 600, maxMs: 5000 },
     beacon: '/api/drafts?via=beacon', // the page is going away: navigator.sendBeacon outlives it
   });
   saver.on('pending', ({ draft }) => autosaveView(`Unsaved changes to ${quote(draft)} · revision ${draft.revision}`));
   saver.on('saving', ({ draft, attempt }) =>
     autosaveView(`Saving ${quote(draft)}${attempt > 1 ? ` · attempt ${attempt} of 5` : ''}…`));
-  saver.on('saved', ({ draft, via }) =>
-    autosaveView(`Saved ${quote(draft)} · revision ${draft.revision} · ${clock()}${via === 'beacon' ? ' (beacon)' : ''}`));
+  saver.on('saved', ({ draft }) => autosaveView(`Saved ${quote(draft)} · revision ${draft.revision} · ${clock()}`));
+  saver.on('queued', ({ draft }) =>
+    autosaveView(`Handed ${quote(draft)} to the browser's beacon; saved again if this page comes back`));
   saver.on('error', ({ error, retryInMs, attempt }) => autosaveView(retryInMs === null
     ? `Save failed ${attempt} times (${error.message}). The draft is kept and saved with the next change, or press Save now.`
     : `Save failed (${error.message}). Retrying in ${(retryInMs / 1000).toFixed(1)} s…`));

@@ -154,7 +154,7 @@ async function loadWebhookReceiver(log) {
   }
 }
 
-/** Signs a sample `course.completed` delivery as Coassemble would (PROTOCOL.md section 2) and posts it. */
+/** Signs a sample `course.completed` delivery as Coassemble would (see README, Webhooks) and posts it. */
 async function sendTestDelivery(hostUrl) {
   const now = Math.floor(Date.now() / 1000);
   const body = JSON.stringify({

@@ -163,7 +163,10 @@ test('"null" origin, about:blank, the window itself, workers and MessagePorts ar
     servers.frame, servers.frame, servers.frame, servers.host, servers.host, servers.host,
     'not a MessageEvent', 'null', 'null',
   ].sort());
-  assert.deepEqual(result.seen, { embed: ['course:progress'], sandboxed: [], blank: [] });
+  // The sandboxed and about:blank iframes' own windows posted from "null" and the host's origin:
+  // nothing delivered, one origin_mismatch diagnostic each (two messages from "null", one error).
+  assert.deepEqual(result.seen,
+    { embed: ['course:progress'], sandboxed: ['error:origin_mismatch'], blank: ['error:origin_mismatch'] });
   assert.equal(result.progress, 41);
   assert.deepEqual(result.errors, []);
   await page.evaluate(() => Object.values(window.embeds).forEach((e) => e.destroy()));

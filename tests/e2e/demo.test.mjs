@@ -231,7 +231,9 @@ test('a pasted signed embed URL replaces the emulator and its origin becomes the
 });
 
 test('closing the page with a pending draft still delivers it (beacon)', async () => {
-  await page.reload(); // a fresh builder session: the last one expired
+  // A fresh builder session (the last one expired) whose debounce cannot end before the page closes:
+  // the draft is still pending when it does, whatever the machine's speed.
+  await page.goto(`${base}?debounceMs=600000`);
   await sessionsReady();
   const title = page.frameLocator('#builder-frame iframe').locator('#title');
   const last = `${await title.inputValue()}!`;

@@ -88,7 +88,7 @@ function setup(opts = {}) {
   const win = opts.window ?? null;
   const saver = autosave(builder, { save, clock, window: win, ...opts.options });
   const events = [];
-  for (const name of ['pending', 'saving', 'saved', 'error']) saver.on(name, (e) => events.push({ name, ...e }));
+  for (const name of ['pending', 'saving', 'saved', 'queued', 'error']) saver.on(name, (e) => events.push({ name, ...e }));
   return { clock, builder, save, saver, events, win };
 }
 
@@ -104,7 +104,7 @@ test('a burst of updates for one course becomes one save of the newest draft aft
   await clock.advance(100);
   assert.equal(save.calls.length, 1);
   assert.deepEqual(save.calls[0].draft,
-    { courseId: 7, title: 'Onboarding', updatedAt: new Date(400).toISOString(), revision: 5 });
+    { courseId: 7, title: 'Onboarding', updatedAt: new Date(400).toISOString(), revision: 5, data: null });
   assert.equal(saver.status, 'saving');
   save.calls[0].resolve();
   await clock.advance(0);
@@ -289,7 +289,7 @@ test('stop() flushes, detaches every listener, leaves no timer and ignores later
   assert.equal(builder.listenerCount, 0);
 });
 
-test('pagehide hands the newest pending draft of each course to the beacon instead of saving', async () => {
+test('pagehide hands the newest pending draft of each course to the beacon (queued) instead of saving', async () => {
   const win = fakeWindow();
   const beaconed = [];
   const { builder, save, saver, events } = setup({ window: win, options: { beacon: (d) => { beaconed.push(d); return true; } } });
@@ -299,11 +299,12 @@ test('pagehide hands the newest pending draft of each course to the beacon inste
   win.dispatchEvent(new Event('pagehide'));
   assert.deepEqual(beaconed.map((d) => d.title), ['a2', 'b1']);
   assert.equal(save.calls.length, 0);
-  assert.equal(saver.status, 'saved');
-  assert.deepEqual(events.filter((e) => e.name === 'saved').map((e) => e.via), ['beacon', 'beacon']);
+  assert.equal(saver.status, 'queued');
+  assert.deepEqual(events.filter((e) => e.name === 'queued').map((e) => e.draft.title), ['a2', 'b1']);
+  assert.deepEqual(events.filter((e) => e.name === 'saved'), []);
 });
 
-test('visibilitychange to hidden beacons a draft whose save is still running; its late failure is not retried', async () => {
+test('visibilitychange to hidden beacons a draft whose save is still running; its late failure is not retried while hidden', async () => {
   const win = fakeWindow();
   const beaconed = [];
   const { clock, builder, save, saver } = setup({ window: win, options: { beacon: (d) => { beaconed.push(d); return true; } } });
@@ -318,7 +319,7 @@ test('visibilitychange to hidden beacons a draft whose save is still running; it
   save.calls[0].reject(new Error('cancelled by unload'));
   await clock.advance(60_000);
   assert.equal(save.calls.length, 1);
-  assert.equal(saver.status, 'saved');
+  assert.equal(saver.status, 'queued');
 });
 
 test('without a beacon, pagehide saves pending drafts at once', async () => {
@@ -397,4 +398,85 @@ test('bad arguments throw TypeErrors naming the problem', () => {
   assert.throws(() => autosave(builder, { save() {}, debounceMs: -1 }), /debounceMs/);
   assert.throws(() => autosave(builder, { save() {}, beacon: 42 }), /beacon/);
   assert.throws(() => autosave(builder, { save() {}, window: null }).on('saves', () => {}), /unknown event/);
+});
+
+test('a beacon only queues a draft: `queued`, not `saved`; visible again, it is saved with save', async () => {
+  const win = fakeWindow();
+  const beaconed = [];
+  const { clock, builder, save, saver, events } = setup({ window: win, options: { beacon: (d) => { beaconed.push(d); return true; } } });
+  builder.updated(1, 'draft');
+  win.document.visibilityState = 'hidden';
+  win.document.dispatchEvent(new Event('visibilitychange'));
+  assert.deepEqual(beaconed.map((d) => d.title), ['draft']);
+  assert.deepEqual(events.filter((e) => e.name === 'saved'), [], 'no confirmed save yet');
+  assert.deepEqual(events.filter((e) => e.name === 'queued').map((e) => e.draft.title), ['draft']);
+  assert.equal(saver.status, 'queued');
+  assert.deepEqual(saver.pending.map((d) => d.title), ['draft'], 'a queued draft is not stored yet');
+  await clock.advance(60_000);
+  assert.equal(save.calls.length, 0, 'hidden: the beacon is trusted for now');
+  win.document.visibilityState = 'visible';
+  win.document.dispatchEvent(new Event('visibilitychange'));
+  assert.deepEqual(save.calls.map((c) => c.draft.title), ['draft'], 'the page lived on: saved again at once');
+  save.calls[0].resolve();
+  await clock.advance(0);
+  assert.equal(saver.status, 'saved');
+  assert.deepEqual(saver.pending, []);
+  assert.deepEqual(events.filter((e) => e.name === 'saved').map((e) => e.draft.title), ['draft']);
+});
+
+test('a beaconed draft whose running save then fails is queued, and saved when the page is visible again', async () => {
+  const win = fakeWindow();
+  const { clock, builder, save, saver } = setup({ window: win, options: { beacon: () => true } });
+  builder.updated(1, 'in flight');
+  await clock.advance(800);
+  win.document.visibilityState = 'hidden';
+  win.document.dispatchEvent(new Event('visibilitychange'));
+  save.calls[0].reject(new Error('cancelled'));
+  await clock.advance(0);
+  assert.equal(saver.status, 'queued');
+  win.document.visibilityState = 'visible';
+  win.document.dispatchEvent(new Event('visibilitychange'));
+  assert.equal(save.calls.length, 2);
+  save.calls[1].resolve();
+  assert.deepEqual(await saver.flush(), []);
+  assert.equal(saver.status, 'saved');
+});
+
+test('a save that never settles fails after saveTimeoutMs with its signal aborted; flush() and stop() settle', async () => {
+  const signals = [];
+  const never = (draft, { signal }) => { signals.push(signal); return new Promise(() => {}); };
+  const { clock, builder, saver, events } = setup({ save: never, options: { saveTimeoutMs: 5000 } });
+  builder.updated(1, 'stuck');
+  await clock.advance(800);
+  assert.equal(signals.length, 1);
+  assert.equal(signals[0].aborted, false);
+  const flushed = saver.flush(); // waits for the running attempt, then makes one more
+  await clock.advance(5000);
+  assert.equal(signals[0].aborted, true);
+  assert.equal(signals[0].reason.name, 'TimeoutError');
+  const [error] = events.filter((e) => e.name === 'error');
+  assert.match(error.error.message, /within 5000 ms/);
+  await clock.advance(5000); // flush()'s own attempt times out too
+  assert.deepEqual((await flushed).map((d) => d.title), ['stuck']);
+  const stopped = saver.stop();
+  await clock.advance(5000);
+  assert.deepEqual((await stopped).map((d) => d.title), ['stuck']);
+  assert.equal(clock.timers, 0);
+});
+
+test('the draft carries the builder event\'s raw data', async () => {
+  const { clock, builder, save } = setup();
+  builder.emit('course:updated', { courseId: 7, title: 'T', data: { id: 7, title: 'T', screens: 12 } });
+  await clock.advance(800);
+  assert.deepEqual(save.calls[0].draft.data, { id: 7, title: 'T', screens: 12 });
+});
+
+test('timer options above 2^31 - 1 ms are refused with invalid_option', () => {
+  const builder = fakeBuilder();
+  for (const options of [{ debounceMs: 2 ** 31 }, { saveTimeoutMs: 2 ** 31 }, { retry: { baseMs: 2 ** 31 } },
+    { retry: { maxMs: Infinity } }, { saveTimeoutMs: -1 }]) {
+    assert.throws(() => autosave(builder, { save() {}, window: null, ...options }),
+      (e) => e.code === 'invalid_option', JSON.stringify(options));
+  }
+  autosave(builder, { save() {}, window: null, debounceMs: 2 ** 31 - 1, maxWaitMs: Infinity }).stop();
 });

@@ -1,4 +1,4 @@
-// Shared by the player and builder emulators: posts the wire format of PROTOCOL.md to the host page.
+// Shared by the player and builder emulators: posts Coassemble's wire format (see src/decode.rs) to the host page.
 // The host's origin comes from the `parent` query parameter and is the postMessage target origin:
 // never '*', so a page that framed the emulator without being named gets nothing.
 
