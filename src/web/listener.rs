@@ -73,6 +73,9 @@ impl std::error::Error for AttachError {}
 /// is delivered after the current one returns, in arrival order. Attaching twice to one iframe gives
 /// two independent embeds: each has its own listener, state and lifetime.
 ///
+/// The JS API's `origin_mismatch` diagnostics (the iframe's window posting from another origin) are
+/// not reported here: such messages are ignored silently, as foreign ones.
+///
 /// ```no_run
 /// use coassemble_events::{web::PlayerEmbed, PlayerEvent};
 /// # fn demo(iframe: &web_sys::HtmlIFrameElement) -> Result<(), coassemble_events::web::AttachError> {

@@ -1,7 +1,7 @@
 // Compiled by tests/node/types.test.mjs with `tsc --noEmit`: the README's TypeScript usage must
 // type-check, and each `@ts-expect-error` line must really be an error.
 import {
-  attachBuilder, attachCourse, CoassembleError, embedCourse, TimeoutError, type CourseEvent,
+  attachBuilder, attachCourse, CoassembleError, embedCourse, MAX_TIMER_MS, TimeoutError, type CourseEvent,
 } from 'coassemble-events';
 import { autosave, type Draft } from 'coassemble-events/autosave';
 import { verifyWebhook, WebhookError } from 'coassemble-events/webhooks';
@@ -13,7 +13,13 @@ export async function player(iframe: HTMLIFrameElement, bar: HTMLProgressElement
   course.on('*', (e: CourseEvent) => {
     if (e.name === 'course:progress') console.log(e.progress.toFixed(0)); // narrowed by name
   });
-  course.on('error', (err) => console.warn(err.code, err.message));
+  course.on('error', (err) => {
+    if (err.code === 'origin_mismatch') console.warn(err.expected?.length, err.received?.length);
+  });
+  // An unknown event carries the wire type and event, both strings.
+  course.on('unknown', (e) => { const wire: string = `${e.type.trim()}:${e.event.trim()}`; console.log(wire, e.raw); });
+  const longest: 2147483647 = MAX_TIMER_MS;
+  console.log(longest);
   // @ts-expect-error: course:completed carries no progress field
   course.on('course:completed', (e) => e.progress);
   // @ts-expect-error: builder events are not player events
@@ -33,7 +39,15 @@ export async function player(iframe: HTMLIFrameElement, bar: HTMLProgressElement
 export async function builder(container: HTMLElement, url: string): Promise<void> {
   const b = await attachBuilder(document.querySelector('iframe')!);
   b.on('course:updated', (e) => console.log(e.courseId.toFixed(0), e.title?.trim()));
-  const saver = autosave(b, { save: async (draft: Draft) => { await fetch('/api/drafts', { method: 'POST', body: JSON.stringify(draft) }); } });
+  const saver = autosave(b, {
+    save: async (draft: Draft, { signal }) => { await fetch('/api/drafts', { method: 'POST', body: JSON.stringify(draft), signal }); },
+    saveTimeoutMs: 10_000,
+  });
+  saver.on('queued', ({ draft }) => console.log('only queued', draft.revision, draft.data));
+  // @ts-expect-error: a saved draft was confirmed by save; there is no beacon 'via' any more
+  saver.on('saved', (e) => e.via);
+  const status: 'queued' | string = saver.status;
+  console.log(status);
   await saver.flush();
   const embedded = await embedCourse(container, url, { title: 'Onboarding' });
   embedded.destroy();
