@@ -5,96 +5,23 @@
 // "bundler", "nodenext" and "node10") type-checking the README's TS snippet against the packed .d.ts.
 //
 // The consumer's tools (vite 8, webpack 5, webpack-cli) are installed once into
-// ~/.cache/coassemble-events/consumer-app (COASSEMBLE_EVENTS_CACHE / XDG_CACHE_HOME are honoured) and
-// reused; each run works in its own app directory under it (runs/<random>/, removed afterwards), into
+// ~/.cache/coassemble-events/consumer-app and reused (see tests/support/consumer.mjs); each run works in its own app directory under it (runs/<random>/, removed afterwards), into
 // whose node_modules the fresh tarball is extracted, so concurrent runs do not disturb each other.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import {
-  existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync,
-} from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import { homedir, tmpdir } from 'node:os';
-import { extname, join, normalize } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, normalize } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { launchBrowser } from '../support/browser.mjs';
 import { startServers } from '../support/server.mjs';
+import {
+  cache, installTools, packTarball, removeStaleRuns, repo, run, serveStatic, writeFiles,
+} from '../support/consumer.mjs';
 
-const repo = fileURLToPath(new URL('../..', import.meta.url));
-const cache = process.env.COASSEMBLE_EVENTS_CACHE
-  ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'coassemble-events');
 const appDir = join(cache, 'consumer-app');
 // What the consumer app installs; changing it reinstalls.
 const TOOLS = ['vite@^8', 'webpack@^5', 'webpack-cli@^6'];
-const NPM_INSTALL_TIMEOUT_MS = 240_000;
 const PAGE_TIMEOUT_MS = 20_000;
-
-/** Runs a command; resolves `{ stdout, stderr }`, rejects with a clear message on failure or timeout. */
-function run(cmd, args, { cwd, timeoutMs, what = `${cmd} ${args.join(' ')}`, env } = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd, env: { ...process.env, ...env }, detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '', stderr = '', timedOut = false;
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    const timer = setTimeout(() => {
-      timedOut = true;
-      try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
-    }, timeoutMs);
-    child.on('error', (e) => { clearTimeout(timer); reject(new Error(`${what}: ${e.message}`)); });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      if (code === 0 && !timedOut) return resolve({ stdout, stderr });
-      const why = timedOut ? `timed out after ${timeoutMs / 1000} s` : `exited with ${code}`;
-      reject(new Error(`${what} (in ${cwd}) ${why}\n--- stdout\n${stdout.slice(-3000)}\n--- stderr\n${stderr.slice(-3000)}`));
-    });
-  });
-}
-
-/** Installs the consumer's tools once (idempotent), atomically: a partial install is never used. */
-async function prepareTools() {
-  const spec = TOOLS.join(' ');
-  const ready = () => existsSync(join(appDir, '.installed'))
-    && readFileSync(join(appDir, '.installed'), 'utf8') === spec
-    && ['vite', 'webpack', 'webpack-cli'].every((p) => existsSync(join(appDir, 'node_modules', p, 'package.json')));
-  if (ready()) return 'reused';
-  mkdirSync(cache, { recursive: true });
-  const partial = mkdtempSync(`${appDir}.partial-`);
-  try {
-    writeFileSync(join(partial, 'package.json'),
-      JSON.stringify({ name: 'coassemble-events-consumer-tools', private: true, type: 'module' }, null, 2));
-    await run('npm', ['install', '--no-audit', '--no-fund', '--no-update-notifier', '--save-exact',
-      '--fetch-timeout=30000', '--fetch-retries=1', ...TOOLS], {
-      cwd: partial, timeoutMs: NPM_INSTALL_TIMEOUT_MS,
-      what: `npm install ${spec} for the consumer app (is the npm registry reachable?)`,
-    });
-    writeFileSync(join(partial, '.installed'), spec);
-    if (ready()) return 'installed by a concurrent run';
-    rmSync(appDir, { recursive: true, force: true }); // absent, broken or of an older spec
-    try {
-      renameSync(partial, appDir);
-    } catch (e) {
-      if (!ready()) throw e; // else a concurrent run installed it first: use theirs
-    }
-  } finally {
-    rmSync(partial, { recursive: true, force: true });
-  }
-  return 'installed';
-}
-
-/** Removes what killed runs left behind: run dirs and partial installs older than an hour. */
-function removeStale() {
-  const hourAgo = Date.now() - 3600_000;
-  const old = (dir, names) => names.map((n) => join(dir, n)).filter((p) => statSync(p).mtimeMs < hourAgo);
-  const runs = join(appDir, 'runs');
-  const stale = [
-    ...(existsSync(runs) ? old(runs, readdirSync(runs)) : []),
-    ...(existsSync(cache) ? old(cache, readdirSync(cache).filter((n) => n.startsWith('consumer-app.partial-'))) : []),
-  ];
-  for (const dir of stale) rmSync(dir, { recursive: true, force: true });
-}
 
 // ---- the consumer app (one per run) ----
 
@@ -203,60 +130,20 @@ export {};
 `,
 };
 
-const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript',
-  '.json': 'application/json', '.css': 'text/css', '.wasm': 'application/wasm' };
-
-/** A static server of `root` on loopback (what a user's CDN or `npx serve` would do). */
-function serveStatic(root) {
-  const server = createServer((req, res) => {
-    let path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname));
-    if (path.includes('..')) return res.writeHead(400).end();
-    if (path.endsWith('/')) path += 'index.html';
-    readFile(join(root, path)).then(
-      (body) => res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream',
-        'cache-control': 'no-store' }).end(body),
-      () => res.writeHead(404).end('not found'),
-    );
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({
-    origin: `http://127.0.0.1:${server.address().port}`,
-    close: () => new Promise((r) => { server.closeAllConnections(); server.close(r); }),
-  })));
-}
-
 let tarball, tarballFiles, runDir, servers, statics, browser;
 
 before(async () => {
   // The consumer's tools first: when the npm registry is unreachable, that is the failure reported.
-  removeStale();
-  const tools = await prepareTools();
+  removeStaleRuns(appDir);
+  const tools = await installTools(appDir, TOOLS);
   process.stderr.write(`[pack] consumer tools ${tools} in ${appDir}\n`);
 
-  const packDir = mkdtempSync(join(tmpdir(), 'coassemble-events-pack-'));
-  try {
-    // prepack runs scripts/build.sh (a no-op when pkg/ is up to date).
-    await run('npm', ['pack', '--pack-destination', packDir], {
-      cwd: repo, timeoutMs: 600_000, what: 'npm pack (its prepack runs scripts/build.sh)' });
-    const tgz = readdirSync(packDir).filter((f) => f.endsWith('.tgz'));
-    assert.equal(tgz.length, 1, `npm pack made one tarball: ${tgz}`);
-    tarball = join(packDir, tgz[0]);
-    const listing = await run('tar', ['-tzf', tarball], { cwd: packDir, timeoutMs: 30_000 });
-    tarballFiles = listing.stdout.split('\n').filter(Boolean).map((p) => p.replace(/^package\//, ''));
-
-    mkdirSync(join(appDir, 'runs'), { recursive: true });
-    runDir = mkdtempSync(join(appDir, 'runs', 'run-'));
-    for (const [path, text] of Object.entries(FILES)) {
-      mkdirSync(join(runDir, path, '..'), { recursive: true });
-      writeFileSync(join(runDir, path), text);
-    }
-    // Install the fresh tarball: the package has no dependencies, so this is exactly what
-    // `npm install <tgz>` puts in node_modules, without a registry round trip.
-    const installed = join(runDir, 'node_modules', 'coassemble-events');
-    mkdirSync(installed, { recursive: true });
-    await run('tar', ['-xzf', tarball, '-C', installed, '--strip-components=1'], { cwd: runDir, timeoutMs: 30_000 });
-  } finally {
-    rmSync(packDir, { recursive: true, force: true });
-  }
+  tarball = await packTarball();
+  tarballFiles = tarball.files;
+  mkdirSync(join(appDir, 'runs'), { recursive: true });
+  runDir = mkdtempSync(join(appDir, 'runs', 'run-'));
+  writeFiles(runDir, FILES);
+  await tarball.extractInto(runDir);
 
   servers = await startServers();
   statics = await serveStatic(runDir);
@@ -267,6 +154,7 @@ after(async () => {
   await browser?.close();
   await statics?.close();
   await servers?.close();
+  tarball?.remove();
   if (runDir) rmSync(runDir, { recursive: true, force: true });
 });
 
