@@ -4,8 +4,13 @@
 // One file per entry: a plain ES-module page then fetches one module, not a waterfall of seven.
 // The readable sources stay in js/; the tests import the built files (the package's `exports`).
 //
-// An entry that builds on the main API imports `./index.js`: that import stays as is (external), so a
-// page that uses both entries loads one copy of the SDK, not two.
+// An entry that builds on another imports `./index.js` or `./autosave.js`: that import stays as is
+// (external), so a page that uses both entries loads one copy of the SDK, not two. React and Vue are
+// the app's own (optional peer dependencies), never bundled.
+//
+// `"./webhooks": { "workerd": "./dist/webhooks.workerd.js" }` is js/webhooks.js again, with the wasm
+// taken from js/webhooks-wasm.workerd.js (a `.wasm` import, copied next to it) instead of the inlined
+// bytes: Cloudflare Workers refuse to compile wasm at run time.
 //
 //   node scripts/bundle.mjs
 import { build } from 'esbuild';
@@ -22,19 +27,25 @@ const entries = Object.values(exports)
   .filter((file) => file?.startsWith('./dist/'))
   .map((file) => file.replace(/^\.\/dist\//, ''));
 
+const ENTRY_IMPORTS = /^\.\/(index|autosave)\.js$/;
 const mainEntryExternal = {
   name: 'main-entry-external',
   setup(build) {
-    build.onResolve({ filter: /^\.\/index\.js$/ }, (args) =>
-      args.importer === resolve(root, 'js/index.js') || !args.importer.startsWith(resolve(root, 'js'))
-        ? undefined : { path: './index.js', external: true });
+    build.onResolve({ filter: ENTRY_IMPORTS }, (args) =>
+      (dirname(args.importer) === resolve(root, 'js') ? { path: args.path, external: true } : undefined));
   },
 };
 
-await build({
+const workerdWasm = {
+  name: 'workerd-wasm',
+  setup(build) {
+    build.onResolve({ filter: /\/wasm-bytes\.js$/ }, (args) => (args.importer.includes('webhooks')
+      ? { path: resolve(root, 'js/webhooks-wasm.workerd.js') } : undefined));
+  },
+};
+
+const common = {
   absWorkingDir: root,
-  entryPoints: entries.map((name) => `js/${name}`),
-  outdir: 'dist',
   bundle: true,
   format: 'esm',
   platform: 'neutral',
@@ -45,6 +56,22 @@ await build({
   charset: 'utf8',
   sourcemap: true,
   legalComments: 'none',
-  plugins: [mainEntryExternal],
+  external: ['react', 'vue'],
   logLevel: 'warning',
+};
+
+await build({
+  ...common,
+  entryPoints: entries.map((name) => `js/${name}`),
+  outdir: 'dist',
+  plugins: [mainEntryExternal],
+});
+
+await build({
+  ...common,
+  entryPoints: { 'webhooks.workerd': 'js/webhooks.js' },
+  outdir: 'dist',
+  loader: { '.wasm': 'copy' },
+  assetNames: '[name]',
+  plugins: [workerdWasm],
 });
