@@ -420,7 +420,7 @@ describe('Next.js App Router (next build + next start)', () => {
   });
 });
 
-describe('React 19 + Vite, under StrictMode', () => {
+describe('Vite apps: React 19 under StrictMode, Vue 3', () => {
   let app;
   before(async () => { app = await prepareApp('vite', VITE_FILES); });
   after(() => app?.remove());
@@ -432,7 +432,7 @@ describe('React 19 + Vite, under StrictMode', () => {
     assert.equal(output, '', output);
   });
 
-  test('Vite dev server', async () => {
+  test('React: Vite dev server', async () => {
     const { createServer } = await import(pathToFileURL(join(app.dir, 'vite-api.mjs')).href);
     const logged = [];
     const logger = {
@@ -454,7 +454,7 @@ describe('React 19 + Vite, under StrictMode', () => {
     }
   });
 
-  test('Vite production build', async () => {
+  test('React: Vite production build', async () => {
     const vite = join(app.toolsDir, 'node_modules/vite/bin/vite.js');
     const { stdout, stderr } = await run(process.execPath, [vite, 'build', '--config', 'vite.react.config.mjs'],
       { cwd: app.dir, timeoutMs: 180_000, env: BUILD_ENV });
