@@ -39,7 +39,9 @@ async function embed(kind, container, signedUrl, options = {}) {
   }
   const { origin, readyTimeoutMs, renewUrl, initialProgress, ...attrs } = options;
   const iframe = container.ownerDocument.createElement('iframe');
-  iframe.setAttribute('allow', 'fullscreen; autoplay; presentation; clipboard-write');
+  // Coassemble also recommends `presentation`, which is no permissions-policy feature: Chromium logs
+  // "Unrecognized feature" for it on every embed. An explicit `allow` option still wins (below).
+  iframe.setAttribute('allow', 'fullscreen; autoplay; clipboard-write');
   iframe.setAttribute('title', kind === 'builder' ? 'Coassemble course builder' : 'Coassemble course');
   iframe.style.border = '0';
   iframe.style.width = '100%';

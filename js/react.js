@@ -20,12 +20,14 @@ function useEmbed(kind, signedUrl, options) {
   latest.current = options;
 
   useEffect(() => {
+    // A new URL (or none) starts from scratch: no embed, no error, the bar at initialProgress.
+    const initialProgress = latest.current?.initialProgress ?? 0;
+    setView((was) => (was.embed === null && was.error === null && was.progress === initialProgress ? was
+      : { ...EMPTY, progress: initialProgress }));
     if (!container || !signedUrl) return undefined;
     let embed = null;
     let saver = null;
     let cancelled = false;
-    const initialProgress = latest.current?.initialProgress ?? 0;
-    setView({ ...EMPTY, progress: initialProgress });
     const show = (error) => setView((was) => ({
       embed, state: embed.state, progress: embed.state.progress ?? 0, ready: embed.state.ready,
       error: error ?? was.error,
