@@ -338,7 +338,7 @@ describe('embedCourse / embedBuilder', () => {
       return out;
     }, `${servers.frame}/tests/browser/fixtures/frame.html?ready=1&parent=${encodeURIComponent(servers.host)}`);
     assert.deepEqual(result, { origin: servers.frame, title: 'Onboarding',
-      allow: 'fullscreen; autoplay; presentation; clipboard-write', same: true });
+      allow: 'fullscreen; autoplay; clipboard-write', same: true });
   });
 });
 
