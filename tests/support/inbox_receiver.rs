@@ -9,8 +9,8 @@
 //!   `MAX_ATTEMPTS` (4), `LEASE_MS` (2000), `RETRY_MS` first retry (100).
 //!
 //! Prints `ready <port>` once it serves (or `ready 0` for a worker). A handler run fails when
-//! `fnv1a("<delivery id>:<attempt>") % 100 < FAIL_PERCENT` (so the test knows which deliveries must end
-//! dead); otherwise it records its effect idempotently: `INSERT INTO fault_effects ... ON CONFLICT
+//! `fnv1a("<delivery id>:<attempt>") % 100 < FAIL_PERCENT`, and always for a delivery id that contains
+//! `poison` (so the test knows which deliveries must end dead); otherwise it records its effect idempotently: `INSERT INTO fault_effects ... ON CONFLICT
 //! (delivery_id) DO NOTHING`. Every finished run is logged in `fault_runs`.
 
 use std::sync::atomic::AtomicBool;
@@ -79,30 +79,38 @@ impl Effects {
         })
     }
 
+    /// The run's log line and, for an ok run, its effect: one transaction, so that a kill or an
+    /// outage leaves both or neither.
     fn record(&mut self, id: &str, attempt: u32, outcome: &str) -> Result<(), String> {
         let attempt = attempt as i32;
         let at = now_ms();
         let fail = |e: &dyn std::fmt::Display| e.to_string();
         match self {
             Effects::Postgres(c) => {
+                let mut tx = c.transaction().map_err(|e| fail(&e))?;
                 if outcome == "ok" {
-                    c.execute("INSERT INTO fault_effects VALUES ($1, $2, $3) ON CONFLICT (delivery_id) DO NOTHING", &[&id, &attempt, &at]).map_err(|e| fail(&e))?;
+                    tx.execute("INSERT INTO fault_effects VALUES ($1, $2, $3) ON CONFLICT (delivery_id) DO NOTHING", &[&id, &attempt, &at]).map_err(|e| fail(&e))?;
                 }
-                c.execute(
+                tx.execute(
                     "INSERT INTO fault_runs VALUES ($1, $2, $3)",
                     &[&id, &attempt, &outcome],
                 )
                 .map_err(|e| fail(&e))?;
+                tx.commit().map_err(|e| fail(&e))?;
             }
             Effects::Sqlite(c) => {
+                let tx = c
+                    .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                    .map_err(|e| fail(&e))?;
                 if outcome == "ok" {
-                    c.execute("INSERT INTO fault_effects VALUES (?1, ?2, ?3) ON CONFLICT (delivery_id) DO NOTHING", rusqlite::params![id, attempt, at]).map_err(|e| fail(&e))?;
+                    tx.execute("INSERT INTO fault_effects VALUES (?1, ?2, ?3) ON CONFLICT (delivery_id) DO NOTHING", rusqlite::params![id, attempt, at]).map_err(|e| fail(&e))?;
                 }
-                c.execute(
+                tx.execute(
                     "INSERT INTO fault_runs VALUES (?1, ?2, ?3)",
                     rusqlite::params![id, attempt, outcome],
                 )
                 .map_err(|e| fail(&e))?;
+                tx.commit().map_err(|e| fail(&e))?;
             }
         }
         Ok(())
@@ -201,7 +209,8 @@ fn main() {
                 worker.run(&AtomicBool::new(false), |job: &Job| {
                     std::thread::sleep(Duration::from_millis(handler_ms));
                     let id = &job.delivery.id;
-                    let fails = fnv1a(&format!("{id}:{}", job.attempt)) % 100 < fail_percent;
+                    let fails = id.contains("poison")
+                        || fnv1a(&format!("{id}:{}", job.attempt)) % 100 < fail_percent;
                     let outcome = if fails { "fail" } else { "ok" };
                     if effects.is_none() {
                         effects = Some(Effects::open(&url)?);
