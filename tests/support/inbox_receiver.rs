@@ -5,8 +5,12 @@
 //! - `DATABASE_URL`, `COASSEMBLE_WEBHOOK_SECRET`, `PORT` (0: any free port);
 //! - `ROLE`: `both` (intake and workers), `receiver`, `worker`, or `report` (print the outcome as one
 //!   JSON line and exit);
-//! - `WORKERS` worker threads (2), `HANDLER_MS` time a handler run takes (5), `FAIL_PERCENT` (10),
-//!   `MAX_ATTEMPTS` (4), `LEASE_MS` (2000), `RETRY_MS` first retry (100).
+//! - `WORKERS` worker threads (2), `HANDLER_MS` time a handler run takes (5), `SLOW_MS` time the first
+//!   run of a delivery whose id contains `slow` takes (4000: the test kills the process that holds it),
+//!   `FAIL_PERCENT` (10), `MAX_ATTEMPTS` (4), `LEASE_MS` (6000), `RETRY_MS` first retry (100);
+//! - `REPORT_ID`: with `ROLE=report`, only that delivery's inbox row.
+//!
+//! Worker ids are `pid<process id>-<n>`, so the lease owner of a row names the process.
 //!
 //! Prints `ready <port>` once it serves (or `ready 0` for a worker). A handler run fails when
 //! `fnv1a("<delivery id>:<attempt>") % 100 < FAIL_PERCENT`, and always for a delivery id that contains
@@ -118,7 +122,11 @@ impl Effects {
 
     /// The outcome for the test: every inbox row, effect and finished run, as JSON arrays.
     fn report(&mut self) -> serde_json::Value {
-        let inbox = "SELECT delivery_id, status, attempts, COALESCE(last_error, ''), COALESCE(lease_owner, ''), received_at, COALESCE(processed_at, 0) FROM coassemble_webhook_inbox";
+        let only = std::env::var("REPORT_ID").map_or(String::new(), |id| {
+            format!(" WHERE delivery_id = '{}'", id.replace('\'', ""))
+        });
+        let inbox = format!("SELECT delivery_id, status, attempts, COALESCE(last_error, ''), COALESCE(lease_owner, ''), received_at, COALESCE(processed_at, 0) FROM coassemble_webhook_inbox{only}");
+        let inbox = inbox.as_str();
         let effects = "SELECT delivery_id, attempt, at FROM fault_effects";
         let runs = "SELECT delivery_id, attempt, outcome FROM fault_runs";
         use serde_json::json;
@@ -193,21 +201,31 @@ fn main() {
     if role == "both" || role == "worker" {
         let fail_percent = number("FAIL_PERCENT", 10) as u32;
         let handler_ms = number("HANDLER_MS", 5);
+        let slow_ms = number("SLOW_MS", 4000);
         let options = WorkerOptions {
             max_attempts: number("MAX_ATTEMPTS", 4) as u32,
-            lease: Duration::from_millis(number("LEASE_MS", 2000)),
+            lease: Duration::from_millis(number("LEASE_MS", 6000)),
             first_retry: Duration::from_millis(number("RETRY_MS", 100)),
             max_retry: Duration::from_millis(number("RETRY_MS", 100) * 8),
             batch: 4,
             idle_wait: Duration::from_millis(50),
             ..WorkerOptions::default()
         };
-        for _ in 0..number("WORKERS", 2) {
-            let (worker, url) = (Worker::new(&inbox, options.clone()), url.clone());
+        for n in 0..number("WORKERS", 2) {
+            let options = WorkerOptions {
+                id: format!("pid{}-{n}", std::process::id()),
+                ..options.clone()
+            };
+            let (worker, url) = (Worker::new(&inbox, options), url.clone());
             std::thread::spawn(move || {
                 let mut effects = None::<Effects>;
                 worker.run(&AtomicBool::new(false), |job: &Job| {
-                    std::thread::sleep(Duration::from_millis(handler_ms));
+                    let slow = job.delivery.id.contains("slow") && job.attempt == 1;
+                    std::thread::sleep(Duration::from_millis(if slow {
+                        slow_ms
+                    } else {
+                        handler_ms
+                    }));
                     let id = &job.delivery.id;
                     let fails = id.contains("poison")
                         || fnv1a(&format!("{id}:{}", job.attempt)) % 100 < fail_percent;
