@@ -8,8 +8,9 @@
 // after it; listeners run in registration order), and sums. The page is cross-origin isolated
 // (COOP/COEP) so performance.now() has 5 µs rather than 100 µs granularity. Passes alternate SDK/bare within a round; the table shows the median of the rounds.
 //
-// (a) trusted: course:progress from the embed (half JSON strings, half objects), progress rising
-//     0..100 so the callback fires 101 times and the monotonic rule drops the rest;
+// (a) trusted: course:progress from the embed, progress rising 0..100 so the callback fires 101
+//     times and the monotonic rule drops the rest; once posted as JSON strings (what the player
+//     posts: "string") and once as objects ("object");
 // (b) foreign: messages from another iframe (extension/devtools/analytics-like, and a Coassemble
 //     lookalike from the wrong window): both listeners must ignore them.
 import { launchBrowser } from '../tests/support/browser.mjs';
@@ -168,13 +169,13 @@ async function runPass(subject, scenario) {
   }, [subject, N]);
   await page.waitForFunction(() => window.started !== undefined);
   await page.evaluate(() => window.started);
-  if (scenario === 'trusted') {
-    await frames.embed.evaluate((n) => {
+  if (scenario !== 'foreign') {
+    await frames.embed.evaluate(([n, form]) => {
       for (let i = 0; i < n; i++) {
         const msg = { type: 'course', event: 'progress', data: { progress: Math.floor((i * 101) / n) } };
-        window.post(msg, i % 2 ? 'object' : 'string');
+        window.post(msg, form);
       }
-    }, N);
+    }, [N, scenario === 'string' ? 'string' : 'object']);
   } else {
     await frames.other.evaluate(([n, foreign]) => {
       for (let i = 0; i < n; i++) parent.postMessage(foreign[i % foreign.length], '*');
@@ -186,13 +187,14 @@ async function runPass(subject, scenario) {
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const results = { trusted: { sdk: [], bare: [], none: [] }, foreign: { sdk: [], bare: [], none: [] } };
+const SCENARIOS = ['string', 'object', 'foreign'];
+const results = Object.fromEntries(SCENARIOS.map((s) => [s, { sdk: [], bare: [], none: [] }]));
 for (let round = 0; round < ROUNDS; round++) {
-  for (const scenario of ['trusted', 'foreign']) {
+  for (const scenario of SCENARIOS) {
     const order = round % 2 ? ['bare', 'sdk', 'none'] : ['sdk', 'bare', 'none'];
     for (const subject of order) {
       const r = await runPass(subject, scenario);
-      const expectedCalls = scenario === 'trusted' && subject !== 'none' ? 101 : 0;
+      const expectedCalls = scenario !== 'foreign' && subject !== 'none' ? 101 : 0;
       if (r.calls !== expectedCalls) throw new Error(`${subject} ${scenario}: ${r.calls} callbacks, expected ${expectedCalls}`);
       results[scenario][subject].push(r);
     }
@@ -203,12 +205,13 @@ const version = browser.browser()?.version() ?? (await page.evaluate(() => navig
 console.log(`\nin-page SDK vs bare listener: ${N} messages per pass, µs per message, median of ${ROUNDS} rounds, Chromium ${version}`);
 console.log('"measured": time between the marker listeners around the subject (one listener dispatch plus its');
 console.log('work); "net": the same minus an empty pass (markers alone), i.e. the listener\'s own work.');
-console.log(`${'scenario'.padEnd(9)} ${'SDK µs'.padStart(8)} ${'bare µs'.padStart(8)} ${'ratio'.padStart(6)}  ${'net SDK'.padStart(8)} ${'net bare'.padStart(9)} ${'ratio'.padStart(6)}  ${'wall µs SDK / bare'.padStart(19)}`);
-for (const scenario of ['trusted', 'foreign']) {
+const LABELS = { string: 'trusted string', object: 'trusted object', foreign: 'foreign' };
+console.log(`${'scenario'.padEnd(14)} ${'SDK µs'.padStart(8)} ${'bare µs'.padStart(8)} ${'ratio'.padStart(6)}  ${'net SDK'.padStart(8)} ${'net bare'.padStart(9)} ${'ratio'.padStart(6)}  ${'wall µs SDK / bare'.padStart(19)}`);
+for (const scenario of SCENARIOS) {
   const m = (subject, key = 'perMessageUs') => median(results[scenario][subject].map((r) => r[key]));
   const [sdk, bare, none] = [m('sdk'), m('bare'), m('none')];
   const row = [
-    scenario.padEnd(9), sdk.toFixed(2).padStart(8), bare.toFixed(2).padStart(8), `${(sdk / bare).toFixed(2)}×`.padStart(6),
+    LABELS[scenario].padEnd(14), sdk.toFixed(2).padStart(8), bare.toFixed(2).padStart(8), `${(sdk / bare).toFixed(2)}×`.padStart(6),
     (sdk - none).toFixed(2).padStart(9), (bare - none).toFixed(2).padStart(9), `${((sdk - none) / (bare - none)).toFixed(2)}×`.padStart(6),
     `${m('sdk', 'wallUs').toFixed(2)} / ${m('bare', 'wallUs').toFixed(2)}`.padStart(19),
   ];

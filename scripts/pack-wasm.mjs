@@ -45,19 +45,39 @@ if (modules.size !== 1) throw new Error(`${wasmPath}: expected one import module
 const [module] = modules;
 replaceAll(`"./${name}_bg.js": import0`, `${JSON.stringify(module)}: import0`, 'import module name');
 const snippets = new Map(); // snippet module path -> the glue's namespace import of it
-for (const [line, namespace, path] of glue.matchAll(/^import \* as (import\d+) from "(\.\/snippets\/[^"]+)"$/gm)) {
-  snippets.set(path, namespace);
-  // Inline the snippet (the crate's `inline_js`): one file fewer to ship and to fetch.
+// A snippet function that the glue wraps (to convert its result) is also imported by name.
+const named = new Map(); // snippet module path -> `const { f, g } = importN;` once it is inlined
+for (const [line, names, path] of glue.matchAll(/^import \{ ([\w$, ]+) \} from '(\.\/snippets\/[^']+)';$/gm)) {
+  named.set(path, names);
+  replaceAll(`${line}\n`, '', `named snippet import ${path}`);
+}
+// The snippet's code, as an expression of its exports.
+const inlined = (path) => {
   const code = readFileSync(`${dir}/${path}`, 'utf8');
   const names = [...code.matchAll(/^export function (\w+)/gm)].map((m) => m[1]);
   if (!names.length || /^\s*(import|export (?!function))/m.test(code)) {
     throw new Error(`${path}: only \`export function\` snippets can be inlined; update scripts/pack-wasm.mjs`);
   }
-  replaceAll(line, `const ${namespace} = (() => {\n${code.replace(/^export function/gm, 'function')}\n` +
-    `return { ${names.join(', ')} };\n})();`, `snippet import ${path}`);
+  return `(() => {\n${code.replace(/^export function/gm, 'function')}\nreturn { ${names.join(', ')} };\n})()`;
+};
+for (const [line, namespace, path] of glue.matchAll(/^import \* as (import\d+) from "(\.\/snippets\/[^"]+)"$/gm)) {
+  // Inline the snippet (the crate's `inline_js`): one file fewer to ship and to fetch. (The glue may
+  // import one snippet under two namespaces: the code is inlined once.)
+  const first = snippets.get(path);
+  snippets.set(path, first ?? namespace);
+  replaceAll(line, `const ${namespace} = ${first ?? inlined(path)};` +
+    (named.has(path) ? `\nconst { ${named.get(path)} } = ${namespace};` : ''), `snippet import ${path}`);
+  named.delete(path);
   // wasm-opt merged every import module into one: the snippet's functions join import0 below.
   replaceAll(`        ${JSON.stringify(path)}: ${namespace},\n`, '', `snippet module ${path}`);
 }
+// A snippet whose functions are all wrapped by the glue has no namespace import.
+for (const [path, names] of named) {
+  replaceAll('function __wbg_get_imports() {', `const { ${names} } = ${inlined(path)};\nfunction __wbg_get_imports() {`,
+    `glue imports (for ${path})`);
+  named.delete(path);
+}
+if (named.size) throw new Error(`${gluePath}: named snippet imports ${[...named.keys()]} not inlined; update scripts/pack-wasm.mjs`);
 for (const [from_module, from, to] of map.imports) {
   if (snippets.has(from_module)) {
     replaceAll('    const import0 = {\n        __proto__: null,\n',

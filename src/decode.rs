@@ -11,7 +11,9 @@
 //! Numbers are finite: a numeric string too long for a float (`"9999…"`, 400 digits) is not a number.
 
 use crate::message::{Field, Message, Pick};
-use std::fmt;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
 
 /// Why a message did not decode to an event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,7 +57,7 @@ impl fmt::Display for Reject {
     }
 }
 
-impl std::error::Error for Reject {}
+impl core::error::Error for Reject {}
 
 /// A screen a `screen:*` event refers to: an index or an id, as the player sent it.
 #[derive(Debug, Clone, PartialEq)]
@@ -213,6 +215,64 @@ impl<M> PlayerEvent<M> {
                 ScreenAction::Retry => "screen:retry",
             },
             PlayerEvent::Unknown { .. } => "unknown",
+        }
+    }
+}
+
+impl<M> PlayerEvent<M> {
+    /// The same event with its message data (if it carries any) turned into `N` by `f`. A reader
+    /// that decodes in place uses it to build the data as an object only for an event that has it.
+    pub fn map_data<N>(self, mut f: impl FnMut(M) -> N) -> PlayerEvent<N> {
+        match self {
+            PlayerEvent::SessionReady => PlayerEvent::SessionReady,
+            PlayerEvent::SessionExpired => PlayerEvent::SessionExpired,
+            PlayerEvent::CourseStart => PlayerEvent::CourseStart,
+            PlayerEvent::CourseProgress { percent } => PlayerEvent::CourseProgress { percent },
+            PlayerEvent::CourseFeedback { data } => {
+                PlayerEvent::CourseFeedback { data: data.map(f) }
+            }
+            PlayerEvent::CourseCompleted => PlayerEvent::CourseCompleted,
+            PlayerEvent::Screen { action, info, data } => PlayerEvent::Screen {
+                action,
+                info,
+                data: data.map(f),
+            },
+            PlayerEvent::Unknown { family, event, raw } => PlayerEvent::Unknown {
+                family,
+                event,
+                raw: f(raw),
+            },
+        }
+    }
+}
+
+impl<M> BuilderEvent<M> {
+    /// The same event with its message data turned into `N` (see [`PlayerEvent::map_data`]).
+    pub fn map_data<N>(self, mut f: impl FnMut(M) -> N) -> BuilderEvent<N> {
+        match self {
+            BuilderEvent::SessionReady => BuilderEvent::SessionReady,
+            BuilderEvent::SessionError {
+                message,
+                code,
+                data,
+            } => BuilderEvent::SessionError {
+                message,
+                code,
+                data: data.map(f),
+            },
+            BuilderEvent::SessionExpired => BuilderEvent::SessionExpired,
+            BuilderEvent::CourseCreated { course_id, title } => {
+                BuilderEvent::CourseCreated { course_id, title }
+            }
+            BuilderEvent::CourseUpdated { course_id, title } => {
+                BuilderEvent::CourseUpdated { course_id, title }
+            }
+            BuilderEvent::Back => BuilderEvent::Back,
+            BuilderEvent::Unknown { family, event, raw } => BuilderEvent::Unknown {
+                family,
+                event,
+                raw: f(raw),
+            },
         }
     }
 }
@@ -557,7 +617,8 @@ fn digit(b: u8) -> Option<f64> {
 
 /// Whole and exactly representable in a JS number (so it converts to an integer losslessly).
 fn is_whole(n: f64) -> bool {
-    n.fract() == 0.0 && n.abs() <= MAX_SAFE_INTEGER
+    // (`as i64` for the integer part: `f64::fract` needs std.)
+    n.abs() <= MAX_SAFE_INTEGER && (n as i64) as f64 == n
 }
 
 const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;

@@ -12,8 +12,15 @@
 //! `JsValue` in the browser glue.
 #![deny(missing_docs, missing_debug_implementations)]
 #![forbid(unsafe_code)]
+// The npm package's in-page wasm is built without std: its panics then need no formatting machinery
+// (`core::fmt`, about a fifth of that wasm), and everything it uses is in `core` and `alloc`. The
+// in-page modules (decode, json_text, message, progress, state, web) are written against those.
+#![cfg_attr(feature = "npm-bundle", no_std)]
+
+extern crate alloc;
 
 pub mod decode;
+pub mod json_text;
 pub mod message;
 pub mod progress;
 pub mod state;
@@ -29,6 +36,7 @@ pub mod webhook;
 
 pub use decode::{decode_builder, decode_player, BuilderEvent, PlayerEvent, Reject};
 pub use decode::{Malformed, ScreenAction, ScreenInfo, ScreenRef};
+pub use json_text::JsonText;
 pub use message::{Field, Message, Pick};
 pub use progress::{ProgressRule, ProgressUpdate};
 pub use state::{Builder, BuilderState, CourseState, Player, Protocol};

@@ -4,6 +4,8 @@
 //! scalars. That keeps the protocol rules in one place, tested natively, while the browser glue reads
 //! the very object `postMessage` delivered (no re-serialisation on the hot path).
 
+use alloc::string::String;
+
 /// A scalar read from a message, classified the way the decoder needs it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Field {

@@ -7,6 +7,7 @@
 use crate::decode::{self, BuilderEvent, Malformed, PlayerEvent, Reject, ScreenRef};
 use crate::message::Message;
 use crate::progress::{ProgressRule, ProgressUpdate};
+use alloc::string::String;
 
 /// One kind of embed: how its messages decode and how its state follows them.
 pub trait Protocol {
@@ -16,6 +17,8 @@ pub trait Protocol {
     type State<M>: Default;
     /// Decodes one message.
     fn decode<M: Message>(msg: M) -> Result<Self::Event<M>, Reject>;
+    /// The event with its message data turned into `N` (see [`PlayerEvent::map_data`]).
+    fn map_data<M, N>(event: Self::Event<M>, f: impl FnMut(M) -> N) -> Self::Event<N>;
     /// Updates `state` with a decode result; `true` when the host should hear about it.
     /// Monotonic progress lives here: a progress value that does not advance returns `false`.
     fn accept<M: Message>(
@@ -83,6 +86,10 @@ impl Protocol for Player {
         decode::decode_player(msg)
     }
 
+    fn map_data<M, N>(event: PlayerEvent<M>, f: impl FnMut(M) -> N) -> PlayerEvent<N> {
+        event.map_data(f)
+    }
+
     fn accept<M: Message>(
         state: &mut CourseState<M>,
         decoded: &Result<PlayerEvent<M>, Reject>,
@@ -125,6 +132,10 @@ impl Protocol for Builder {
 
     fn decode<M: Message>(msg: M) -> Result<BuilderEvent<M>, Reject> {
         decode::decode_builder(msg)
+    }
+
+    fn map_data<M, N>(event: BuilderEvent<M>, f: impl FnMut(M) -> N) -> BuilderEvent<N> {
+        event.map_data(f)
     }
 
     fn accept<M: Message>(

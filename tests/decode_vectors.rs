@@ -1,22 +1,38 @@
 //! The decoder against tests/vectors/messages.jsonl, plus cases the vectors do not cover.
 use coassemble_events::decode::parse_message;
+use coassemble_events::json_text::NotRead;
 use coassemble_events::{
-    decode_builder, decode_player, BuilderEvent, Malformed, PlayerEvent, Reject, ScreenRef,
+    decode_builder, decode_player, BuilderEvent, JsonText, Malformed, Message, PlayerEvent,
+    Reject, ScreenRef,
 };
 use serde_json::{json, Value};
 
-/// The decoded name and typed fields of a message, as the vectors spell them (the fields the JS event
-/// objects carry), trying the player decoder first and the builder decoder for builder-only events.
+/// The decoded name and typed fields of a vector's message, read both as a `serde_json::Value` and
+/// in place as JSON text ([`JsonText`], what the browser does): one decoder, two readers, the same
+/// answer.
 fn decoded(message: &Value, form: &str) -> Result<Value, Reject> {
-    let msg = match form {
-        "string" => parse_message(message.as_str().expect("string form holds a string"))?,
-        _ => message.clone(),
+    let text = match form {
+        "string" => message.as_str().expect("string form holds a string").to_owned(),
+        _ => message.to_string(),
     };
+    let via_value = parse_message(&text).and_then(|msg| decoded_from(msg, |v| v));
+    let via_text = match JsonText::new(&text) {
+        Ok(msg) => decoded_from(msg, |m| serde_json::from_str(m.as_str()).unwrap()),
+        Err(NotRead::NotJson) => Err(Reject::Foreign),
+        Err(NotRead::NeedsParser) => via_value.clone(),
+    };
+    assert_eq!(via_text, via_value, "the readers disagree on {text}");
+    via_value
+}
+
+/// The name and typed fields (the fields the JS event objects carry), trying the player decoder
+/// first and the builder decoder for builder-only events; `to_value` turns message data to JSON.
+fn decoded_from<M: Message>(msg: M, to_value: fn(M) -> Value) -> Result<Value, Reject> {
     let player = decode_player(msg.clone())?;
     let mut v = json!({ "name": player.name() });
     match player {
         PlayerEvent::CourseProgress { percent } => v["progress"] = json!(percent),
-        PlayerEvent::CourseFeedback { data } => v["data"] = json!(data),
+        PlayerEvent::CourseFeedback { data } => v["data"] = json!(data.map(to_value)),
         PlayerEvent::Screen { info, .. } => {
             match info.screen {
                 Some(ScreenRef::Number(n)) => v["screen"] = number(n),
@@ -45,7 +61,7 @@ fn number(n: f64) -> Value {
     }
 }
 
-fn builder_fields(msg: Value) -> Result<Value, Reject> {
+fn builder_fields<M: Message>(msg: M) -> Result<Value, Reject> {
     let builder = decode_builder(msg)?;
     let mut v = json!({ "name": builder.name() });
     let mut set = |key: &str, value: Option<String>| {

@@ -1,7 +1,10 @@
-//! Property tests: the decoder never panics, and reported progress never decreases.
+//! Property tests: the decoder never panics, reported progress never decreases, and the in-place
+//! JSON text reader agrees with `serde_json` (what it accepts, and what the decoder reads from it).
 use coassemble_events::decode::parse_message;
+use coassemble_events::json_text::NotRead;
 use coassemble_events::{
-    decode_builder, decode_player, CourseState, Player, PlayerEvent, Protocol,
+    decode_builder, decode_player, BuilderEvent, CourseState, JsonText, Message, Player,
+    PlayerEvent, Protocol,
 };
 use proptest::prelude::*;
 use serde_json::{json, Value};
@@ -46,8 +49,89 @@ fn arb_json() -> impl Strategy<Value = Value> {
     })
 }
 
+/// What the decoders make of `msg`, leaving out the raw message data (its type differs by reader).
+fn summary<M: Message>(msg: M) -> String {
+    let player = match decode_player(msg.clone()) {
+        Ok(PlayerEvent::CourseProgress { percent }) => format!("progress {percent}"),
+        Ok(PlayerEvent::Screen { action, info, .. }) => format!("screen {action:?} {info:?}"),
+        Ok(event) => event.name().to_owned(),
+        Err(reject) => format!("{reject:?}"),
+    };
+    let builder = match decode_builder(msg) {
+        Ok(BuilderEvent::CourseCreated { course_id, title })
+        | Ok(BuilderEvent::CourseUpdated { course_id, title }) => {
+            format!("course {course_id} {title:?}")
+        }
+        Ok(BuilderEvent::SessionError { message, code, .. }) => {
+            format!("error {message:?} {code:?}")
+        }
+        Ok(event) => event.name().to_owned(),
+        Err(reject) => format!("{reject:?}"),
+    };
+    format!("{player} / {builder}")
+}
+
+/// A JSON text with one character inserted or removed: often not JSON any more, sometimes still.
+fn arb_near_json() -> impl Strategy<Value = String> {
+    (
+        arb_json(),
+        any::<prop::sample::Index>(),
+        prop::option::of(prop_oneof![
+            Just('"'),
+            Just(','),
+            Just(':'),
+            Just('{'),
+            Just('}'),
+            Just('['),
+            Just(']'),
+            Just('\\'),
+            Just('0'),
+            Just('-'),
+            Just('.'),
+            Just('e'),
+            Just(' '),
+            Just('\u{1}'),
+            Just('x'),
+        ]),
+    )
+        .prop_map(|(value, index, insert)| {
+            let mut chars: Vec<char> = value.to_string().chars().collect();
+            let at = index.index(chars.len() + 1);
+            match insert {
+                Some(c) => chars.insert(at, c),
+                None if at < chars.len() => {
+                    chars.remove(at);
+                }
+                None => {}
+            }
+            chars.into_iter().collect()
+        })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn the_text_reader_decodes_as_serde_json_values(msg in arb_json(), pretty in any::<bool>()) {
+        let text = if pretty { serde_json::to_string_pretty(&msg).unwrap() } else { msg.to_string() };
+        match JsonText::new(&text) {
+            Ok(read) => prop_assert_eq!(summary(read), summary(msg), "{}", text),
+            Err(why) => prop_assert_eq!(why, NotRead::NeedsParser, "{}", text),
+        }
+    }
+
+    #[test]
+    fn the_text_reader_accepts_exactly_json(text in arb_near_json()) {
+        let parsed = serde_json::from_str::<Value>(&text);
+        match JsonText::new(&text) {
+            Ok(read) => {
+                let value = parsed.map_err(|e| TestCaseError::fail(format!("{e}: {text}")))?;
+                prop_assert_eq!(summary(read), summary(value));
+            }
+            Err(NotRead::NotJson) => prop_assert!(parsed.is_err(), "refused JSON: {}", text),
+            Err(NotRead::NeedsParser) => {}
+        }
+    }
 
     #[test]
     fn decoding_any_string_never_panics(text in ".*") {

@@ -1,13 +1,13 @@
 //! The wasm-bindgen surface behind `js/index.js`: one handle per embed, events handed to JS as plain
 //! objects. The JS layer adds on/off, the ready promise, error isolation and cleanup.
 
-use super::js_message::js_key;
 use super::listener::{AttachError, Embed};
 use crate::decode::{BuilderEvent, PlayerEvent, Reject, ScreenRef};
 use crate::message::Message;
 use crate::progress::ProgressRule;
 use crate::state::{Builder, BuilderState, CourseState, Player, Protocol};
-use js_sys::{Function, Object, Reflect};
+use alloc::string::String;
+use js_sys::{Function, Object};
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlIFrameElement;
 
@@ -77,8 +77,8 @@ impl EmbedHandle {
     #[wasm_bindgen(getter)]
     pub fn origin(&self) -> String {
         match &self.kind {
-            Kind::Course(embed) => embed.origin().to_owned(),
-            Kind::Builder(embed) => embed.origin().to_owned(),
+            Kind::Course(embed) => embed.origin().into(),
+            Kind::Builder(embed) => embed.origin().into(),
         }
     }
 
@@ -121,43 +121,49 @@ fn as_iframe(value: JsValue) -> Result<HtmlIFrameElement, AttachError> {
 }
 
 fn error_object(error: AttachError) -> JsValue {
-    let object = Object::new();
-    set(&object, "code", error.code());
-    set(&object, "message", error.message());
-    object.into()
+    attach_error_object(error.code(), &error.message()).into()
 }
 
 fn deliver(dispatch: &Function, msg: &JsValue, event: Result<Object, Reject>) {
-    let object = event.unwrap_or_else(|reject| {
-        let error = Object::new();
-        set(&error, "name", "error");
-        set(&error, "code", "malformed_message");
-        set(&error, "message", reject.message());
-        set(&error, "raw", msg.clone());
-        error
-    });
+    let object =
+        event.unwrap_or_else(|reject| malformed_object(&JsValue::from_str(reject.message()), msg));
     // js/embed.js never throws from dispatch; if it did, there is no one to tell but the console.
     let _ = dispatch.call1(&JsValue::NULL, &object);
 }
 
-fn set(object: &Object, key: &str, value: impl Into<JsValue>) {
-    let value = value.into();
-    let _ = Reflect::set(object, js_key(key), &value);
-}
-
-// Builds an event object in one call: setting each property from Rust would cost one JS↔wasm
-// crossing per property (and one per string), on the path of every accepted message.
+// Builds each object in one call: setting each property from Rust would cost one JS↔wasm crossing
+// per property (and one per string), on the path of every accepted message and state snapshot.
 #[wasm_bindgen(inline_js = r#"
-export function eventObject(name, msg, k1, v1, k2, v2, k3, v3) {
+// `posted` is the message as posted: JSON text (decoded in place in wasm) is parsed only here, for
+// an accepted event. `own` is the message data the decoded event carries (`raw` for `unknown`).
+const message = (posted) => (typeof posted === 'string' ? JSON.parse(posted) : posted);
+
+export function eventObject(name, posted, own, k1, v1, k2, v2, k3, v3) {
   // `type`/`event` are the canonical halves of `name` (`unknown` sets the wire values as fields).
   const colon = name.indexOf(':');
   const event = colon > 0 ? { name, type: name.slice(0, colon), event: name.slice(colon + 1) }
     : { name, type: name, event: undefined };
-  event.data = msg.data;
+  event.data = name === 'unknown' ? own.data : own !== undefined ? own : message(posted)?.data;
   if (v1 !== undefined) event[k1] = v1;
   if (v2 !== undefined) event[k2] = v2;
   if (v3 !== undefined) event[k3] = v3;
   return event;
+}
+
+export function malformedObject(text, posted) {
+  return { name: 'error', code: 'malformed_message', message: text, raw: message(posted) };
+}
+
+export function attachErrorObject(code, message) {
+  return { code, message };
+}
+
+export function courseStateObject(ready, started, progress, completed, feedback, lastScreen, droppedProgress) {
+  return { ready, started, progress, completed, feedback, lastScreen, droppedProgress };
+}
+
+export function builderStateObject(ready, expired, courseId, title) {
+  return { ready, expired, courseId: courseId ?? null, title: title ?? null };
 }
 "#)]
 extern "C" {
@@ -165,7 +171,8 @@ extern "C" {
     #[allow(clippy::too_many_arguments)]
     fn event_object(
         name: &JsValue,
-        msg: &JsValue,
+        posted: &JsValue,
+        own: Option<&JsValue>,
         k1: &JsValue,
         v1: JsValue,
         k2: &JsValue,
@@ -173,20 +180,56 @@ extern "C" {
         k3: &JsValue,
         v3: JsValue,
     ) -> Object;
+
+    /// The `malformed_message` descriptor js/embed.js turns into a `CoassembleError`.
+    #[wasm_bindgen(js_name = malformedObject)]
+    fn malformed_object(message: &JsValue, posted: &JsValue) -> Object;
+
+    /// `{ code, message }`, what js/embed.js turns into a `CoassembleError`.
+    #[wasm_bindgen(js_name = attachErrorObject)]
+    fn attach_error_object(code: &str, message: &str) -> Object;
+
+    #[wasm_bindgen(js_name = courseStateObject)]
+    #[allow(clippy::too_many_arguments)]
+    fn course_state_object(
+        ready: bool,
+        started: bool,
+        progress: u8,
+        completed: bool,
+        feedback: JsValue,
+        last_screen: JsValue,
+        dropped_progress: u32,
+    ) -> Object;
+
+    #[wasm_bindgen(js_name = builderStateObject)]
+    fn builder_state_object(
+        ready: bool,
+        expired: bool,
+        course_id: Option<f64>,
+        title: Option<&str>,
+    ) -> Object;
 }
 
-/// The event object for `name` with up to three typed fields (a `None` value is left out).
-fn build(name: &str, msg: &JsValue, fields: [(&str, Option<JsValue>); 3]) -> Object {
+/// The event object for `name`, with the message data the event carries (`own`) and up to three
+/// typed fields (a `None` value is left out).
+fn build(
+    name: &str,
+    posted: &JsValue,
+    own: Option<&JsValue>,
+    fields: [(&str, Option<JsValue>); 3],
+) -> Object {
     let [(k1, v1), (k2, v2), (k3, v3)] =
         fields.map(|(key, value)| (key, value.unwrap_or(JsValue::UNDEFINED)));
+    let key = JsValue::from_str;
     event_object(
-        js_key(name),
-        msg,
-        js_key(k1),
+        &key(name),
+        posted,
+        own,
+        &key(k1),
         v1,
-        js_key(k2),
+        &key(k2),
         v2,
-        js_key(k3),
+        &key(k3),
         v3,
     )
 }
@@ -210,18 +253,23 @@ fn player_event(event: &PlayerEvent<JsValue>, msg: &JsValue) -> Object {
             ("correct", info.correct.map(JsValue::from)),
             ("score", info.score.map(JsValue::from)),
         ],
-        PlayerEvent::Unknown { family, event, .. } => unknown_fields(family, event, msg),
+        PlayerEvent::Unknown { family, event, raw } => unknown_fields(family, event, raw),
         _ => [("", None), ("", None), ("", None)],
     };
-    build(event.name(), msg, fields)
+    let own = match event {
+        PlayerEvent::CourseFeedback { data } | PlayerEvent::Screen { data, .. } => data.as_ref(),
+        PlayerEvent::Unknown { raw, .. } => Some(raw),
+        _ => None,
+    };
+    build(event.name(), msg, own, fields)
 }
 
 /// The wire `type` and `event` of an `unknown` event, and the whole message as `raw`.
-fn unknown_fields<'a>(family: &str, event: &str, msg: &JsValue) -> [(&'a str, Option<JsValue>); 3] {
+fn unknown_fields<'a>(family: &str, event: &str, raw: &JsValue) -> [(&'a str, Option<JsValue>); 3] {
     [
         ("type", Some(JsValue::from_str(family))),
         ("event", Some(JsValue::from_str(event))),
-        ("raw", Some(msg.clone())),
+        ("raw", Some(raw.clone())),
     ]
 }
 
@@ -237,53 +285,37 @@ fn builder_event(event: &BuilderEvent<JsValue>, msg: &JsValue) -> Object {
         BuilderEvent::SessionError { message, code, .. } => {
             [("message", text(message)), ("code", text(code)), ("", None)]
         }
-        BuilderEvent::Unknown { family, event, .. } => unknown_fields(family, event, msg),
+        BuilderEvent::Unknown { family, event, raw } => unknown_fields(family, event, raw),
         _ => [("", None), ("", None), ("", None)],
     };
-    build(event.name(), msg, fields)
+    let own = match event {
+        BuilderEvent::SessionError { data, .. } => data.as_ref(),
+        BuilderEvent::Unknown { raw, .. } => Some(raw),
+        _ => None,
+    };
+    build(event.name(), msg, own, fields)
 }
 
 fn course_state(state: &CourseState<JsValue>) -> Object {
-    let object = Object::new();
-    set(&object, "ready", state.ready);
-    set(&object, "started", state.started);
-    set(&object, "progress", state.progress.percent());
-    set(&object, "completed", state.completed);
-    set(
-        &object,
-        "feedback",
+    course_state_object(
+        state.ready,
+        state.started,
+        state.progress.percent(),
+        state.completed,
         state.feedback.clone().unwrap_or(JsValue::NULL),
-    );
-    set(
-        &object,
-        "lastScreen",
         state
             .last_screen
             .as_ref()
             .map_or(JsValue::NULL, screen_value),
-    );
-    set(&object, "droppedProgress", state.progress.dropped());
-    object
+        state.progress.dropped(),
+    )
 }
 
 fn builder_state(state: &BuilderState) -> Object {
-    let object = Object::new();
-    set(&object, "ready", state.ready);
-    set(&object, "expired", state.expired);
-    set(
-        &object,
-        "courseId",
-        state
-            .course_id
-            .map_or(JsValue::NULL, |id| JsValue::from_f64(id as f64)),
-    );
-    set(
-        &object,
-        "title",
-        state
-            .title
-            .as_deref()
-            .map_or(JsValue::NULL, JsValue::from_str),
-    );
-    object
+    builder_state_object(
+        state.ready,
+        state.expired,
+        state.course_id.map(|id| id as f64),
+        state.title.as_deref(),
+    )
 }

@@ -1,11 +1,13 @@
 //! [`Embed`]: the `message` listener of one iframe, removed when the value is dropped.
 
 use crate::decode::Reject;
+use crate::json_text::JsonText;
 use crate::state::{Builder, Player, Protocol};
+use alloc::rc::Rc;
+use alloc::string::String;
+use core::cell::RefCell;
+use core::fmt;
 use js_sys::Function;
-use std::cell::RefCell;
-use std::fmt;
-use std::rc::Rc;
 use wasm_bindgen::prelude::{wasm_bindgen, Closure};
 use wasm_bindgen::JsValue;
 use web_sys::{HtmlIFrameElement, Window};
@@ -61,7 +63,7 @@ impl fmt::Display for AttachError {
     }
 }
 
-impl std::error::Error for AttachError {}
+impl core::error::Error for AttachError {}
 
 /// The listener for one embedded iframe of protocol `P` ([`Player`] or [`Builder`]).
 ///
@@ -145,17 +147,12 @@ impl<P: Protocol + 'static> Embed<P> {
     where
         F: FnMut(&JsValue, Result<P::Event<JsValue>, Reject>) + 'static,
     {
-        // The window the iframe lives in is the one its messages are posted to. (Also smaller than
-        // `web_sys::window()`, which looks up the global object through thread-locals.)
-        let window = iframe
-            .owner_document()
-            .and_then(|doc| doc.default_view())
-            .ok_or(AttachError::NoWindow)?;
-        let origin = super::origin::resolve_origin(iframe, origin, src)?;
         let state = Rc::new(RefCell::new(state));
         let shared = Rc::clone(&state);
-        let deliver = Closure::<dyn FnMut(JsValue)>::new(move |msg: JsValue| {
-            let decoded = P::decode(msg.clone());
+        let deliver = Closure::<Deliver>::new(move |text: String, msg: JsValue| {
+            let Some(decoded) = read::<P>(&text) else {
+                return;
+            };
             // The borrow ends before the callback runs: the callback may read the state. Nothing
             // else borrows it mutably, `state()` clones under a short borrow, and deliveries never
             // nest (`listen` queues a message that arrives during one), so this borrow is always
@@ -169,21 +166,11 @@ impl<P: Protocol + 'static> Embed<P> {
                 on_event(&msg, decoded);
             }
         });
-        let on_origin = on_origin.map_or(JsValue::UNDEFINED, |f| f.clone().into());
-        let remove = listen(
-            &window,
-            iframe,
-            &JsValue::from_str(&origin),
-            &deliver,
-            &on_origin,
-        );
+        let (origin, listener) = Listener::new(iframe, origin, src, on_origin, deliver)?;
         Ok(Embed {
             state,
             origin,
-            _listener: Listener {
-                remove,
-                _deliver: deliver,
-            },
+            _listener: listener,
         })
     }
 
@@ -200,6 +187,18 @@ impl<P: Protocol + 'static> Embed<P> {
     pub fn origin(&self) -> &str {
         &self.origin
     }
+}
+
+/// The listener's entry into wasm: the message as JSON text, and the data as it was posted.
+type Deliver = dyn FnMut(String, JsValue);
+
+/// Decodes a message's JSON text in place ([`JsonText`]): a message that is not acted on (another
+/// script's, a progress that does not advance) costs no JS object. Message data that an event
+/// carries (feedback, screen and unknown events) is parsed into JS objects, for that event only.
+fn read<P: Protocol>(text: &str) -> Option<Result<P::Event<JsValue>, Reject>> {
+    // Numbers off the exact fast path go to JavaScript's `Number`: no float parser in the wasm.
+    let msg = JsonText::with_number_parser(text, js_number).ok()?; // not JSON: not ours
+    Some(P::decode(msg).map(|event| P::map_data(event, |data| parse_json(data.as_str()))))
 }
 
 // The trust check runs in JavaScript, before anything crosses into wasm: a page sees many
@@ -228,15 +227,20 @@ export function listen(window, frame, origin, deliver, onOrigin) {
       return;
     }
     if (!heardTrusted) { heardTrusted = true; onOrigin(origin); }
-    let data = event.data;
-    if (typeof data === 'string') {
-      try { data = JSON.parse(data); } catch { return; } // text that is not JSON is not ours
+    const data = event.data;
+    let text = data;
+    if (typeof data !== 'string') {
+      // An object envelope is read as the JSON it stands for; one JSON has no form for (a cycle,
+      // a BigInt, undefined) is not a Coassemble message.
+      try { text = JSON.stringify(data); } catch { return; }
+      if (text === undefined) return;
     }
-    if (queue !== undefined) { queue.push(data); return; }
+    // wasm reads the text in place: no JSON.parse for a message that is not acted on.
+    if (queue !== undefined) { queue.push(text, data); return; }
     queue = [];
     try {
-      deliver(data);
-      while (queue.length > 0 && !removed) deliver(queue.shift());
+      deliver(text, data);
+      while (queue.length > 0 && !removed) deliver(queue.shift(), queue.shift());
     } finally {
       queue = undefined;
     }
@@ -251,15 +255,60 @@ extern "C" {
         window: &Window,
         frame: &HtmlIFrameElement,
         origin: &JsValue,
-        deliver: &Closure<dyn FnMut(JsValue)>,
+        deliver: &Closure<Deliver>,
         on_origin: &JsValue,
     ) -> Function;
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// JavaScript's `Number(text)`, for a JSON number literal.
+    #[wasm_bindgen(js_name = Number)]
+    fn js_number(text: &str) -> f64;
+    /// `JSON.parse(text)`, for text [`JsonText`] checked.
+    #[wasm_bindgen(js_namespace = JSON, js_name = parse)]
+    fn parse_json(text: &str) -> JsValue;
 }
 
 /// The registered listener: removed, and its closure freed, on drop (RAII, as in gloo-events).
 struct Listener {
     remove: Function,
-    _deliver: Closure<dyn FnMut(JsValue)>,
+    _deliver: Closure<Deliver>,
+}
+
+impl Listener {
+    /// Registers `deliver` for the messages of `iframe` from its trusted origin (the same for every
+    /// protocol, so it is compiled once). Returns the origin and the registration.
+    fn new(
+        iframe: &HtmlIFrameElement,
+        origin: Option<&str>,
+        src: Option<&str>,
+        on_origin: Option<&Function>,
+        deliver: Closure<Deliver>,
+    ) -> Result<(String, Listener), AttachError> {
+        // The window the iframe lives in is the one its messages are posted to. (Also smaller than
+        // `web_sys::window()`, which looks up the global object through thread-locals.)
+        let window = iframe
+            .owner_document()
+            .and_then(|doc| doc.default_view())
+            .ok_or(AttachError::NoWindow)?;
+        let origin = super::origin::resolve_origin(iframe, origin, src)?;
+        let on_origin = on_origin.map_or(JsValue::UNDEFINED, |f| f.clone().into());
+        let remove = listen(
+            &window,
+            iframe,
+            &JsValue::from_str(&origin),
+            &deliver,
+            &on_origin,
+        );
+        Ok((
+            origin,
+            Listener {
+                remove,
+                _deliver: deliver,
+            },
+        ))
+    }
 }
 
 impl Drop for Listener {

@@ -1,0 +1,654 @@
+//! [`Message`] over JSON text, read in place: no parse tree, no allocation.
+//!
+//! Players post their envelopes as JSON strings. Parsing one into objects (`JSON.parse`, or
+//! `serde_json`) and then reading four members of it costs more than the whole decision needs: the
+//! browser glue hands the string to wasm once, [`JsonText::new`] checks it is JSON exactly as
+//! `JSON.parse` would accept it, and the decoder reads the few members it needs straight from the
+//! bytes. A progress message that does not advance is then decided with no object built at all.
+//!
+//! The same decoder ([`crate::decode`]) reads this and every other [`Message`]: the rules exist once.
+
+use crate::message::{Field, Message, Pick};
+use alloc::string::String;
+
+/// A JSON value inside a checked JSON text (see [`JsonText::new`]).
+///
+/// ```
+/// use coassemble_events::{decode_player, JsonText, PlayerEvent};
+/// let msg = JsonText::new(r#"{"type":"course","event":"progress","data":{"progress":42}}"#)?;
+/// assert!(matches!(decode_player(msg), Ok(PlayerEvent::CourseProgress { percent: 42 })));
+/// # Ok::<(), coassemble_events::json_text::NotRead>(())
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct JsonText<'a> {
+    text: &'a str,
+    /// Where this value starts in `text` (no leading whitespace).
+    at: usize,
+    /// The host's parser for numbers off the fast path (see [`JsonText::with_number_parser`]).
+    parse_number: Option<fn(&str) -> f64>,
+}
+
+/// Why [`JsonText::new`] did not take a text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotRead {
+    /// Not JSON: `JSON.parse` would throw (for an envelope: another script's message).
+    NotJson,
+    /// JSON with a number whose exact value needs a full float parser, and none was given (see
+    /// [`JsonText::with_number_parser`]).
+    NeedsParser,
+}
+
+impl<'a> JsonText<'a> {
+    /// The root value of `text`, after checking that `text` is one JSON value as RFC 8259 and
+    /// `JSON.parse` define it (whitespace around it allowed, nothing else).
+    ///
+    /// Numbers are read exactly on the fast path (at most 15 significant digits, a power of ten
+    /// within 10^±22: nearly every number people write); a text with any other number is
+    /// [`NotRead::NeedsParser`].
+    pub fn new(text: &'a str) -> Result<Self, NotRead> {
+        Self::read(text, None)
+    }
+
+    /// Like [`JsonText::new`], with `parse_number` for the numbers off the fast path: it gets the
+    /// number's JSON literal and returns its double (the browser glue passes JavaScript's `Number`,
+    /// so no float parser is compiled into the wasm).
+    pub fn with_number_parser(
+        text: &'a str,
+        parse_number: fn(&str) -> f64,
+    ) -> Result<Self, NotRead> {
+        Self::read(text, Some(parse_number))
+    }
+
+    fn read(text: &'a str, parse_number: Option<fn(&str) -> f64>) -> Result<Self, NotRead> {
+        check(text.as_bytes(), parse_number.is_some())?;
+        Ok(JsonText {
+            text,
+            at: skip_space(text.as_bytes(), 0),
+            parse_number,
+        })
+    }
+
+    /// This value's JSON text (to parse it into a tree when one is needed).
+    pub fn as_str(&self) -> &'a str {
+        let end = value_end(self.bytes(), self.at);
+        self.text.get(self.at..end).unwrap_or_default()
+    }
+
+    fn bytes(&self) -> &'a [u8] {
+        self.text.as_bytes()
+    }
+
+    fn byte(&self, at: usize) -> u8 {
+        self.bytes().get(at).copied().unwrap_or(0)
+    }
+
+    /// The body (between the quotes, escapes not decoded) of the string that starts at `at`.
+    fn string_at(&self, at: usize) -> &'a str {
+        let end = string_end(self.bytes(), at);
+        self.text.get(at + 1..end - 1).unwrap_or_default()
+    }
+
+    /// This value's string body, if it is a string.
+    fn string_body(&self) -> Option<&'a str> {
+        (self.byte(self.at) == b'"').then(|| self.string_at(self.at))
+    }
+}
+
+impl Message for JsonText<'_> {
+    /// The last member named `key` (as `JSON.parse` keeps the last of duplicate keys); `None` for a
+    /// `null` member, as the browser's object reader answers.
+    fn member(&self, key: &str) -> Option<Self> {
+        if self.byte(self.at) != b'{' {
+            return None;
+        }
+        let text = self.bytes();
+        let mut found = None;
+        let mut at = skip_space(text, self.at + 1);
+        while self.byte(at) == b'"' {
+            let name = self.string_at(at);
+            // After the key: optional space, ':', optional space, the value.
+            let value = skip_space(text, skip_space(text, string_end(text, at)) + 1);
+            if same_text(name, key) {
+                found = Some(value);
+            }
+            at = skip_space(text, value_end(text, value));
+            if self.byte(at) != b',' {
+                break;
+            }
+            at = skip_space(text, at + 1);
+        }
+        let at = found?;
+        (self.byte(at) != b'n').then_some(JsonText { at, ..*self })
+    }
+
+    fn field(&self) -> Field {
+        match self.byte(self.at) {
+            b'"' => Field::Text(unescape(self.string_body().unwrap_or_default())),
+            b't' => Field::Bool(true),
+            b'f' => Field::Bool(false),
+            b'n' => Field::Null,
+            b'{' | b'[' => Field::Structured,
+            _ => Field::Number(match number(self.bytes(), self.at) {
+                Some((value, _)) => value,
+                None => self
+                    .parse_number
+                    .map_or(f64::NAN, |parse| parse(self.as_str())),
+            }),
+        }
+    }
+
+    /// Compares the string in place: no copy unless it has escapes.
+    fn pick(&self, key: &str, words: &'static [&'static str]) -> Pick {
+        let Some(body) = self.member(key).and_then(|value| value.string_body()) else {
+            return Pick::Missing;
+        };
+        words
+            .iter()
+            .find(|word| same_text(body, word))
+            .map_or(Pick::Other, |word| Pick::Is(word))
+    }
+}
+
+/// Whether the string body `raw` (escapes not yet decoded) is the text `plain`.
+fn same_text(raw: &str, plain: &str) -> bool {
+    if raw.contains('\\') {
+        unescape(raw) == plain
+    } else {
+        raw == plain
+    }
+}
+
+fn skip_space(text: &[u8], mut at: usize) -> usize {
+    while matches!(text.get(at), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+        at += 1;
+    }
+    at
+}
+
+/// The index just past the string that starts (with its quote) at `at`, in checked text.
+fn string_end(text: &[u8], mut at: usize) -> usize {
+    at += 1;
+    while let Some(&b) = text.get(at) {
+        at += match b {
+            b'"' => return at + 1,
+            b'\\' => 2,
+            _ => 1,
+        };
+    }
+    at
+}
+
+/// The index just past the value that starts at `at`, in checked text.
+fn value_end(text: &[u8], mut at: usize) -> usize {
+    let mut depth = 0usize;
+    while let Some(&b) = text.get(at) {
+        match b {
+            b'"' => {
+                at = string_end(text, at);
+                if depth == 0 {
+                    return at;
+                }
+                continue;
+            }
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => match depth {
+                0 => return at, // the end of the container a scalar is in
+                1 => return at + 1,
+                _ => depth -= 1,
+            },
+            b',' | b' ' | b'\t' | b'\n' | b'\r' if depth == 0 => return at,
+            _ => {}
+        }
+        at += 1;
+    }
+    at
+}
+
+/// Checks that `text` is one JSON value, iteratively (no recursion, so no stack to overflow).
+/// `any_number`: numbers off the fast path are fine (a parser will read them).
+fn check(text: &[u8], any_number: bool) -> Result<(), NotRead> {
+    // One bit per open container, set for an object: 256 levels in place, deeper ones allocate.
+    let mut objects = Bits::default();
+    let mut depth = 0usize;
+    let mut at = skip_space(text, 0);
+    'value: loop {
+        // A value starts at `at`.
+        match text.get(at) {
+            Some(&open @ (b'{' | b'[')) => {
+                objects.set(depth, open == b'{');
+                depth += 1;
+                at = skip_space(text, at + 1);
+                let close = if open == b'{' { b'}' } else { b']' };
+                if text.get(at) == Some(&close) {
+                    at += 1;
+                    depth -= 1;
+                } else {
+                    if open == b'{' {
+                        at = key(text, at)?;
+                    }
+                    continue 'value;
+                }
+            }
+            Some(b'"') => at = string(text, at)?,
+            Some(b't') => at = literal(text, at, b"true")?,
+            Some(b'f') => at = literal(text, at, b"false")?,
+            Some(b'n') => at = literal(text, at, b"null")?,
+            Some(b'-' | b'0'..=b'9') => match number(text, at) {
+                Some((_, end)) => at = end,
+                None => match number_end(text, at) {
+                    Some(end) if any_number => at = end,
+                    Some(_) => return Err(NotRead::NeedsParser),
+                    None => return Err(NotRead::NotJson),
+                },
+            },
+            _ => return Err(NotRead::NotJson),
+        }
+        // A value ended at `at`: what may follow depends on the container it is in.
+        loop {
+            at = skip_space(text, at);
+            if depth == 0 {
+                return if at == text.len() {
+                    Ok(())
+                } else {
+                    Err(NotRead::NotJson)
+                };
+            }
+            let in_object = objects.get(depth - 1);
+            match (text.get(at), in_object) {
+                (Some(b','), _) => {
+                    at = skip_space(text, at + 1);
+                    if in_object {
+                        at = key(text, at)?;
+                    }
+                    continue 'value;
+                }
+                (Some(b'}'), true) | (Some(b']'), false) => {
+                    at += 1;
+                    depth -= 1;
+                }
+                _ => return Err(NotRead::NotJson),
+            }
+        }
+    }
+}
+
+/// A stack of bits, in place up to 256.
+#[derive(Default)]
+struct Bits {
+    near: [u64; 4],
+    far: alloc::vec::Vec<u64>,
+}
+
+impl Bits {
+    fn set(&mut self, index: usize, value: bool) {
+        let (word, bit) = (index / 64, 1u64 << (index % 64));
+        let slot = match self.near.get_mut(word) {
+            Some(slot) => slot,
+            None => {
+                let far = word - self.near.len();
+                if self.far.len() <= far {
+                    self.far.resize(far + 1, 0);
+                }
+                match self.far.get_mut(far) {
+                    Some(slot) => slot,
+                    None => return,
+                }
+            }
+        };
+        *slot = if value { *slot | bit } else { *slot & !bit };
+    }
+
+    fn get(&self, index: usize) -> bool {
+        let word = index / 64;
+        let slot = match self.near.get(word) {
+            Some(slot) => slot,
+            None => self.far.get(word - self.near.len()).unwrap_or(&0),
+        };
+        slot & (1u64 << (index % 64)) != 0
+    }
+}
+
+/// A member's key and its colon at `at`; returns where the value starts.
+fn key(text: &[u8], at: usize) -> Result<usize, NotRead> {
+    if text.get(at) != Some(&b'"') {
+        return Err(NotRead::NotJson);
+    }
+    let at = skip_space(text, string(text, at)?);
+    if text.get(at) != Some(&b':') {
+        return Err(NotRead::NotJson);
+    }
+    Ok(skip_space(text, at + 1))
+}
+
+fn literal(text: &[u8], at: usize, word: &[u8]) -> Result<usize, NotRead> {
+    match text.get(at..at + word.len()) {
+        Some(found) if found == word => Ok(at + word.len()),
+        _ => Err(NotRead::NotJson),
+    }
+}
+
+/// Checks the string whose quote is at `at`; returns the index past its closing quote.
+fn string(text: &[u8], mut at: usize) -> Result<usize, NotRead> {
+    at += 1;
+    loop {
+        match text.get(at) {
+            Some(b'"') => return Ok(at + 1),
+            Some(b'\\') => match text.get(at + 1) {
+                Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => at += 2,
+                Some(b'u') if is_hex4(text.get(at + 2..at + 6)) => at += 6,
+                _ => return Err(NotRead::NotJson),
+            },
+            // Control characters must be escaped; everything else (UTF-8) stands for itself.
+            Some(&b) if b >= 0x20 => at += 1,
+            _ => return Err(NotRead::NotJson),
+        }
+    }
+}
+
+fn is_hex4(digits: Option<&[u8]>) -> bool {
+    digits.is_some_and(|d| d.len() == 4 && d.iter().all(u8::is_ascii_hexdigit))
+}
+
+/// The text of a checked string body: escapes decoded, a lone surrogate as U+FFFD (as the browser's
+/// UTF-16 → UTF-8 conversion writes it for the object reader).
+fn unescape(raw: &str) -> String {
+    let mut out = String::new();
+    let mut chars = raw.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let c = match chars.next().unwrap_or('\\') {
+            'b' => '\u{8}',
+            'f' => '\u{c}',
+            'n' => '\n',
+            'r' => '\r',
+            't' => '\t',
+            'u' => {
+                let unit = hex_unit(&mut chars);
+                // A high surrogate followed by an escaped low one is one character.
+                let mut ahead = chars.clone();
+                let low = (ahead.next() == Some('\\') && ahead.next() == Some('u'))
+                    .then(|| hex_unit(&mut ahead))
+                    .filter(|low| (0xdc00..0xe000).contains(low));
+                match (unit, low) {
+                    (0xd800..=0xdbff, Some(low)) => {
+                        chars = ahead;
+                        char::from_u32(0x10000 + ((unit - 0xd800) << 10) + (low - 0xdc00))
+                    }
+                    _ => char::from_u32(unit),
+                }
+                .unwrap_or('\u{fffd}')
+            }
+            other => other, // `"`, `\` and `/` stand for themselves
+        };
+        out.push(c);
+    }
+    out
+}
+
+/// The four hex digits of a checked `\u` escape.
+fn hex_unit(chars: &mut core::str::Chars<'_>) -> u32 {
+    chars
+        .take(4)
+        .fold(0, |unit, c| unit * 16 + c.to_digit(16).unwrap_or(0))
+}
+
+/// The index past the number at `at`, if it follows JSON's grammar:
+/// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
+fn number_end(text: &[u8], mut at: usize) -> Option<usize> {
+    let digits = |at: usize| {
+        let rest = text.get(at..).unwrap_or_default();
+        let end = at + rest.iter().take_while(|b| b.is_ascii_digit()).count();
+        (end > at).then_some(end)
+    };
+    if text.get(at) == Some(&b'-') {
+        at += 1;
+    }
+    at = match text.get(at) {
+        Some(b'0') => at + 1,
+        Some(b'1'..=b'9') => digits(at)?,
+        _ => return None,
+    };
+    if text.get(at) == Some(&b'.') {
+        at = digits(at + 1)?;
+    }
+    if matches!(text.get(at), Some(b'e' | b'E')) {
+        at += 1;
+        if matches!(text.get(at), Some(b'+' | b'-')) {
+            at += 1;
+        }
+        at = digits(at)?;
+    }
+    Some(at)
+}
+
+/// The value of the number at `at` and the index past it, when it is exact without a full float
+/// parser: at most 15 significant digits and a power of ten within 10^±22, so the value is one
+/// correctly rounded multiplication or division of two exact doubles (Clinger's fast path), the
+/// same double `JSON.parse` gives.
+fn number(text: &[u8], at: usize) -> Option<(f64, usize)> {
+    let end = number_end(text, at)?;
+    let literal = text.get(at..end)?;
+    let (negative, literal) = match literal {
+        [b'-', rest @ ..] => (true, rest),
+        _ => (false, literal),
+    };
+    let mut parts = literal.splitn(2, |&b| b == b'e' || b == b'E');
+    let mantissa_part = parts.next().unwrap_or_default();
+    let exponent = match parts.next() {
+        Some(digits) => exponent_of(digits)?,
+        None => 0,
+    };
+    let mut mantissa = 0u64;
+    let mut significant = 0;
+    let mut scale = exponent;
+    let mut after_point = false;
+    for &b in mantissa_part {
+        if b == b'.' {
+            after_point = true;
+            continue;
+        }
+        if significant > 0 || b != b'0' {
+            significant += 1;
+            if significant > 15 {
+                return None;
+            }
+        }
+        mantissa = mantissa * 10 + u64::from(b - b'0');
+        if after_point {
+            scale -= 1;
+        }
+    }
+    if !(-22..=22).contains(&scale) {
+        return None;
+    }
+    let power = (0..scale.unsigned_abs()).fold(1.0f64, |p, _| p * 10.0);
+    let magnitude = if scale < 0 {
+        mantissa as f64 / power
+    } else {
+        mantissa as f64 * power
+    };
+    Some((if negative { -magnitude } else { magnitude }, end))
+}
+
+/// A short decimal exponent (`+5`, `-12`); `None` when it is too long to be on the fast path.
+fn exponent_of(digits: &[u8]) -> Option<i32> {
+    let (negative, digits) = match digits {
+        [b'-', rest @ ..] => (true, rest),
+        [b'+', rest @ ..] => (false, rest),
+        _ => (false, digits),
+    };
+    if digits.len() > 4 {
+        return None;
+    }
+    let value = digits
+        .iter()
+        .fold(0i32, |v, &b| v * 10 + i32::from(b - b'0'));
+    Some(if negative { -value } else { value })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_what_json_parse_accepts() {
+        for text in [
+            "0",
+            "-0",
+            "1.5e3",
+            "\"\"",
+            " null ",
+            "true",
+            "[]",
+            "{}",
+            "[1,[2,[3]],{\"a\":{}}]",
+            "{\"a\" : 1 , \"b\":[ ]}\n",
+            "\"\\u00e9\\n\\\"\\/\"",
+            "\"caf\u{e9}\"",
+            "1E+2",
+            "-0.5e-3",
+        ] {
+            assert!(JsonText::new(text).is_ok(), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn refuses_what_json_parse_refuses() {
+        for text in [
+            "",
+            " ",
+            "hello",
+            "{",
+            "}",
+            "[1,]",
+            "{\"a\":1,}",
+            "{a:1}",
+            "{\"a\" 1}",
+            "01",
+            "1.",
+            ".5",
+            "+1",
+            "1e",
+            "--1",
+            "\"\\x\"",
+            "\"\\u12g4\"",
+            "\"a\u{1}\"",
+            "\"open",
+            "tru",
+            "nul",
+            "[1] [2]",
+            "{\"a\":1}}",
+            "[}",
+            "{]",
+            "'a'",
+            "NaN",
+            "Infinity",
+            "1 2",
+            "\u{feff}1",
+        ] {
+            assert_eq!(
+                JsonText::new(text).err(),
+                Some(NotRead::NotJson),
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn reads_any_depth() {
+        for depth in [1, 255, 256, 257, 5000] {
+            let deep = "[{\"a\":".repeat(depth) + "1" + &"}]".repeat(depth);
+            assert!(JsonText::new(&deep).is_ok(), "{depth}");
+            let wrong = "[{\"a\":".repeat(depth) + "1" + &"]}".repeat(depth);
+            assert_eq!(
+                JsonText::new(&wrong).err(),
+                Some(NotRead::NotJson),
+                "{depth}"
+            );
+        }
+    }
+
+    #[test]
+    fn long_numbers_need_the_hosts_parser() {
+        for text in [
+            "1234567890123456",
+            "1e23",
+            "0.1e-30",
+            "1e99999",
+            "33.333333333333336",
+        ] {
+            assert_eq!(
+                JsonText::new(text).err(),
+                Some(NotRead::NeedsParser),
+                "{text:?}"
+            );
+            let parse: fn(&str) -> f64 = |s| s.parse().unwrap();
+            let read = JsonText::with_number_parser(text, parse).unwrap();
+            assert_eq!(
+                read.field(),
+                Field::Number(text.parse().unwrap()),
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn numbers_are_the_doubles_json_parse_gives() {
+        for (text, value) in [
+            ("42", 42.0),
+            ("42.7", 42.7),
+            ("-3", -3.0),
+            ("0.1", 0.1),
+            ("4.27e1", 42.7),
+            ("1E2", 100.0),
+            ("123456789012345", 123456789012345.0),
+            ("0.000001", 0.000001),
+        ] {
+            assert_eq!(
+                JsonText::new(text).unwrap().field(),
+                Field::Number(value),
+                "{text}"
+            );
+        }
+        let negative_zero = JsonText::new("-0").unwrap().field();
+        assert!(matches!(negative_zero, Field::Number(z) if z == 0.0 && z.is_sign_negative()));
+    }
+
+    #[test]
+    fn reads_members_like_json_parse() {
+        let msg = JsonText::new(r#" { "type" : "course", "data": {"progress": 5, "x": [1, {"progress": 9}]}, "type": "screen", "n": null } "#).unwrap();
+        assert_eq!(
+            msg.text("type").as_deref(),
+            Some("screen"),
+            "the last duplicate wins"
+        );
+        let data = msg.member("data").unwrap();
+        assert_eq!(data.member("progress").unwrap().field(), Field::Number(5.0));
+        assert_eq!(data.member("x").unwrap().field(), Field::Structured);
+        assert!(
+            msg.member("n").is_none(),
+            "null reads as absent, as in the object reader"
+        );
+        assert!(msg.member("missing").is_none());
+        let array = data.member("x").unwrap();
+        assert!(array.member("progress").is_none(), "arrays have no members");
+        assert_eq!(array.as_str(), r#"[1, {"progress": 9}]"#);
+        assert_eq!(msg.pick("type", &["course", "screen"]), Pick::Is("screen"));
+        assert_eq!(msg.pick("data", &["course"]), Pick::Missing);
+    }
+
+    #[test]
+    fn decodes_escapes() {
+        let msg =
+            JsonText::new(r#"{"t\u0079pe":"a\"b\\c\/d\u00e9\ud83d\ude00\ud800x\n"}"#).unwrap();
+        assert_eq!(
+            msg.text("type").as_deref(),
+            Some("a\"b\\c/d\u{e9}\u{1f600}\u{fffd}x\n")
+        );
+        let named = JsonText::new(r#"{"event":"pro\u0067ress"}"#).unwrap();
+        assert_eq!(named.pick("event", &["progress"]), Pick::Is("progress"));
+    }
+}
