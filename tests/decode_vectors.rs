@@ -2,8 +2,8 @@
 use coassemble_events::decode::parse_message;
 use coassemble_events::json_text::NotRead;
 use coassemble_events::{
-    decode_builder, decode_player, BuilderEvent, JsonText, Malformed, Message, PlayerEvent,
-    Reject, ScreenRef,
+    decode_builder, decode_player, BuilderEvent, JsonText, Malformed, Message, PlayerEvent, Reject,
+    ScreenRef,
 };
 use serde_json::{json, Value};
 
@@ -12,7 +12,10 @@ use serde_json::{json, Value};
 /// answer.
 fn decoded(message: &Value, form: &str) -> Result<Value, Reject> {
     let text = match form {
-        "string" => message.as_str().expect("string form holds a string").to_owned(),
+        "string" => message
+            .as_str()
+            .expect("string form holds a string")
+            .to_owned(),
         _ => message.to_string(),
     };
     let via_value = parse_message(&text).and_then(|msg| decoded_from(msg, |v| v));
