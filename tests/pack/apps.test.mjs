@@ -11,7 +11,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -32,6 +32,15 @@ const PAGE_TIMEOUT_MS = 20_000;
 const BUILD_ENV = { NODE_ENV: 'production' };
 
 // ---- the apps' sources ----
+
+/** The README's ```lang block that imports `from` (its React and Vue examples are whole modules). */
+function readmeBlock(lang, from) {
+  const readme = readFileSync(join(repo, 'README.md'), 'utf8');
+  const blocks = [...readme.matchAll(new RegExp(`\`\`\`${lang}\n([\\s\\S]*?)\`\`\``, 'g'))].map(([, code]) => code)
+    .filter((code) => code.includes(`'${from}'`));
+  assert.equal(blocks.length, 1, `one \`\`\`${lang} block of README.md imports ${from}`);
+  return blocks[0];
+}
 
 const HTML = (entry) => `<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><title>app</title>
 <div id="root"></div><script type="module" src="${entry}"></script>\n`;
@@ -87,7 +96,30 @@ export default function App() {
 }
 `;
 
+// The README's examples, rendered as they are: a page each, driven like the apps below.
+const README_PAGES = {
+  'src/readme.jsx': readmeBlock('jsx', 'coassemble-events/react'),
+  'src/readme-react-main.jsx': `import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { Course } from './readme.jsx';
+import { urlFor } from './urls.js';
+
+createRoot(document.getElementById('root')).render(
+  <StrictMode><Course signedUrl={urlFor('readme')} onCompleted={() => { document.title = 'completed'; }} /></StrictMode>);
+`,
+  'readme-react.html': HTML('/src/readme-react-main.jsx'),
+  'src/Readme.vue': readmeBlock('vue', 'coassemble-events/vue'),
+  'src/readme-vue-main.js': `import { createApp } from 'vue';
+import Readme from './Readme.vue';
+import { urlFor } from './urls.js';
+
+createApp(Readme, { signedUrl: urlFor('readme'), onCompleted: () => { document.title = 'completed'; } }).mount('#root');
+`,
+  'readme-vue.html': HTML('/src/readme-vue-main.js'),
+};
+
 const VITE_FILES = {
+  ...README_PAGES,
   'package.json': JSON.stringify({ name: 'apps', private: true, type: 'module' }, null, 2),
   'src/urls.js': URLS,
   'src/App.jsx': REACT_APP,
@@ -100,7 +132,7 @@ createRoot(document.getElementById('root')).render(<StrictMode><App /></StrictMo
   'react.html': HTML('/src/react-main.jsx'),
   'vite.react.config.mjs': `import react from '@vitejs/plugin-react';
 export default { base: './', logLevel: 'warn', clearScreen: false, plugins: [react()],
-  build: { outDir: 'dist-react', emptyOutDir: true, rollupOptions: { input: 'react.html' } } };
+  build: { outDir: 'dist-react', emptyOutDir: true, rollupOptions: { input: ['react.html', 'readme-react.html'] } } };
 `,
   'src/Course.vue': `<script setup>
 import { useCourse } from 'coassemble-events/vue';
@@ -166,7 +198,7 @@ createApp(App).mount('#root');
   'vue.html': HTML('/src/vue-main.js'),
   'vite.vue.config.mjs': `import vue from '@vitejs/plugin-vue';
 export default { base: './', logLevel: 'warn', clearScreen: false, plugins: [vue()],
-  build: { outDir: 'dist-vue', emptyOutDir: true, rollupOptions: { input: 'vue.html' } } };
+  build: { outDir: 'dist-vue', emptyOutDir: true, rollupOptions: { input: ['vue.html', 'readme-vue.html'] } } };
 `,
   'vite-api.mjs': "export { createServer } from 'vite';\n",
   // The bindings' declarations, type-checked as a TypeScript app uses them (skipLibCheck off).
@@ -375,6 +407,24 @@ async function checkCourseApp(url) {
   }
 }
 
+/** The README's example page: one iframe, the bar follows progress, completion calls back. */
+async function checkReadmePage(url) {
+  const { page, problems } = await openPage(url);
+  try {
+    const frame = await frameNamed(page, 'course-readme');
+    assert.equal((await iframes(page)).length, 1, 'one iframe');
+    await frame.evaluate(() => {
+      window.post({ type: 'course', event: 'progress', data: { progress: 40 } });
+      window.post({ type: 'course', event: 'completed' });
+    });
+    await until(page, () => document.title === 'completed', null, 'onCompleted was called');
+    await until(page, () => document.querySelector('progress').value === 100, null, 'the bar shows completion');
+    assert.deepEqual(problems, [], 'no page error, console warning or failed request');
+  } finally {
+    await page.close();
+  }
+}
+
 describe('Next.js App Router (next build + next start)', () => {
   let app, server;
   before(async () => {
@@ -443,11 +493,13 @@ describe('Vite apps: React 19 under StrictMode, Vue 3', () => {
     const server = await createServer({
       root: app.dir, configFile: join(app.dir, 'vite.react.config.mjs'), customLogger: logger,
       server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false, watch: null },
-      optimizeDeps: { entries: ['react.html'] },
+      optimizeDeps: { entries: ['react.html', 'readme-react.html'] },
     });
     try {
       await server.listen();
-      await checkCourseApp(`http://127.0.0.1:${server.httpServer.address().port}/react.html`);
+      const origin = `http://127.0.0.1:${server.httpServer.address().port}`;
+      await checkCourseApp(`${origin}/react.html`);
+      await checkReadmePage(`${origin}/readme-react.html`);
       assert.deepEqual(logged, [], 'Vite logged no warnings or errors');
     } finally {
       await server.close();
@@ -462,6 +514,7 @@ describe('Vite apps: React 19 under StrictMode, Vue 3', () => {
     const statics = await serveStatic(app.dir);
     try {
       await checkCourseApp(`${statics.origin}/dist-react/react.html`);
+      await checkReadmePage(`${statics.origin}/dist-react/readme-react.html`);
     } finally {
       await statics.close();
     }
@@ -475,6 +528,7 @@ describe('Vite apps: React 19 under StrictMode, Vue 3', () => {
     const statics = await serveStatic(app.dir);
     try {
       await checkCourseApp(`${statics.origin}/dist-vue/vue.html`);
+      await checkReadmePage(`${statics.origin}/dist-vue/readme-vue.html`);
     } finally {
       await statics.close();
     }
