@@ -1,6 +1,7 @@
 // React and Vue apps built from the PACKED package, in headless Chromium: a React 19 + Vite app under
-// StrictMode (dev server and production build), a Next.js App Router app (`next build` + `next start`;
-// the hooks in a client component, the package imported by server components) and a Vue 3 + Vite app.
+// StrictMode and a Vue 3 + Vite app (each on the dev server and as a production build), a Next.js App
+// Router app (`next build` + `next start`; the hooks in a client component, the package imported by
+// server components), and the README's React and Vue examples as pages of the Vite apps.
 // Each page: exactly one iframe and one `message` listener, progress increasing, a URL change that
 // replaces the iframe and resets the bar, an unmount that removes both, a bad URL in `error`, and no
 // page error or console warning.
@@ -482,7 +483,8 @@ describe('Vite apps: React 19 under StrictMode, Vue 3', () => {
     assert.equal(output, '', output);
   });
 
-  test('React: Vite dev server', async () => {
+  /** Vite's dev server (dependency pre-bundling) on `configFile`; `use(origin)`, then no warning logged. */
+  async function withViteDev(configFile, entries, use) {
     const { createServer } = await import(pathToFileURL(join(app.dir, 'vite-api.mjs')).href);
     const logged = [];
     const logger = {
@@ -491,20 +493,30 @@ describe('Vite apps: React 19 under StrictMode, Vue 3', () => {
       error: (msg) => logged.push(`error: ${msg}`),
     };
     const server = await createServer({
-      root: app.dir, configFile: join(app.dir, 'vite.react.config.mjs'), customLogger: logger,
+      root: app.dir, configFile: join(app.dir, configFile), customLogger: logger,
       server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false, watch: null },
-      optimizeDeps: { entries: ['react.html', 'readme-react.html'] },
+      optimizeDeps: { entries },
     });
     try {
       await server.listen();
-      const origin = `http://127.0.0.1:${server.httpServer.address().port}`;
-      await checkCourseApp(`${origin}/react.html`);
-      await checkReadmePage(`${origin}/readme-react.html`);
+      await use(`http://127.0.0.1:${server.httpServer.address().port}`);
       assert.deepEqual(logged, [], 'Vite logged no warnings or errors');
     } finally {
       await server.close();
     }
-  });
+  }
+
+  test('React: Vite dev server', () => withViteDev('vite.react.config.mjs', ['react.html', 'readme-react.html'],
+    async (origin) => {
+      await checkCourseApp(`${origin}/react.html`);
+      await checkReadmePage(`${origin}/readme-react.html`);
+    }));
+
+  test('Vue: Vite dev server', () => withViteDev('vite.vue.config.mjs', ['vue.html', 'readme-vue.html'],
+    async (origin) => {
+      await checkCourseApp(`${origin}/vue.html`);
+      await checkReadmePage(`${origin}/readme-vue.html`);
+    }));
 
   test('React: Vite production build', async () => {
     const vite = join(app.toolsDir, 'node_modules/vite/bin/vite.js');
@@ -520,7 +532,7 @@ describe('Vite apps: React 19 under StrictMode, Vue 3', () => {
     }
   });
 
-  test('Vue 3 + Vite production build', async () => {
+  test('Vue: Vite production build', async () => {
     const vite = join(app.toolsDir, 'node_modules/vite/bin/vite.js');
     const { stdout, stderr } = await run(process.execPath, [vite, 'build', '--config', 'vite.vue.config.mjs'],
       { cwd: app.dir, timeoutMs: 180_000, env: BUILD_ENV });

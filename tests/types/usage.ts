@@ -36,6 +36,15 @@ export async function player(iframe: HTMLIFrameElement, bar: HTMLProgressElement
   course.destroy();
 }
 
+export async function longSession(container: HTMLElement, url: string): Promise<void> {
+  const course = await embedCourse(container, url, { initialProgress: 40, renewUrl: async () => url });
+  course.on('session:renewed', (e) => console.log(e.url.trim()));
+  course.on('session:expired', (e) => console.log(e.name));
+  // @ts-expect-error: renewUrl resolves to the URL, it is not the URL
+  await embedCourse(container, url, { renewUrl: url });
+  course.destroy();
+}
+
 export async function builder(container: HTMLElement, url: string): Promise<void> {
   const b = await attachBuilder(document.querySelector('iframe')!);
   b.on('course:updated', (e) => console.log(e.courseId.toFixed(0), e.title?.trim()));
