@@ -202,6 +202,25 @@ export default { base: './', logLevel: 'warn', clearScreen: false, plugins: [vue
   build: { outDir: 'dist-vue', emptyOutDir: true, rollupOptions: { input: ['vue.html', 'readme-vue.html'] } } };
 `,
   'vite-api.mjs': "export { createServer } from 'vite';\n",
+  // Server rendering with React's and Vue's own server renderers (Node, no DOM): an empty container.
+  'ssr.mjs': `import { createElement } from 'react';
+import { renderToString as renderReact } from 'react-dom/server';
+import { createSSRApp, h } from 'vue';
+import { renderToString as renderVue } from 'vue/server-renderer';
+import { useCourse as useReactCourse } from 'coassemble-events/react';
+import { useCourse as useVueCourse } from 'coassemble-events/vue';
+
+const url = 'https://acme.coassemble.com/embed/course';
+function ReactCourse() {
+  const { ref, progress } = useReactCourse(url);
+  return createElement('div', null, createElement('progress', { max: 100, value: progress }), createElement('div', { id: 'course', ref }));
+}
+const VueCourse = { setup() {
+  const { ref: box, progress } = useVueCourse(url);
+  return () => h('div', [h('progress', { max: 100, value: progress.value }), h('div', { id: 'course', ref: box })]);
+} };
+console.log(JSON.stringify({ react: renderReact(createElement(ReactCourse)), vue: await renderVue(createSSRApp(VueCourse)) }));
+`,
   // The bindings' declarations, type-checked as a TypeScript app uses them (skipLibCheck off).
   'tsconfig.json': JSON.stringify({ compilerOptions: {
     strict: true, noEmit: true, target: 'es2022', lib: ['es2022', 'dom'], module: 'esnext', moduleResolution: 'bundler',
@@ -505,6 +524,14 @@ describe('Vite apps: React 19 under StrictMode, Vue 3', () => {
       await server.close();
     }
   }
+
+  test('server rendering (react-dom/server, vue/server-renderer): an empty container, no error', async () => {
+    const { stdout, stderr } = await run(process.execPath, ['ssr.mjs'], { cwd: app.dir, timeoutMs: 60_000, env: BUILD_ENV });
+    assert.equal(stderr, '', 'nothing logged on the server');
+    const html = JSON.parse(stdout);
+    assert.equal(html.react, '<div><progress max="100" value="0"></progress><div id="course"></div></div>');
+    assert.match(html.vue, /^<div><progress max="100" value="0"><\/progress><div id="course"><\/div><\/div>$/);
+  });
 
   test('React: Vite dev server', () => withViteDev('vite.react.config.mjs', ['react.html', 'readme-react.html'],
     async (origin) => {
