@@ -13,6 +13,13 @@
 -- machines is far smaller). delivery_id is the one unique key: inserting a known id is a no-op.
 -- Statements are separated by lines "-- name: <statement>"; $n are positional parameters.
 
+-- name: work_session
+-- Run on the connections that claim, complete, fail, re-drive and list (not on the intake's). Only
+-- the intake's commit must be durable before an answer: a claim or an outcome lost in a crash is
+-- redone (the lease expires; the handler runs again, at least once as documented), so these commits
+-- need not wait for the WAL flush.
+SET synchronous_commit = off;
+
 -- name: schema
 -- Run as one batch (one implicit transaction); the advisory lock serialises instances that start at
 -- the same moment (CREATE ... IF NOT EXISTS alone races on the catalog).

@@ -23,6 +23,13 @@ PRAGMA journal_mode = WAL;
 PRAGMA synchronous = FULL;
 PRAGMA busy_timeout = 10000;
 
+-- name: work_session
+-- Run after connect on the connections that claim, complete, fail, re-drive and list (not on the
+-- intake's). Only the intake's commit must be on disk before an answer: a claim or an outcome lost
+-- in a crash is redone (the lease expires; the handler runs again, at least once as documented). In
+-- WAL mode NORMAL still survives a crash of the process; only an OS crash can lose the last commits.
+PRAGMA synchronous = NORMAL;
+
 -- name: schema
 CREATE TABLE IF NOT EXISTS coassemble_webhook_inbox (
   delivery_id  TEXT PRIMARY KEY,

@@ -3,11 +3,13 @@
 //!
 //! Environment (the interface every fault-test receiver speaks, whatever its language):
 //! - `DATABASE_URL`, `COASSEMBLE_WEBHOOK_SECRET`, `PORT` (0: any free port);
-//! - `ROLE`: `both` (intake and workers), `receiver`, `worker`, or `report` (print the outcome as one
-//!   JSON line and exit);
+//! - `ROLE`: `both` (intake and workers), `receiver`, `worker`, `report` (print the outcome as one
+//!   JSON line and exit), or `floor` (the benchmark's bare INSERT loop: `FLOOR_THREADS` connections
+//!   insert 1 KB rows, one autocommit INSERT each, for `FLOOR_MS`; prints `{"rate": rows/s}`);
 //! - `WORKERS` worker threads (2), `HANDLER_MS` time a handler run takes (5), `SLOW_MS` time the first
 //!   run of a delivery whose id contains `slow` takes (4000: the test kills the process that holds it),
-//!   `FAIL_PERCENT` (10), `MAX_ATTEMPTS` (4), `LEASE_MS` (6000), `RETRY_MS` first retry (100);
+//!   `FAIL_PERCENT` (10), `MAX_ATTEMPTS` (4), `LEASE_MS` (6000), `RETRY_MS` first retry (100),
+//!   `BATCH` deliveries claimed at once (4);
 //! - `REPORT_ID`: with `ROLE=report`, only that delivery's inbox row.
 //!
 //! Worker ids are `pid<process id>-<n>`, so the lease owner of a row names the process.
@@ -74,7 +76,7 @@ impl Effects {
         } else {
             let connection = rusqlite::Connection::open(url).map_err(|e| error(&e))?;
             connection
-                .busy_timeout(Duration::from_secs(10))
+                .busy_handler(Some(coassemble_events::webhook::inbox::sqlite_busy_handler))
                 .map_err(|e| error(&e))?;
             connection
                 .execute_batch(EFFECTS_SCHEMA)
@@ -159,6 +161,55 @@ impl Effects {
     }
 }
 
+/// The physical floor of an intake: plain autocommit INSERTs of 1 KB rows, one connection per thread,
+/// with the inbox's durability settings (SQLite: WAL, synchronous FULL, as `sql/inbox.sqlite.sql`).
+fn floor(url: &str) -> serde_json::Value {
+    let threads = number("FLOOR_THREADS", 1);
+    let run_for = Duration::from_millis(number("FLOOR_MS", 5000));
+    let create =
+        "CREATE TABLE IF NOT EXISTS floor_inserts (id TEXT PRIMARY KEY, body BYTEA NOT NULL)";
+    if url.starts_with("postgres") {
+        let mut client = postgres::Client::connect(url, postgres::NoTls).unwrap();
+        client.batch_execute(create).unwrap();
+    } else {
+        rusqlite::Connection::open(url)
+            .unwrap()
+            .execute_batch(create)
+            .unwrap();
+    }
+    let started = std::time::Instant::now();
+    let rows: u64 = (0..threads)
+        .map(|t| {
+            let url = url.to_owned();
+            std::thread::spawn(move || {
+                let body = vec![b'x'; 1024];
+                let mut n = 0u64;
+                let id = |n: u64| format!("{}-{t}-{n}", std::process::id());
+                if url.starts_with("postgres") {
+                    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+                    let insert = client.prepare("INSERT INTO floor_inserts VALUES ($1, $2)").unwrap();
+                    while started.elapsed() < run_for {
+                        client.execute(&insert, &[&id(n), &body]).unwrap();
+                        n += 1;
+                    }
+                } else {
+                    let c = rusqlite::Connection::open(&url).unwrap();
+                    c.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 10000;").unwrap();
+                    while started.elapsed() < run_for {
+                        c.prepare_cached("INSERT INTO floor_inserts VALUES (?1, ?2)").unwrap().execute(rusqlite::params![id(n), body]).unwrap();
+                        n += 1;
+                    }
+                }
+                n
+            })
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(|thread| thread.join().unwrap())
+        .sum();
+    serde_json::json!({ "rate": rows as f64 / started.elapsed().as_secs_f64() })
+}
+
 struct App {
     inbox: Inbox,
     secrets: Vec<String>,
@@ -194,6 +245,10 @@ fn main() {
             }
         }
     };
+    if role == "floor" {
+        println!("{}", floor(&url));
+        return;
+    }
     if role == "report" {
         println!("{}", Effects::open(&url).expect("effects db").report());
         return;
@@ -207,7 +262,7 @@ fn main() {
             lease: Duration::from_millis(number("LEASE_MS", 6000)),
             first_retry: Duration::from_millis(number("RETRY_MS", 100)),
             max_retry: Duration::from_millis(number("RETRY_MS", 100) * 8),
-            batch: 4,
+            batch: number("BATCH", 4) as u32,
             idle_wait: Duration::from_millis(50),
             ..WorkerOptions::default()
         };

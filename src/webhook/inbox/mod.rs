@@ -67,9 +67,12 @@ mod postgres;
 #[cfg(feature = "inbox-sqlite")]
 mod sqlite;
 
+#[cfg(feature = "inbox-sqlite")]
+pub use sqlite::sqlite_busy_handler;
+
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::{verify, Delivery, Headers, WebhookError, WebhookEvent, DEFAULT_TOLERANCE};
@@ -299,39 +302,6 @@ fn statement(sql: &'static str, name: &str) -> String {
         .filter(|line| !line.trim_start().starts_with("--"))
         .collect();
     text.join("\n").trim().trim_end_matches(';').to_owned()
-}
-
-/// Connections kept for reuse; one is made when none is idle, and one that failed is dropped (so a
-/// database that restarts is reconnected on the next call). Small on purpose: a pool library would
-/// add a dependency for these ten lines.
-struct Pool<C> {
-    idle: Mutex<Vec<C>>,
-    connect: Box<dyn Fn() -> Result<C, StoreError> + Send + Sync>,
-}
-
-impl<C: Send> Pool<C> {
-    fn new(connect: impl Fn() -> Result<C, StoreError> + Send + Sync + 'static) -> Self {
-        Pool {
-            idle: Mutex::new(Vec::new()),
-            connect: Box::new(connect),
-        }
-    }
-
-    fn with<T>(&self, work: impl FnOnce(&mut C) -> Result<T, StoreError>) -> Result<T, StoreError> {
-        let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
-        let mut connection = match idle {
-            Some(connection) => connection,
-            None => (self.connect)()?,
-        };
-        let result = work(&mut connection);
-        if result.is_ok() {
-            self.idle
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .push(connection);
-        }
-        result
-    }
 }
 
 fn unix_ms(time: SystemTime) -> i64 {
@@ -654,6 +624,7 @@ mod tests {
             include_str!("../../../sql/inbox.postgres.sql"),
         ] {
             for name in [
+                "work_session",
                 "schema",
                 "insert",
                 "bury_expired",

@@ -1,9 +1,11 @@
 //! The PostgreSQL backend (`postgres`, the synchronous client of `tokio-postgres`):
 //! `sql/inbox.postgres.sql`, for many instances on many machines (`FOR UPDATE SKIP LOCKED` claims).
 
+use std::sync::Mutex;
+
 use postgres::{Client, NoTls, Statement};
 
-use super::{statement, Claimed, Entry, NewRow, Pool, Status, Store, StoreError};
+use super::{statement, Claimed, Entry, NewRow, Status, Store, StoreError};
 
 const SQL: &str = include_str!("../../../sql/inbox.postgres.sql");
 
@@ -27,8 +29,12 @@ struct Connection {
 }
 
 impl Connection {
-    fn open(url: &str) -> Result<Connection, StoreError> {
+    /// A connection for the intake, or (`work`) for the workers and operators: see `work_session`.
+    fn open(url: &str, work: bool) -> Result<Connection, StoreError> {
         let mut client = Client::connect(url, NoTls)?;
+        if work {
+            client.batch_execute(&statement(SQL, "work_session"))?;
+        }
         let mut prepare = |name: &str| client.prepare(&statement(SQL, name));
         Ok(Connection {
             insert: prepare("insert")?,
@@ -44,7 +50,43 @@ impl Connection {
     }
 }
 
+/// Connections kept for reuse; one is made when none is idle, and one that failed is dropped (so a
+/// database that restarts is reconnected on the next call). Small on purpose: a pool library would
+/// add a dependency for these ten lines.
+struct Pool<C> {
+    idle: Mutex<Vec<C>>,
+    connect: Box<dyn Fn() -> Result<C, StoreError> + Send + Sync>,
+}
+
+impl<C: Send> Pool<C> {
+    fn new(connect: impl Fn() -> Result<C, StoreError> + Send + Sync + 'static) -> Self {
+        Pool {
+            idle: Mutex::new(Vec::new()),
+            connect: Box::new(connect),
+        }
+    }
+
+    fn with<T>(&self, work: impl FnOnce(&mut C) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let mut connection = match idle {
+            Some(connection) => connection,
+            None => (self.connect)()?,
+        };
+        let result = work(&mut connection);
+        if result.is_ok() {
+            self.idle
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(connection);
+        }
+        result
+    }
+}
+
+/// Two pools: the intake's connections commit durably before the answer; the workers' do not wait
+/// for the WAL flush (`work_session` in the SQL file says why that is safe).
 pub(super) struct PostgresStore {
+    intake: Pool<Connection>,
     pool: Pool<Connection>,
 }
 
@@ -52,9 +94,10 @@ impl PostgresStore {
     pub(super) fn open(url: &str) -> Result<PostgresStore, StoreError> {
         // The schema first: the statements are prepared against its table.
         Client::connect(url, NoTls)?.batch_execute(&statement(SQL, "schema"))?;
-        let url = url.to_owned();
+        let (intake_url, work_url) = (url.to_owned(), url.to_owned());
         Ok(PostgresStore {
-            pool: Pool::new(move || Connection::open(&url)),
+            intake: Pool::new(move || Connection::open(&intake_url, false)),
+            pool: Pool::new(move || Connection::open(&work_url, true)),
         })
     }
 }
@@ -65,7 +108,7 @@ fn int(value: u32) -> i32 {
 
 impl Store for PostgresStore {
     fn insert(&self, row: &NewRow<'_>) -> Result<bool, StoreError> {
-        self.pool.with(|c| {
+        self.intake.with(|c| {
             let changed = c.client.execute(
                 &c.insert,
                 &[

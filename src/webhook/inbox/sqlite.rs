@@ -1,11 +1,17 @@
 //! The SQLite backend (`rusqlite`, SQLite bundled): `sql/inbox.sqlite.sql`, one file on one machine,
 //! shared by the processes that open it (WAL mode; SQLite serialises their writes).
+//!
+//! One process uses two connections behind one mutex: SQLite takes one writer at a time anyway, and
+//! threads waiting on a mutex are woken at once, where connections contending for SQLite's lock poll
+//! with growing sleeps. The intake's connection commits with `synchronous = FULL`; the workers' one
+//! with `work_session`'s setting. Other processes on the file wait on SQLite's lock (busy timeout).
 
+use std::sync::Mutex;
 use std::time::Duration;
 
 use rusqlite::{params, Connection};
 
-use super::{statement, Claimed, Entry, NewRow, Pool, Status, Store, StoreError};
+use super::{statement, Claimed, Entry, NewRow, Status, Store, StoreError};
 
 const SQL: &str = include_str!("../../../sql/inbox.sqlite.sql");
 
@@ -25,27 +31,58 @@ struct Statements {
     counts: String,
 }
 
+/// The inbox's busy handler for SQLite connections (`rusqlite::Connection::busy_handler`); use it on
+/// the application's own connections to the inbox file too (a handler writing its effects there).
+///
+/// Another connection holds the write lock: wait for it in short steps, up to about 10 s, then fail
+/// (the intake answers 503). SQLite's own busy timeout sleeps up to 100 ms per retry, which under
+/// steady load turns a wait of a millisecond into one of a hundred.
+pub fn sqlite_busy_handler(retries: i32) -> bool {
+    std::thread::sleep(Duration::from_micros(250));
+    retries < 40_000
+}
+
+struct Connections {
+    intake: Connection,
+    work: Connection,
+}
+
+impl Connections {
+    fn open(path: &str) -> Result<Connections, StoreError> {
+        let connect = |work: bool| -> Result<Connection, StoreError> {
+            let connection = Connection::open(path).map_err(failed)?;
+            connection
+                .execute_batch(&statement(SQL, "connect"))
+                .map_err(failed)?;
+            connection
+                .busy_handler(Some(sqlite_busy_handler))
+                .map_err(failed)?;
+            if work {
+                connection
+                    .execute_batch(&statement(SQL, "work_session"))
+                    .map_err(failed)?;
+            }
+            Ok(connection)
+        };
+        Ok(Connections {
+            intake: connect(false)?,
+            work: connect(true)?,
+        })
+    }
+}
+
 pub(super) struct SqliteStore {
-    pool: Pool<Connection>,
+    path: String,
+    /// `None` after an error: opened again on the next call.
+    connections: Mutex<Option<Connections>>,
     sql: Statements,
 }
 
 impl SqliteStore {
     pub(super) fn open(path: &str) -> Result<SqliteStore, StoreError> {
-        let path = path.to_owned();
-        let connect_sql = statement(SQL, "connect");
-        let pool = Pool::new(move || {
-            let connection = Connection::open(&path).map_err(failed)?;
-            // Another process may hold the write lock for a moment: wait for it rather than fail.
-            connection
-                .busy_timeout(Duration::from_secs(10))
-                .map_err(failed)?;
-            connection.execute_batch(&connect_sql).map_err(failed)?;
-            Ok(connection)
-        });
-        pool.with(|c| c.execute_batch(&statement(SQL, "schema")).map_err(failed))?;
-        Ok(SqliteStore {
-            pool,
+        let store = SqliteStore {
+            path: path.to_owned(),
+            connections: Mutex::new(None),
             sql: Statements {
                 insert: statement(SQL, "insert"),
                 bury_expired: statement(SQL, "bury_expired"),
@@ -56,26 +93,42 @@ impl SqliteStore {
                 list: statement(SQL, "list"),
                 counts: statement(SQL, "counts"),
             },
-        })
+        };
+        store.with(false, |c| c.execute_batch(&statement(SQL, "schema")))?;
+        Ok(store)
+    }
+
+    /// Runs `work` on the intake's connection or the workers', holding the process's lock.
+    fn with<T>(
+        &self,
+        work: bool,
+        run: impl FnOnce(&Connection) -> Result<T, rusqlite::Error>,
+    ) -> Result<T, StoreError> {
+        let mut open = self.connections.lock().unwrap_or_else(|e| e.into_inner());
+        let connections = match open.take() {
+            Some(connections) => connections,
+            None => Connections::open(&self.path)?,
+        };
+        let result = run(if work {
+            &connections.work
+        } else {
+            &connections.intake
+        });
+        if result.is_ok() {
+            *open = Some(connections);
+        }
+        result.map_err(failed)
     }
 
     fn execute(&self, sql: &str, params: impl rusqlite::Params) -> Result<usize, StoreError> {
-        self.pool
-            .with(|c| c.prepare_cached(sql)?.execute(params).map_err(failed))
-    }
-}
-
-impl From<rusqlite::Error> for StoreError {
-    fn from(error: rusqlite::Error) -> StoreError {
-        failed(error)
+        self.with(true, |c| c.prepare_cached(sql)?.execute(params))
     }
 }
 
 impl Store for SqliteStore {
     fn insert(&self, row: &NewRow<'_>) -> Result<bool, StoreError> {
-        let changed = self.execute(
-            &self.sql.insert,
-            params![
+        let changed = self.with(false, |c| {
+            c.prepare_cached(&self.sql.insert)?.execute(params![
                 row.id,
                 row.event_type,
                 row.signed_at,
@@ -85,8 +138,8 @@ impl Store for SqliteStore {
                 row.test,
                 row.status.as_str(),
                 row.last_error
-            ],
-        )?;
+            ])
+        })?;
         Ok(changed == 1)
     }
 
@@ -99,7 +152,7 @@ impl Store for SqliteStore {
         max_attempts: u32,
     ) -> Result<Vec<Claimed>, StoreError> {
         self.execute(&self.sql.bury_expired, params![now, max_attempts])?;
-        self.pool.with(|c| {
+        self.with(true, |c| {
             let mut claim = c.prepare_cached(&self.sql.claim)?;
             let rows = claim.query_map(params![now, worker, lease, limit], |row| {
                 Ok(Claimed {
@@ -111,7 +164,7 @@ impl Store for SqliteStore {
                     attempts: row.get(7)?,
                 })
             })?;
-            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            rows.collect()
         })
     }
 
@@ -146,7 +199,7 @@ impl Store for SqliteStore {
     }
 
     fn list(&self, status: Option<Status>, limit: u32) -> Result<Vec<Entry>, StoreError> {
-        self.pool.with(|c| {
+        let rows = self.with(true, |c| {
             let mut list = c.prepare_cached(&self.sql.list)?;
             let rows = list.query_map(params![status.map(Status::as_str), limit], |row| {
                 Ok((
@@ -164,28 +217,28 @@ impl Store for SqliteStore {
                     },
                 ))
             })?;
-            rows.map(|row| {
-                let (status, entry) = row?;
+            rows.collect::<Result<Vec<_>, _>>()
+        })?;
+        rows.into_iter()
+            .map(|(status, entry)| {
                 Ok(Entry {
                     status: Status::parse(&status)?,
                     ..entry
                 })
             })
             .collect()
-        })
     }
 
     fn counts(&self) -> Result<Vec<(Status, u64)>, StoreError> {
-        self.pool.with(|c| {
+        let rows = self.with(true, |c| {
             let mut counts = c.prepare_cached(&self.sql.counts)?;
             let rows = counts.query_map([], |row| {
                 Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
             })?;
-            rows.map(|row| {
-                let (status, count) = row?;
-                Ok((Status::parse(&status)?, count as u64))
-            })
+            rows.collect::<Result<Vec<_>, _>>()
+        })?;
+        rows.into_iter()
+            .map(|(status, count)| Ok((Status::parse(&status)?, count.max(0) as u64)))
             .collect()
-        })
     }
 }
