@@ -369,10 +369,12 @@ const until = (page, fn, arg, what) => page.waitForFunction(fn, arg, { timeout: 
 async function frameNamed(page, name) {
   await until(page, (n) => [...document.querySelectorAll('iframe')].some((f) => f.src.includes(`name=${n}&`)), name,
     `an iframe for ${name}`);
+  const deadline = Date.now() + PAGE_TIMEOUT_MS;
   for (;;) {
     const frame = page.frames().find((f) => f.url().includes(`name=${name}&`));
     if (frame && await frame.evaluate(() => typeof window.post === 'function').catch(() => false)) return frame;
-    await page.waitForTimeout(20); // polling Playwright's frame list, bounded by the wait above
+    if (Date.now() > deadline) throw new Error(`the frame of ${name} never became scriptable`);
+    await page.waitForTimeout(20); // polling Playwright's frame list, bounded by the deadline
   }
 }
 
