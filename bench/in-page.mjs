@@ -204,15 +204,22 @@ for (let round = 0; round < ROUNDS; round++) {
 const version = browser.browser()?.version() ?? (await page.evaluate(() => navigator.userAgent));
 console.log(`\nin-page SDK vs bare listener: ${N} messages per pass, µs per message, median of ${ROUNDS} rounds, Chromium ${version}`);
 console.log('"measured": time between the marker listeners around the subject (one listener dispatch plus its');
-console.log('work); "net": the same minus an empty pass (markers alone), i.e. the listener\'s own work.');
+console.log('work); "net": the same minus an empty pass (markers alone), i.e. the listener\'s own work. A ratio is');
+console.log('the median over the rounds of SDK pass / bare pass of the same round (adjacent passes share the');
+console.log('machine\'s load, so a busy neighbour moves both); "rounds" is the range of that ratio.');
 const LABELS = { string: 'trusted string', object: 'trusted object', foreign: 'foreign' };
-console.log(`${'scenario'.padEnd(14)} ${'SDK µs'.padStart(8)} ${'bare µs'.padStart(8)} ${'ratio'.padStart(6)}  ${'net SDK'.padStart(8)} ${'net bare'.padStart(9)} ${'ratio'.padStart(6)}  ${'wall µs SDK / bare'.padStart(19)}`);
+console.log(`${'scenario'.padEnd(14)} ${'SDK µs'.padStart(8)} ${'bare µs'.padStart(8)} ${'ratio'.padStart(6)} ${'rounds'.padStart(11)}  ${'net SDK'.padStart(8)} ${'net bare'.padStart(9)} ${'ratio'.padStart(6)}  ${'wall µs SDK / bare'.padStart(19)}`);
 for (const scenario of SCENARIOS) {
   const m = (subject, key = 'perMessageUs') => median(results[scenario][subject].map((r) => r[key]));
   const [sdk, bare, none] = [m('sdk'), m('bare'), m('none')];
+  const passes = (subject) => results[scenario][subject].map((r) => r.perMessageUs);
+  const [sdks, bares, nones] = [passes('sdk'), passes('bare'), passes('none')];
+  const ratios = sdks.map((s, i) => s / bares[i]);
+  const netRatios = sdks.map((s, i) => (s - nones[i]) / (bares[i] - nones[i]));
+  const range = `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}`;
   const row = [
-    LABELS[scenario].padEnd(14), sdk.toFixed(2).padStart(8), bare.toFixed(2).padStart(8), `${(sdk / bare).toFixed(2)}×`.padStart(6),
-    (sdk - none).toFixed(2).padStart(9), (bare - none).toFixed(2).padStart(9), `${((sdk - none) / (bare - none)).toFixed(2)}×`.padStart(6),
+    LABELS[scenario].padEnd(14), sdk.toFixed(2).padStart(8), bare.toFixed(2).padStart(8), `${median(ratios).toFixed(2)}×`.padStart(6),
+    range.padStart(11), (sdk - none).toFixed(2).padStart(8), (bare - none).toFixed(2).padStart(9), `${median(netRatios).toFixed(2)}×`.padStart(6),
     `${m('sdk', 'wallUs').toFixed(2)} / ${m('bare', 'wallUs').toFixed(2)}`.padStart(19),
   ];
   console.log(row.join(' '));

@@ -235,13 +235,11 @@ fn check(text: &[u8], any_number: bool) -> Result<(), NotRead> {
             Some(b't') => at = literal(text, at, b"true")?,
             Some(b'f') => at = literal(text, at, b"false")?,
             Some(b'n') => at = literal(text, at, b"null")?,
-            Some(b'-' | b'0'..=b'9') => match number(text, at) {
-                Some((_, end)) => at = end,
-                None => match number_end(text, at) {
-                    Some(end) if any_number => at = end,
-                    Some(_) => return Err(NotRead::NeedsParser),
-                    None => return Err(NotRead::NotJson),
-                },
+            // With a parser for the rest, only the grammar matters here.
+            Some(b'-' | b'0'..=b'9') => match number_end(text, at) {
+                Some(end) if any_number || number(text, at).is_some() => at = end,
+                Some(_) => return Err(NotRead::NeedsParser),
+                None => return Err(NotRead::NotJson),
             },
             _ => return Err(NotRead::NotJson),
         }
@@ -431,6 +429,19 @@ fn number_end(text: &[u8], mut at: usize) -> Option<usize> {
 /// correctly rounded multiplication or division of two exact doubles (Clinger's fast path), the
 /// same double `JSON.parse` gives.
 fn number(text: &[u8], at: usize) -> Option<(f64, usize)> {
+    // A whole number of up to 15 digits (a percent, an id) is exact as it is.
+    let digits = text.get(at..).unwrap_or_default();
+    let whole = digits.iter().take_while(|b| b.is_ascii_digit()).count();
+    if (1..=15).contains(&whole) && (whole == 1 || digits.first() != Some(&b'0')) {
+        let after = digits.get(whole).copied().unwrap_or(b' ');
+        if !matches!(after, b'.' | b'e' | b'E') {
+            let value = digits
+                .iter()
+                .take(whole)
+                .fold(0u64, |v, &b| v * 10 + u64::from(b - b'0'));
+            return Some((value as f64, at + whole));
+        }
+    }
     let end = number_end(text, at)?;
     let literal = text.get(at..end)?;
     let (negative, literal) = match literal {

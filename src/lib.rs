@@ -8,14 +8,17 @@
 //! verifies and deduplicates Coassemble webhook deliveries on the server ([`webhook`]).
 //!
 //! The protocol logic ([`decode`], [`progress`]) is plain Rust with no browser types: it reads messages
-//! through the small [`Message`] trait, implemented for `serde_json::Value` (feature `json`) and for
-//! `JsValue` in the browser glue.
+//! through the small [`Message`] trait, implemented for `serde_json::Value` (feature `json`), for JSON
+//! text read in place ([`JsonText`], what the browser listener decodes) and for `JsValue`.
 #![deny(missing_docs, missing_debug_implementations)]
 #![forbid(unsafe_code)]
 // The npm package's in-page wasm is built without std: its panics then need no formatting machinery
 // (`core::fmt`, about a fifth of that wasm), and everything it uses is in `core` and `alloc`. The
 // in-page modules (decode, json_text, message, progress, state, web) are written against those.
 #![cfg_attr(feature = "npm-bundle", no_std)]
+
+#[cfg(all(feature = "npm-bundle", feature = "webhook"))]
+compile_error!("`npm-bundle` is the in-page wasm alone (no_std); build `webhook` separately");
 
 extern crate alloc;
 
