@@ -74,7 +74,7 @@ fn handle(job: &Job) -> Result<(), String> {
     let test = if delivery.test { " (test)" } else { "" };
     match &delivery.payload {
         WebhookEvent::CourseCompleted(p) => println!(
-            "{}{test}: {} completed {:?} in {:?} s",
+            "{}{test}: {} completed {:?} in {} s",
             delivery.id,
             p.tracking.email.as_deref().unwrap_or("a learner"),
             p.course.title.as_deref().unwrap_or("a course"),

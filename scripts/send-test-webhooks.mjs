@@ -60,14 +60,14 @@ tampered.body = tampered.body.replace('"totalTime":3600', '"totalTime":1');
 const missing = delivery();
 delete missing.headers['X-Coassemble-Signature'];
 const cases = [
-  ['valid delivery', valid, '200 accepted'],
+  ['valid delivery', valid, '200'],
   ['duplicate (same delivery id, a retry)', valid, '200 duplicate'],
-  ['dashboard test delivery (course.created)', testCreated, '200 accepted'],
+  ['dashboard test delivery (course.created)', testCreated, '200'],
   ['stale timestamp (10 minutes old)', delivery({ timestamp: now() - 600 }), '401 stale_timestamp'],
   ['tampered body', tampered, '401 bad_signature'],
   ['wrong secret', delivery({ key: 'whsec_not_the_secret' }), '401 bad_signature'],
   ['missing signature header', missing, '400 missing_header'],
-  ['signed but not JSON (stored, dead-lettered)', delivery({ body: '{"id":' }), '200 accepted'],
+  ['signed but not JSON (stored, dead-lettered)', delivery({ body: '{"id":' }), '200'],
 ];
 
 console.log(`sending ${cases.length} deliveries to ${url} (secret ${secret.slice(0, 6)}…)`);
@@ -84,7 +84,8 @@ for (const [name, { headers, body }, expected] of cases) {
   } catch (err) {
     outcome = `request failed: ${err.cause?.code ?? err.message}`;
   }
-  const ok = outcome === expected;
+  // A bare status accepts any word (receivers say "accepted" or "stored"); otherwise the word counts.
+  const ok = expected.includes(' ') ? outcome === expected : outcome.split(' ')[0] === expected;
   if (!ok) unexpected++;
   console.log(`${ok ? '✓' : '✗'} ${name.padEnd(40)} ${outcome}${ok ? '' : `   (expected ${expected})`}`);
 }
