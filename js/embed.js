@@ -23,9 +23,10 @@ export class Embed {
   #destroyed = false;
   #finalState = null;
   #unwatch;
+  #ownsIframe;
 
   /** @internal use attachCourse/attachBuilder/embedCourse/embedBuilder */
-  constructor(EmbedHandle, kind, iframe, options = {}, src) {
+  constructor(EmbedHandle, kind, iframe, options = {}, src, ownsIframe = false) {
     const { origin, readyTimeoutMs = DEFAULT_READY_TIMEOUT_MS, renewUrl, initialProgress } = options;
     timerOption(readyTimeoutMs, 'readyTimeoutMs');
     if (origin !== undefined && origin !== null && typeof origin !== 'string') {
@@ -48,6 +49,7 @@ export class Embed {
     /** The exact origin messages are accepted from. */
     this.origin = this.#handle.origin;
     this.#readyTimeoutMs = readyTimeoutMs;
+    this.#ownsIframe = ownsIframe;
     this.#unwatch = watchRemoval(iframe, () => this.destroy());
   }
 
@@ -113,14 +115,17 @@ export class Embed {
   }
 
   /**
-   * Stops listening, rejects pending `ready()` waits, drops every callback. Idempotent. Another embed
-   * attached to the same iframe is independent: it keeps listening.
+   * Stops listening, rejects pending `ready()` waits, drops every callback, and removes the iframe
+   * when `embed*` created it (an iframe given to `attach*` stays: it belongs to the page). Idempotent.
+   * Another embed attached to the same iframe is independent: it keeps listening.
    */
   destroy() {
     if (this.#destroyed) return;
     this.#finalState = this.#handle.state();
     this.#destroyed = true;
     this.#unwatch();
+    // A created iframe left behind is a second live session (a learner counted twice).
+    if (this.#ownsIframe) this.iframe.remove();
     this.#listeners.clear();
     for (const wait of this.#readyWaits) {
       clearTimeout(wait.timer);

@@ -176,7 +176,11 @@ export interface AttachOptions {
   renewUrl?: () => Promise<string>;
 }
 
-/** Options of embedCourse / embedBuilder: attach options plus attributes for the created iframe. */
+/**
+ * Options of embedCourse / embedBuilder: attach options plus attributes for the created iframe.
+ * `allow` replaces the default (`fullscreen; autoplay; clipboard-write`, less what the browser
+ * does not know).
+ */
 export interface EmbedOptions extends AttachOptions {
   [attribute: string]: unknown;
 }
@@ -232,7 +236,10 @@ export interface Embed<M, S> {
    * (saying what came from the iframe's window) or, when destroyed before it came, DestroyedError.
    */
   ready(): Promise<void>;
-  /** Removes the listener, rejects pending waits, drops callbacks. Idempotent. */
+  /**
+   * Removes the listener, rejects pending waits, drops callbacks; removes the iframe when
+   * `embedCourse`/`embedBuilder` created it (never one given to `attach*`). Idempotent.
+   */
   destroy(): void;
 }
 

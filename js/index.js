@@ -29,6 +29,16 @@ async function attach(kind, iframe, options, src) {
   return new Embed(EmbedHandle, kind, iframe, options, src);
 }
 
+// Coassemble recommends `fullscreen; autoplay; presentation; clipboard-write`; `presentation` is not a
+// permissions-policy feature that browsers know (Chromium warns "Unrecognized feature" on every embed).
+const DEFAULT_ALLOW = ['fullscreen', 'autoplay', 'clipboard-write'];
+
+// Where the browser lists the features it knows (Chromium), keep only those: no console warning.
+function defaultAllow(doc) {
+  const known = doc.featurePolicy?.features?.();
+  return DEFAULT_ALLOW.filter((feature) => !known || known.includes(feature)).join('; ');
+}
+
 async function embed(kind, container, signedUrl, options = {}) {
   await load();
   if (!container || typeof container.appendChild !== 'function') {
@@ -39,9 +49,7 @@ async function embed(kind, container, signedUrl, options = {}) {
   }
   const { origin, readyTimeoutMs, renewUrl, initialProgress, ...attrs } = options;
   const iframe = container.ownerDocument.createElement('iframe');
-  // Coassemble also recommends `presentation`, which is no permissions-policy feature: Chromium logs
-  // "Unrecognized feature" for it on every embed. An explicit `allow` option still wins (below).
-  iframe.setAttribute('allow', 'fullscreen; autoplay; clipboard-write');
+  iframe.setAttribute('allow', defaultAllow(container.ownerDocument));
   iframe.setAttribute('title', kind === 'builder' ? 'Coassemble course builder' : 'Coassemble course');
   iframe.style.border = '0';
   iframe.style.width = '100%';
@@ -53,7 +61,7 @@ async function embed(kind, container, signedUrl, options = {}) {
     else if (value !== false && value != null) iframe.setAttribute(name, String(value));
   }
   // The listener is live before the iframe exists, so not even the first session:ready is missed.
-  const created = new Embed(EmbedHandle, kind, iframe, { origin, readyTimeoutMs, renewUrl, initialProgress }, signedUrl);
+  const created = new Embed(EmbedHandle, kind, iframe, { origin, readyTimeoutMs, renewUrl, initialProgress }, signedUrl, true);
   iframe.src = signedUrl;
   container.appendChild(iframe);
   return created;
@@ -82,7 +90,8 @@ export function attachBuilder(iframe, options) {
 
 /**
  * Creates a course player iframe for `signedUrl` inside `container`, after the listener is live.
- * Options beyond AttachOptions become iframe attributes (`{ title: 'Onboarding', loading: 'lazy' }`).
+ * Options beyond AttachOptions become iframe attributes (`{ title: 'Onboarding', loading: 'lazy' }`;
+ * an `allow` given here replaces the default). The embed owns the iframe: `destroy()` removes it.
  * @param {Element} container
  * @param {string} signedUrl the signed embed URL minted by your server
  * @param {import('./index.js').EmbedOptions} [options]
@@ -94,6 +103,7 @@ export function embedCourse(container, signedUrl, options) {
 
 /**
  * Creates a course builder iframe for `signedUrl` inside `container`, after the listener is live.
+ * The embed owns the iframe: `destroy()` removes it.
  * @param {Element} container
  * @param {string} signedUrl
  * @param {import('./index.js').EmbedOptions} [options]

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs what building and testing need, idempotently; slow installs are cached outside the repo.
 #   scripts/setup.sh          toolchain for building (wasm target, wasm-bindgen CLI, npm packages)
-#   scripts/setup.sh browser  also a Chromium for the browser tests
+#   scripts/setup.sh browser  also the three browser engines for the browser tests: Chromium, Firefox
+#                             ESR (+ geckodriver) and WebKitGTK (WebKitWebDriver, under Xvfb)
 #   scripts/setup.sh postgres also a PostgreSQL server for the webhook inbox tests (modes combine:
 #                             `scripts/setup.sh browser postgres` is what npm test runs)
-# Browser mode records the paths it found in $CACHE/chrome-path and $CACHE/chromedriver-path.
+# Browser mode records the paths it found in $CACHE/chrome-path and $CACHE/chromedriver-path. As root on
+# Debian it installs what is missing; elsewhere it uses what is installed and says which engine it skips.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 say() { echo "[setup] $*" >&2; }
@@ -78,9 +80,34 @@ if wants browser; then
   echo "$CHROME" > "$CACHE/chrome-path"
   echo "$DRIVER" > "$CACHE/chromedriver-path"
   say "browser: $CHROME, driver: $DRIVER"
+
+  # 5. Firefox ESR and WebKitGTK. --no-install-recommends: without it Firefox pulls 32 codec packages
+  #    and upgrades mesa under Chromium. Tests look for the same paths (tests/support/engines.mjs).
+  missing_debs=()
+  [ -x /usr/bin/firefox-esr ] || missing_debs+=(firefox-esr)
+  [ -x /usr/bin/WebKitWebDriver ] || missing_debs+=(webkit2gtk-driver)
+  [ -x /usr/bin/Xvfb ] || missing_debs+=(xvfb)
+  if [ ${#missing_debs[@]} -gt 0 ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      say "installing ${missing_debs[*]} (apt-get, --no-install-recommends)"
+      (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing_debs[@]}") >&2
+    else
+      say "not root on Debian: cannot install ${missing_debs[*]}."
+      [ -x /usr/bin/firefox-esr ] || say "  Firefox tests are SKIPPED: install firefox-esr (or set FIREFOX_PATH)."
+      [ -x /usr/bin/WebKitWebDriver ] || say "  WebKit tests are SKIPPED: install webkit2gtk-driver (or set WEBKIT_DRIVER)."
+      [ -x /usr/bin/Xvfb ] || say "  WebKit tests are SKIPPED: install xvfb (WebKitGTK has no headless mode)."
+    fi
+  fi
+
+  # 6. geckodriver, for the Rust wasm-bindgen tests in Firefox (about 2 minutes to compile, once).
+  GECKO_ROOT="$CACHE/geckodriver"
+  if [ ! -x "$GECKO_ROOT/bin/geckodriver" ] && ! command -v geckodriver >/dev/null; then
+    say "installing geckodriver into $GECKO_ROOT (one time, about 2 minutes)"
+    cargo install geckodriver --locked --root "$GECKO_ROOT" >&2
+  fi
 fi
 
-# 5. PostgreSQL server binaries (initdb, pg_ctl) for the inbox tests; scripts/postgres.sh runs them.
+# 7. PostgreSQL server binaries (initdb, pg_ctl) for the inbox tests; scripts/postgres.sh runs them.
 #    Use what is there; as root on Debian, install Debian's (its default cluster stays down: the tests
 #    initdb their own into a temp dir).
 if wants postgres; then

@@ -1,4 +1,4 @@
-//! The Rust API in a real browser (wasm-bindgen-test in headless Chromium): `PlayerEmbed` hears its
+//! The Rust API in a real browser (wasm-bindgen-test in Chromium, Firefox and WebKit): `PlayerEmbed` hears its
 //! own iframe only, keeps progress monotonic, and stops hearing anything once dropped.
 #![cfg(all(target_arch = "wasm32", feature = "browser"))]
 

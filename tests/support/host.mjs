@@ -1,16 +1,23 @@
-// A test host page in headless Chromium, with embed stand-ins added as real cross-origin iframes.
-import { launchBrowser } from './browser.mjs';
+// A test host page in one browser engine, with embed stand-ins added as real cross-origin iframes.
+import { launch } from './engines.mjs';
 import { startServers } from './server.mjs';
 
 /**
- * Starts the two-origin servers and a Chromium page on tests/browser/fixtures/host.html (which imports
- * the real package as `window.sdk`). Returns `{ servers, browser, page, cdp, frameSrc, addFrame, heapAfterGc, wasmMemoryBytes, close }`.
+ * Starts the two-origin servers and a page in `engine` (tests/support/engines.mjs; default Chromium)
+ * on tests/browser/fixtures/host.html, which imports the real package as `window.sdk`. Returns
+ * `{ engine, servers, browser, page, frameSrc, addFrame, close }`; in Chromium also `cdp`,
+ * `heapAfterGc` and `wasmMemoryBytes` (CDP-only checks).
  */
-export async function openHost() {
+export async function openHost({ engine = 'chromium' } = {}) {
   const servers = await startServers();
-  const browser = await launchBrowser();
+  let browser;
+  try {
+    browser = await launch(engine);
+  } catch (error) {
+    await servers.close();
+    throw error;
+  }
   const page = await browser.newPage();
-  const cdp = await browser.newCDPSession(page);
   await page.goto(`${servers.host}/tests/browser/fixtures/host.html`);
   await page.waitForFunction(() => document.title === 'ready');
 
@@ -20,7 +27,7 @@ export async function openHost() {
 
   /**
    * Adds `<iframe id=id>` loading `src` (none when null) with extra `attrs`; resolves once it loaded,
-   * with its Playwright frame.
+   * with its frame (`evaluate`, `url`, ...).
    */
   async function addFrame(id, src, attrs = {}) {
     await page.evaluate(([id, src, attrs]) => new Promise((resolve) => {
@@ -32,8 +39,24 @@ export async function openHost() {
       document.body.append(iframe);
       if (!src) resolve();
     }), [id, src, attrs]);
-    return src && page.frames().find((f) => f.url() === src);
+    return src && (await page.frames()).find((f) => f.url() === src);
   }
+
+  const close = async () => {
+    try {
+      await browser.close();
+    } finally {
+      await servers.close();
+    }
+  };
+  const host = { engine, servers, browser, page, frameSrc, addFrame, close };
+  if (engine === 'chromium') Object.assign(host, await cdpChecks(page.playwright));
+  return host;
+}
+
+// Heap and wasm-memory figures need the DevTools protocol: Chromium only.
+async function cdpChecks(page) {
+  const cdp = await page.context().newCDPSession(page);
 
   /** The JS heap's used bytes after a full garbage collection. */
   async function heapAfterGc() {
@@ -52,9 +75,5 @@ export async function openHost() {
     return result.value;
   }
 
-  const close = async () => {
-    await browser.close();
-    await servers.close();
-  };
-  return { servers, browser, page, cdp, frameSrc, addFrame, heapAfterGc, wasmMemoryBytes, close };
+  return { cdp, heapAfterGc, wasmMemoryBytes };
 }
