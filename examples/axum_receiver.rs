@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! COASSEMBLE_WEBHOOK_SECRET=whsec_demo cargo run --example axum_receiver --features inbox-sqlite
-//! node scripts/send-test-webhooks.mjs http://localhost:3000/webhooks
+//! node testing/cli.js send-test-webhooks http://localhost:3000/webhooks
 //! ```
 //! From the environment: `DATABASE_URL` (a SQLite file path, default `target/axum-inbox.db`, or
 //! `postgres://...` with the feature `inbox-postgres`: run as many instances as you like on one

@@ -1,7 +1,7 @@
 // A minimal Coassemble webhook receiver on node:http (no framework, no dependency).
 //
 //   COASSEMBLE_WEBHOOK_SECRET=whsec_demo PORT=3000 node examples/node-receiver.mjs
-//   node scripts/send-test-webhooks.mjs http://localhost:3000/webhooks
+//   npx coassemble-events send-test-webhooks http://localhost:3000/webhooks
 //
 // Deduplication here is in memory, so it is lost on restart: for a durable store see
 // createFileDeliveryStore in www/webhook-receiver.mjs, or use a unique key in your database.

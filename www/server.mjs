@@ -12,6 +12,7 @@ import { readFile, stat, access } from 'node:fs/promises';
 import { createHmac, randomUUID } from 'node:crypto';
 import { extname, join, normalize, sep, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { startEmulators } from '../dist/testing.js';
 
 const WWW = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(WWW, '..');
@@ -66,24 +67,17 @@ export async function startDemo({ port = 8080, emuPort, host = 'localhost', log 
     return send(res, 404, { error: 'not found' });
   }
 
-  // The emulator origin serves only the emulator pages: nothing of the host app leaks across.
-  const emu = createServer((req, res) => {
-    const path = new URL(req.url, emuUrl).pathname;
-    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, { error: 'method not allowed' });
-    const target = path === '/' ? join(WWW, 'emulator', 'player.html') : inside(join(WWW, 'emulator'), path);
-    file(res, target).catch(() => send(res, 500, { error: 'internal error' }));
-  });
-
   const appPort = await listen(app, port, host);
-  const emuPortReal = await listen(emu, emuPort ?? (port === 0 ? 0 : port + 1), host);
+  // The emulators come from the test kit, on their own origin: nothing of the host app leaks across.
+  const emulators = await startEmulators({ port: emuPort ?? (port === 0 ? 0 : port + 1), host });
   hostUrl = `http://${host}:${appPort}/`;
-  emuUrl = `http://${host}:${emuPortReal}/`;
+  emuUrl = `${emulators.origin}/`;
   return {
     url: hostUrl,
     emulatorUrl: emuUrl,
     webhooks: Boolean(webhooks),
     close: async () => {
-      await Promise.all([app, emu].map((s) => new Promise((r) => { s.closeAllConnections?.(); s.close(r); })));
+      await Promise.all([new Promise((r) => { app.closeAllConnections?.(); app.close(r); }), emulators.close()]);
       await webhooks?.close?.();
     },
   };

@@ -1,7 +1,8 @@
-//! The wasm-bindgen seam of `coassemble-events/webhooks`: one export, plain JS values in and out.
+//! The wasm-bindgen seam of `coassemble-events/webhooks`: plain JS values in and out.
 //!
 //! `js/webhooks.js` normalises the JS inputs (header shapes, body types, defaults) and turns the error
-//! object into a `WebhookError`; all checks happen in [`verify`].
+//! object into a `WebhookError`; all checks happen in [`verify`]. `signWebhook` is for the test kit
+//! (`coassemble-events/testing`), so deliveries are signed by the same code that verifies them.
 
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -10,7 +11,7 @@ use wasm_bindgen::prelude::*;
 
 use serde_json::Value;
 
-use super::{verify, Delivery, WebhookError, WebhookEvent};
+use super::{sign, verify, Delivery, WebhookError, WebhookEvent};
 
 /// A verified delivery as the JS API returns it: the lenient typed `event` (`null` when the body is not
 /// JSON, then `notJson` says why), and the whole body as parsed, `json` (`null` when not JSON).
@@ -57,6 +58,13 @@ pub fn verify_webhook(
         Ok(delivery) => Ok(to_js(&delivery_view(&delivery))),
         Err(error) => Err(to_js(&error_view(&error))),
     }
+}
+
+/// The `X-Coassemble-Signature` value (`sha256=<hex>`) for `body` signed with `secret` at
+/// `timestamp` (unix seconds), as [`sign`] computes it.
+#[wasm_bindgen(js_name = signWebhook)]
+pub fn sign_webhook(secret: &str, timestamp: u64, body: &[u8]) -> String {
+    sign(secret.as_bytes(), timestamp, body)
 }
 
 fn delivery_view(delivery: &Delivery) -> JsDelivery<'_> {

@@ -4,12 +4,13 @@ import { startServers } from './server.mjs';
 
 /**
  * Starts the two-origin servers and a page in `engine` (tests/support/engines.mjs; default Chromium)
- * on tests/browser/fixtures/host.html, which imports the real package as `window.sdk`. Returns
+ * on tests/browser/fixtures/host.html, which imports the real package as `window.sdk` (`routes`: see
+ * startServers). Returns
  * `{ engine, servers, browser, page, frameSrc, addFrame, close }`; in Chromium also `cdp`,
  * `heapAfterGc` and `wasmMemoryBytes` (CDP-only checks).
  */
-export async function openHost({ engine = 'chromium' } = {}) {
-  const servers = await startServers();
+export async function openHost({ engine = 'chromium', routes } = {}) {
+  const servers = await startServers({ routes });
   let browser;
   try {
     browser = await launch(engine);

@@ -1,5 +1,6 @@
 // Two static servers on loopback, so test pages have a real host origin and a real, different embed
-// origin. Both serve the repository (the package's js/ and pkg/, and test fixtures).
+// origin. Both serve the repository (the package's js/ and pkg/, and test fixtures); the host origin
+// also answers the `routes` a test gives (the host app's own API).
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
@@ -19,16 +20,22 @@ function serve(req, res) {
   );
 }
 
-function listen() {
+function listen(routes = {}) {
   return new Promise((resolve) => {
-    const server = createServer(serve);
+    const server = createServer((req, res) => {
+      const path = new URL(req.url, 'http://x').pathname;
+      return Object.hasOwn(routes, path) ? routes[path](req, res) : serve(req, res);
+    });
     server.listen(0, '127.0.0.1', () => resolve(server));
   });
 }
 
-/** Starts the host-origin and embed-origin servers: `{ host, frame, close() }` (origins, no slash). */
-export async function startServers() {
-  const servers = await Promise.all([listen(), listen()]);
+/**
+ * Starts the host-origin and embed-origin servers: `{ host, frame, close() }` (origins, no slash).
+ * `routes` maps a path to a `(req, res)` handler on the host origin.
+ */
+export async function startServers({ routes } = {}) {
+  const servers = await Promise.all([listen(routes), listen()]);
   const [host, frame] = servers.map((s) => `http://127.0.0.1:${s.address().port}`);
   return { host, frame, close: () => Promise.all(servers.map((s) => new Promise((r) => s.close(r)))) };
 }

@@ -1,6 +1,8 @@
 // Shared by the player and builder emulators: posts Coassemble's wire format (see src/decode.rs) to the host page.
 // The host's origin comes from the `parent` query parameter and is the postMessage target origin:
 // never '*', so a page that framed the emulator without being named gets nothing.
+// Scriptable (coassemble-events/testing): `?events=<JSON array>` is posted after session:ready,
+// `?ready=0` withholds session:ready, and the host page may post commands (see `startCommands`).
 
 const params = new URLSearchParams(location.search);
 
@@ -55,6 +57,51 @@ export function sendMalformed() {
 
 export function isExpired() { return expired; }
 
+/** `'type:event'` (no data) or an envelope object, as `?events=` and the `send` command take them. */
+function envelopeOf(item) {
+  if (typeof item !== 'string') return item;
+  const [type, event] = item.split(':');
+  return event ? { type, event } : { type };
+}
+
+function expire(onExpire) {
+  if (expired) return;
+  post({ type: 'session', event: 'expired' });
+  expired = true;
+  document.body.classList.add('expired');
+  onExpire?.();
+}
+
+/**
+ * Announces the session (unless `?ready=0`), posts the `?events=` script, and obeys commands the host
+ * page posts: `{ coassembleEmulator: name, ...args }` from the parent window at the parent origin only
+ * (anything else is ignored). Shared commands: `send` ({ messages: [...] }), `envelope`
+ * ({ envelope: 'string' | 'object' }), `expire`, `noise`, `malformed`; `actions` adds the page's own.
+ */
+export function startCommands(actions, { onExpire } = {}) {
+  const commands = {
+    send: ({ messages = [] }) => messages.map(envelopeOf).forEach(post),
+    envelope: ({ envelope: form }) => { envelope = form === 'object' ? 'object' : 'string'; },
+    expire: () => expire(onExpire),
+    noise: sendNoise,
+    malformed: sendMalformed,
+    ...actions,
+  };
+  window.addEventListener('message', (e) => {
+    if (e.source !== window.parent || e.origin !== parentOrigin) return;
+    const command = commands[e.data?.coassembleEmulator];
+    if (typeof command === 'function' && Object.hasOwn(commands, e.data.coassembleEmulator)) command(e.data);
+  });
+  if (params.get('ready') !== '0') post({ type: 'session', event: 'ready' });
+  let script = [];
+  try {
+    script = JSON.parse(params.get('events') ?? '[]');
+  } catch {
+    console.error('emulator: ?events= is not a JSON array');
+  }
+  if (Array.isArray(script)) script.map(envelopeOf).forEach(post);
+}
+
 /** Wires the common developer strip: envelope switch, noise, malformed, expire. */
 export function setupDevStrip({ onExpire } = {}) {
   for (const input of document.querySelectorAll('input[name="envelope"]')) {
@@ -63,13 +110,7 @@ export function setupDevStrip({ onExpire } = {}) {
   }
   document.querySelector('#noise')?.addEventListener('click', sendNoise);
   document.querySelector('#malformed')?.addEventListener('click', sendMalformed);
-  document.querySelector('#expire')?.addEventListener('click', () => {
-    if (expired) return;
-    post({ type: 'session', event: 'expired' });
-    expired = true;
-    document.body.classList.add('expired');
-    onExpire?.();
-  });
+  document.querySelector('#expire')?.addEventListener('click', () => expire(onExpire));
   if (!parentOrigin) {
     document.body.classList.add('orphan');
     const note = document.querySelector('#orphan');

@@ -1,0 +1,72 @@
+// coassemble-events/testing: stand-ins for Coassemble in an integrator's own tests (Node 18+).
+// Player and builder emulators served from their own origin, speaking the real wire format
+// (the pages live in testing/emulators/), and signed webhook deliveries (testing-webhooks.js).
+import { createServer } from 'node:http';
+import { readFile } from 'node:fs/promises';
+
+// From js/testing.js and from the built dist/testing.js alike: the package's testing/emulators/.
+const EMULATORS = new URL('../testing/emulators/', import.meta.url);
+const FILES = {
+  '/player.html': 'text/html; charset=utf-8',
+  '/builder.html': 'text/html; charset=utf-8',
+  '/emulator.js': 'text/javascript; charset=utf-8',
+  '/emulator.css': 'text/css; charset=utf-8',
+};
+
+function serve(req, res) {
+  const path = new URL(req.url, 'http://emulator').pathname;
+  const file = path === '/' ? '/player.html' : path;
+  if (req.method !== 'GET' && req.method !== 'HEAD') return res.writeHead(405).end();
+  if (!Object.hasOwn(FILES, file)) return res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+  readFile(new URL(`.${file}`, EMULATORS)).then(
+    (body) => res.writeHead(200, { 'content-type': FILES[file], 'cache-control': 'no-store' }).end(body),
+    () => res.writeHead(500).end(),
+  );
+}
+
+function emulatorUrl(origin, page, { parent, envelope = 'string', events, ready = true } = {}) {
+  let parentOrigin;
+  try {
+    parentOrigin = new URL(parent).origin;
+  } catch {
+    throw new TypeError(`${page}Url: \`parent\` must be the host page's origin (e.g. 'http://localhost:5173'), got ${parent}`);
+  }
+  if (envelope !== 'string' && envelope !== 'object') {
+    throw new TypeError(`${page}Url: \`envelope\` is 'string' or 'object', got ${envelope}`);
+  }
+  const url = new URL(`/${page}.html`, origin);
+  url.searchParams.set('parent', parentOrigin);
+  url.searchParams.set('envelope', envelope);
+  if (!ready) url.searchParams.set('ready', '0');
+  if (events !== undefined) {
+    if (!Array.isArray(events)) throw new TypeError(`${page}Url: \`events\` must be an array`);
+    url.searchParams.set('events', JSON.stringify(events));
+  }
+  return url.href;
+}
+
+/**
+ * Starts the player and builder emulators on their own origin (`http://<host>:<port>`, another
+ * origin than the page under test, as Coassemble is). See testing.d.ts.
+ * @param {{ port?: number, host?: string }} [options] port 0 (default) picks a free one
+ */
+export function startEmulators({ port = 0, host = '127.0.0.1' } = {}) {
+  const server = createServer(serve);
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      const origin = `http://${host.includes(':') ? `[${host}]` : host}:${server.address().port}`;
+      resolve({
+        origin,
+        playerUrl: (options) => emulatorUrl(origin, 'player', options),
+        builderUrl: (options) => emulatorUrl(origin, 'builder', options),
+        close: () => new Promise((done) => {
+          server.closeAllConnections?.();
+          server.close(() => done());
+        }),
+      });
+    });
+  });
+}
+
+export { signWebhook, testWebhookCases, sendTestWebhooks } from './testing-webhooks.js';
