@@ -56,7 +56,8 @@ const common = {
   charset: 'utf8',
   sourcemap: true,
   legalComments: 'none',
-  external: ['react', 'vue'],
+  // Peer dependencies, and Node's built-ins (only the Node-side test kit, coassemble-events/testing, has any).
+  external: ['react', 'vue', 'node:*'],
   logLevel: 'warning',
 };
 
