@@ -1,4 +1,4 @@
-// coassemble-events/testing: stand-ins for Coassemble in your own end-to-end tests (Node 18+).
+// coassemble-events/testing: stand-ins for Coassemble in your own end-to-end tests (Node 20+).
 
 /** An envelope the emulator posts: `'type:event'` (no data) or a full `{ type, event?, data? }`. */
 export type EmulatedMessage = string | { type: string; event?: string; data?: unknown; [key: string]: unknown };

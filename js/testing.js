@@ -1,4 +1,4 @@
-// coassemble-events/testing: stand-ins for Coassemble in an integrator's own tests (Node 18+).
+// coassemble-events/testing: stand-ins for Coassemble in an integrator's own tests (Node 20+).
 // Player and builder emulators served from their own origin, speaking the real wire format
 // (the pages live in testing/emulators/), and signed webhook deliveries (testing-webhooks.js).
 import { createServer } from 'node:http';
