@@ -162,12 +162,15 @@ test('the tarball holds the package and nothing else', () => {
   const want = ['README.md', 'package.json', 'dist/index.js', 'dist/index.js.map', 'js/index.d.ts',
     'dist/autosave.js', 'dist/autosave.js.map', 'js/autosave.d.ts', 'dist/webhooks.js', 'dist/webhooks.js.map',
     'js/webhooks.d.ts', 'dist/webhooks.workerd.js', 'dist/coassemble_events_webhooks_bg.wasm',
-    'dist/react.js', 'js/react.d.ts', 'dist/vue.js', 'js/vue.d.ts'];
+    'dist/react.js', 'js/react.d.ts', 'dist/vue.js', 'js/vue.d.ts', 'dist/testing.js', 'js/testing.d.ts',
+    'testing/cli.js', 'testing/emulators/player.html', 'LICENSE-MIT', 'LICENSE-APACHE'];
   for (const file of want) assert.ok(tarballFiles.includes(file), `${file} is missing from the tarball`);
   // The built files and their source maps, and the declarations; not the readable sources of js/. The
-  // one .wasm is the verifier for Cloudflare Workers (dist/webhooks.workerd.js imports it).
+  // one .wasm is the verifier for Cloudflare Workers (dist/webhooks.workerd.js imports it). Also the
+  // test kit's emulator pages and command, and the files the README points users to.
   const allowed = [/^README\.md$/, /^package\.json$/, /^LICENSE[^/]*$/, /^js\/[\w-]+\.d\.ts$/,
-    /^dist\/[\w.-]+\.js(\.map)?$/, /^dist\/coassemble_events_webhooks_bg\.wasm$/];
+    /^dist\/[\w.-]+\.js(\.map)?$/, /^dist\/coassemble_events_webhooks_bg\.wasm$/, /^testing\/cli\.js$/,
+    /^testing\/emulators\/[\w-]+\.(html|js|css)$/, /^examples\/node-receiver\.mjs$/, /^sql\/inbox\.\w+\.sql$/];
   const extra = tarballFiles.filter((f) => !allowed.some((re) => re.test(f)));
   assert.deepEqual(extra, [], 'files that do not belong in the package (src/, tests/, www/, .wasm, node_modules…)');
   // Every relative import of the shipped JS resolves inside the tarball.
