@@ -310,45 +310,45 @@ for (const { name: engine, skip } of engines(FIREFOX_GAPS)) describe(engine, { s
       await page.evaluate(() => window.quiet.destroy());
     });
   });
-});
 
-describe('autosave in the page', () => {
-  test('a draft carries the builder\'s raw data; a beacon only queues it; visible again, save confirms it', async () => {
-    const frame = await addFrame('autosave-builder');
-    await page.evaluate(async () => {
-      // Headless Chromium cannot hide its only tab: the page's visibility is emulated, the rest is real
-      // (the builder iframe's postMessage, the package's autosave entry, navigator.sendBeacon).
-      let visibility = 'visible';
-      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => visibility });
-      window.setVisibility = (state) => { visibility = state; document.dispatchEvent(new Event('visibilitychange')); };
-      const builder = await window.sdk.attachBuilder(document.getElementById('autosave-builder'));
-      const log = [];
-      const saves = [];
-      const saver = window.autosave(builder, {
-        save: async (draft) => { saves.push(draft); },
-        beacon: (draft) => navigator.sendBeacon('/beacon-sink', JSON.stringify(draft)),
-        debounceMs: 600000, // the draft stays pending until the page is hidden
+  describe('autosave in the page', () => {
+    test('a draft carries the builder\'s raw data; a beacon only queues it; visible again, save confirms it', async () => {
+      const frame = await addFrame('autosave-builder');
+      await page.evaluate(async () => {
+        // Headless Chromium cannot hide its only tab: the page's visibility is emulated, the rest is real
+        // (the builder iframe's postMessage, the package's autosave entry, navigator.sendBeacon).
+        let visibility = 'visible';
+        Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => visibility });
+        window.setVisibility = (state) => { visibility = state; document.dispatchEvent(new Event('visibilitychange')); };
+        const builder = await window.sdk.attachBuilder(document.getElementById('autosave-builder'));
+        const log = [];
+        const saves = [];
+        const saver = window.autosave(builder, {
+          save: async (draft) => { saves.push(draft); },
+          beacon: (draft) => navigator.sendBeacon('/beacon-sink', JSON.stringify(draft)),
+          debounceMs: 600000, // the draft stays pending until the page is hidden
+        });
+        for (const name of ['pending', 'queued', 'saved']) saver.on(name, ({ draft }) => log.push(`${name}:${draft.revision}`));
+        window.autosaved = { builder, saver, log, saves };
       });
-      for (const name of ['pending', 'queued', 'saved']) saver.on(name, ({ draft }) => log.push(`${name}:${draft.revision}`));
-      window.autosaved = { builder, saver, log, saves };
+      const data = { id: 981, title: 'Onboarding', screens: [{ id: 's-1' }] };
+      await frame.evaluate((data) => window.post({ type: 'course', event: 'updated', data }), data);
+      await page.waitForFunction(() => window.autosaved.log.includes('pending:1'));
+      await page.evaluate(() => window.setVisibility('hidden'));
+      const hidden = await page.evaluate(() => ({ log: [...window.autosaved.log], status: window.autosaved.saver.status,
+        saves: window.autosaved.saves.length, pending: window.autosaved.saver.pending.map((d) => d.revision) }));
+      assert.deepEqual(hidden, { log: ['pending:1', 'queued:1'], status: 'queued', saves: 0, pending: [1] });
+      await page.evaluate(() => window.setVisibility('visible'));
+      await page.waitForFunction(() => window.autosaved.log.includes('saved:1'));
+      const [saved] = await page.evaluate(() => window.autosaved.saves);
+      assert.deepEqual([saved.courseId, saved.title, saved.data], [981, 'Onboarding', data]);
+      assert.equal(await page.evaluate(() => window.autosaved.saver.status), 'saved');
+      await page.evaluate(async () => {
+        await window.autosaved.saver.stop();
+        window.autosaved.builder.destroy();
+        delete document.visibilityState; // back to the real getter
+      });
+      assert.deepEqual(await pageErrors(), []);
     });
-    const data = { id: 981, title: 'Onboarding', screens: [{ id: 's-1' }] };
-    await frame.evaluate((data) => window.post({ type: 'course', event: 'updated', data }), data);
-    await page.waitForFunction(() => window.autosaved.log.includes('pending:1'));
-    await page.evaluate(() => window.setVisibility('hidden'));
-    const hidden = await page.evaluate(() => ({ log: [...window.autosaved.log], status: window.autosaved.saver.status,
-      saves: window.autosaved.saves.length, pending: window.autosaved.saver.pending.map((d) => d.revision) }));
-    assert.deepEqual(hidden, { log: ['pending:1', 'queued:1'], status: 'queued', saves: 0, pending: [1] });
-    await page.evaluate(() => window.setVisibility('visible'));
-    await page.waitForFunction(() => window.autosaved.log.includes('saved:1'));
-    const [saved] = await page.evaluate(() => window.autosaved.saves);
-    assert.deepEqual([saved.courseId, saved.title, saved.data], [981, 'Onboarding', data]);
-    assert.equal(await page.evaluate(() => window.autosaved.saver.status), 'saved');
-    await page.evaluate(async () => {
-      await window.autosaved.saver.stop();
-      window.autosaved.builder.destroy();
-      delete document.visibilityState; // back to the real getter
-    });
-    assert.deepEqual(await pageErrors(), []);
   });
 });

@@ -30,7 +30,7 @@ test('the Node version the README requires is the one package.json and the tests
 test('no README or shipped file points to a document the repository does not have', () => {
   const shipped = ['README.md', 'js/index.js', 'js/embed.js', 'js/autosave.js', 'js/removal.js',
     'js/index.d.ts', 'js/autosave.d.ts', 'src/lib.rs', 'src/decode.rs', 'www/server.mjs',
-    'www/emulator/emulator.js', 'fuzz/Cargo.toml'];
+    'testing/emulators/emulator.js', 'fuzz/Cargo.toml'];
   for (const file of shipped.filter((f) => existsSync(`${root}/${f}`))) {
     for (const [name] of read(file).matchAll(/\b(?:[\w-]+\/)*[A-Z][\w-]*\.md\b|docs\/[\w./-]+/g)) {
       if (['README.md', 'CHANGELOG.md'].includes(name) && existsSync(`${root}/${name}`)) continue;

@@ -1,6 +1,6 @@
 // The tarball is the product: `npm pack` must ship the license texts, every repository file the README
 // tells a user to run or read (outside the sections about working on this repository, and other than
-// pointers to its tests and demo), and every `coassemble-events/<entry>` the README imports.
+// pointers to its tests, benchmarks and demo), and every `coassemble-events/<entry>` the README imports.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -62,7 +62,7 @@ test('every repository file a user-facing README section names is in the tarball
     if ([heading, ...parents].some((h) => REPOSITORY_SECTIONS.test(h))) continue;
     for (const [, path] of text.matchAll(/(?<![\w/.:-])((?:[\w.-]+\/)+[\w.-]+\.(?:m?js|cjs|ts|json|rs|sh|html|css|sql))/g)) {
       // A path of the user's own app (app/page.tsx, src/main.ts) is not one of ours: only files that
-      // exist here count. tests/ and www/ (the demo) are pointers to this repository's evidence.
+X
       if (existsSync(join(ROOT, path)) && !/^(tests|www)\//.test(path)) named.set(path, heading);
     }
     for (const [, path] of text.matchAll(/\b(LICENSE-[A-Z]+)\b/g)) named.set(path, heading);
