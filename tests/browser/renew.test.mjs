@@ -153,32 +153,40 @@ for (const { name: engine, skip } of engines()) describe(engine, { skip }, () =>
     await page.evaluate(() => window.resumed.destroy());
     assert.deepEqual(await page.evaluate(() => window.pageErrors), []);
   });
-});
 
-test('with the demo\'s player emulator: a learner clicks on, the session expires, the renewed player resumes the bar', async () => {
-  const player = (session) => `${host.servers.frame}/www/emulator/player.html?parent=${encodeURIComponent(host.servers.host)}&session=${session}`;
-  await page.evaluate(async ([first, second]) => {
-    const box = document.createElement('div');
-    document.body.append(box);
-    window.learner = [];
-    const course = await window.sdk.embedCourse(box, first, { renewUrl: async () => second });
-    course.on('course:progress', (e) => window.learner.push(e.progress));
-    course.on('session:renewed', () => window.learner.push('renewed'));
-    window.learnerCourse = course;
-    await course.ready();
-  }, [player(1), player(2)]);
-  const frame = page.frames().find((f) => f.url() === player(1));
-  for (let i = 0; i < 3; i++) await frame.click('#next'); // start, lesson 1, lesson 2
-  await page.waitForFunction(() => window.learner.length === 3);
-  await frame.click('#expire');
-  await page.waitForFunction(() => window.learner.includes('renewed'));
-  await page.evaluate(() => window.learnerCourse.ready());
-  const renewed = page.frames().find((f) => f.url() === player(2));
-  assert.ok(renewed, 'the same iframe loads the renewed URL');
-  for (let i = 0; i < 4; i++) await renewed.click('#next'); // the new session starts over, then goes one screen further
-  await page.waitForFunction(() => window.learner.length === 5);
-  assert.deepEqual(await page.evaluate(() => window.learner), [0, 17, 33, 'renewed', 50],
-    'the bar never moved back: the renewed session reported only progress beyond 33');
-  await page.evaluate(() => window.learnerCourse.destroy());
-  assert.deepEqual(await page.evaluate(() => window.pageErrors), []);
+  test('with the test kit\'s player emulator: a learner clicks on, the session expires, the renewed player resumes the bar', async () => {
+    const player = (session) => `${host.servers.frame}/testing/emulators/player.html?parent=${encodeURIComponent(host.servers.host)}&session=${session}`;
+    await page.evaluate(async ([first, second]) => {
+      const box = document.createElement('div');
+      document.body.append(box);
+      window.learner = [];
+      const course = await window.sdk.embedCourse(box, first, { renewUrl: async () => second });
+      course.on('course:progress', (e) => window.learner.push(e.progress));
+      course.on('session:renewed', () => window.learner.push('renewed'));
+      window.learnerCourse = course;
+      await course.ready();
+    }, [player(1), player(2)]);
+    const frameAt = async (url) => {
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const frame = (await page.frames()).find((f) => f.url() === url);
+        if (frame || Date.now() > deadline) return frame;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    const frame = await frameAt(player(1));
+    for (let i = 0; i < 3; i++) await frame.click('#next'); // start, lesson 1, lesson 2
+    await page.waitForFunction(() => window.learner.length === 3);
+    await frame.click('#expire');
+    await page.waitForFunction(() => window.learner.includes('renewed'));
+    await page.evaluate(() => window.learnerCourse.ready());
+    const renewed = await frameAt(player(2));
+    assert.ok(renewed, 'the same iframe loads the renewed URL');
+    for (let i = 0; i < 4; i++) await renewed.click('#next'); // the new session starts over, then goes one screen further
+    await page.waitForFunction(() => window.learner.length === 5);
+    assert.deepEqual(await page.evaluate(() => window.learner), [0, 17, 33, 'renewed', 50],
+      'the bar never moved back: the renewed session reported only progress beyond 33');
+    await page.evaluate(() => window.learnerCourse.destroy());
+    assert.deepEqual(await page.evaluate(() => window.pageErrors), []);
+  });
 });
