@@ -50,7 +50,8 @@ function completedBody() {
 
 /**
  * The eight test cases for `secret`, in sending order: `{ name, headers, body, expected }`, where
- * `expected` is `'<status> <word>'` (the word is the receiver's JSON `status` or `code`, or its text).
+ * `expected` is `'<status> <word>'` (the word is the receiver's JSON `status` or `code`, or its text),
+ * or a bare `'<status>'` where receivers word it differently (`accepted`, `stored`).
  */
 export function testWebhookCases(secret) {
   const valid = signWebhook({ secret, body: completedBody() });
@@ -63,15 +64,15 @@ export function testWebhookCases(secret) {
     workspaceId: 4321, data: { course: { id: 982, title: 'New course', key: 'new-1', clientIdentifier: null } },
   };
   return [
-    { name: 'valid delivery', ...valid, expected: '200 accepted' },
+    { name: 'valid delivery', ...valid, expected: '200' },
     { name: 'duplicate (same delivery id, a retry)', ...valid, expected: '200 duplicate' },
-    { name: 'dashboard test delivery (course.created)', ...signWebhook({ secret, body: created }), expected: '200 accepted' },
+    { name: 'dashboard test delivery (course.created)', ...signWebhook({ secret, body: created }), expected: '200' },
     { name: 'stale timestamp (10 minutes old)', ...signWebhook({ secret, body: completedBody(), timestamp: now() - 600 }), expected: '401 stale_timestamp' },
     { name: 'tampered body', ...tampered, expected: '401 bad_signature' },
     { name: 'wrong secret', ...signWebhook({ secret: `${secret}-not`, body: completedBody() }), expected: '401 bad_signature' },
     { name: 'missing signature header', ...missing, expected: '400 missing_header' },
     // Signed, so genuinely from Coassemble: a receiver keeps it (dead-lettered) rather than refusing it.
-    { name: 'signed but not JSON (stored, dead-lettered)', ...signWebhook({ secret, body: '{"id":', event: 'course.completed' }), expected: '200 accepted' },
+    { name: 'signed but not JSON (stored, dead-lettered)', ...signWebhook({ secret, body: '{"id":', event: 'course.completed' }), expected: '200' },
   ];
 }
 
@@ -93,7 +94,8 @@ export async function sendTestWebhooks(url, { secret, log = () => {} } = {}) {
     } catch (err) {
       outcome = `request failed: ${err.cause?.code ?? err.message}`;
     }
-    const ok = outcome === expected;
+    // A bare status accepts any word; otherwise the word counts too.
+    const ok = expected.includes(' ') ? outcome === expected : outcome.split(' ')[0] === expected;
     log(`${ok ? '✓' : '✗'} ${name.padEnd(40)} ${outcome}${ok ? '' : `   (expected ${expected})`}`);
     results.push({ name, expected, outcome, ok });
   }

@@ -56,7 +56,7 @@ export function signWebhook(options: {
   event?: string;
 }): SignedWebhook;
 
-/** One of the eight test deliveries, with the answer a correct receiver gives (`'200 accepted'`). */
+/** One of the eight test deliveries, with the answer a correct receiver gives (`'401 bad_signature'`; a bare `'200'` accepts any word). */
 export interface TestWebhookCase extends SignedWebhook {
   name: string;
   expected: string;
