@@ -348,16 +348,70 @@ pub fn concurrent_workers_claim_each_once(inbox: Inbox) {
     assert_eq!(inbox.counts().unwrap(), vec![(Status::Processed, 200)]);
 }
 
+/// Many callers at once, each id sent by several of them (backends that batch commits put rows of
+/// one id in one transaction): each id is stored exactly once, every other caller of it is answered
+/// Duplicate, and each answer is about the caller's own delivery.
+pub fn concurrent_intakes_store_each_id_once(inbox: Inbox) {
+    const IDS: usize = 100;
+    const SENDERS: usize = 8;
+    let start = Arc::new(std::sync::Barrier::new(SENDERS));
+    let threads: Vec<_> = (0..SENDERS)
+        .map(|sender| {
+            let (inbox, start) = (inbox.clone(), start.clone());
+            std::thread::spawn(move || {
+                start.wait();
+                // Each sender walks the ids from its own offset, so the copies of an id arrive
+                // both at once and spread apart.
+                (0..IDS)
+                    .map(|n| {
+                        let id = format!("g-{}", (n + sender * 13) % IDS);
+                        let answer = deliver(&inbox, &id, &completed_body(&id));
+                        (id, answer)
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let mut stored = std::collections::HashMap::<String, usize>::new();
+    for thread in threads {
+        for (id, answer) in thread.join().unwrap() {
+            match answer {
+                Ok(Intake::Stored(d)) => {
+                    assert_eq!(d.id, id);
+                    *stored.entry(id).or_default() += 1;
+                }
+                Ok(Intake::Duplicate(d)) => assert_eq!(d.id, id),
+                other => panic!("{id}: {other:?}"),
+            }
+        }
+    }
+    assert_eq!(stored.len(), IDS, "every id answered Stored once");
+    assert!(stored.values().all(|&n| n == 1), "{stored:?}");
+    assert_eq!(
+        inbox.counts().unwrap(),
+        vec![(Status::Received, IDS as u64)]
+    );
+}
+
 /// The database refusing a write is a 503 (Coassemble retries), never a 2xx.
 pub fn store_failure_is_503(inbox: Inbox, break_store: impl FnOnce()) {
     deliver(&inbox, "d-11", &completed_body("11")).unwrap();
     break_store();
-    let err = deliver(&inbox, "d-12", &completed_body("12")).unwrap_err();
-    assert_eq!(
-        (err.http_status(), err.code()),
-        (503, "store_unavailable"),
-        "{err}"
-    );
+    // Several callers at once (one batch, or several): every one of them is refused.
+    let threads: Vec<_> = (12..20)
+        .map(|n| {
+            let inbox = inbox.clone();
+            std::thread::spawn(move || deliver(&inbox, &format!("d-{n}"), &completed_body("12")))
+        })
+        .collect();
+    for thread in threads {
+        let err = thread.join().unwrap().unwrap_err();
+        assert_eq!(
+            (err.http_status(), err.code()),
+            (503, "store_unavailable"),
+            "{err}"
+        );
+    }
 }
 
 /// Instantiates every contract test; `$fresh` makes `(url, break_store)` for a fresh database.
@@ -410,6 +464,10 @@ macro_rules! contract_tests {
         #[test]
         fn concurrent_workers_claim_each_once() {
             inbox_contract::concurrent_workers_claim_each_once(open())
+        }
+        #[test]
+        fn concurrent_intakes_store_each_id_once() {
+            inbox_contract::concurrent_intakes_store_each_id_once(open())
         }
         #[test]
         fn store_failure_is_503() {

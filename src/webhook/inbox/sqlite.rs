@@ -5,11 +5,17 @@
 //! threads waiting on a mutex are woken at once, where connections contending for SQLite's lock poll
 //! with growing sleeps. The intake's connection commits with `synchronous = FULL`; the workers' one
 //! with `work_session`'s setting. Other processes on the file wait on SQLite's lock (busy timeout).
+//!
+//! Group commit: a durable commit costs one fsync, and this is the intake's limit (a disk gives a few
+//! hundred fsyncs a second; SQLite has no group commit of its own). So intakes do not commit
+//! themselves: each hands its row to one committer thread and waits. The committer takes every row
+//! queued while its previous commit ran, inserts them in one transaction, commits once, and only then
+//! answers each caller (stored, known, or the commit's error). Idle, a lone row is committed at once.
 
-use std::sync::Mutex;
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, Transaction, TransactionBehavior};
 
 use super::{statement, Claimed, Entry, NewRow, Status, Store, StoreError};
 
@@ -21,7 +27,6 @@ fn failed(error: rusqlite::Error) -> StoreError {
 
 /// Each statement's text, cut from the SQL file once.
 struct Statements {
-    insert: String,
     bury_expired: String,
     claim: String,
     complete: String,
@@ -71,33 +76,14 @@ impl Connections {
     }
 }
 
-pub(super) struct SqliteStore {
+/// The file and this process's connections to it, shared with the intake's committer thread.
+struct Database {
     path: String,
     /// `None` after an error: opened again on the next call.
     connections: Mutex<Option<Connections>>,
-    sql: Statements,
 }
 
-impl SqliteStore {
-    pub(super) fn open(path: &str) -> Result<SqliteStore, StoreError> {
-        let store = SqliteStore {
-            path: path.to_owned(),
-            connections: Mutex::new(None),
-            sql: Statements {
-                insert: statement(SQL, "insert"),
-                bury_expired: statement(SQL, "bury_expired"),
-                claim: statement(SQL, "claim"),
-                complete: statement(SQL, "complete"),
-                fail: statement(SQL, "fail"),
-                redrive: statement(SQL, "redrive"),
-                list: statement(SQL, "list"),
-                counts: statement(SQL, "counts"),
-            },
-        };
-        store.with(false, |c| c.execute_batch(&statement(SQL, "schema")))?;
-        Ok(store)
-    }
-
+impl Database {
     /// Runs `work` on the intake's connection or the workers', holding the process's lock.
     fn with<T>(
         &self,
@@ -119,28 +105,145 @@ impl SqliteStore {
         }
         result.map_err(failed)
     }
+}
+
+/// A verified delivery waiting for the next intake commit (the `insert` statement's parameters,
+/// owned: the committer thread outlives the caller's borrow).
+struct QueuedRow {
+    id: String,
+    event_type: String,
+    signed_at: i64,
+    received_at: i64,
+    body: Vec<u8>,
+    event_id: Option<String>,
+    test: bool,
+    status: Status,
+    last_error: Option<String>,
+    /// Where the caller waits: stored now (`true`), a known id (`false`), or the commit's error.
+    answer: mpsc::SyncSender<Result<bool, String>>,
+}
+
+/// The committer thread's loop, until the store is dropped (its sender with it).
+fn commit_intakes(database: Arc<Database>, insert: String, queue: mpsc::Receiver<QueuedRow>) {
+    // `recv` blocks only while nothing waits, so a lone row is committed at once; under load the
+    // batch is whatever queued during the previous commit's fsync.
+    while let Ok(first) = queue.recv() {
+        let batch: Vec<QueuedRow> = std::iter::once(first).chain(queue.try_iter()).collect();
+        let outcome = database.with(false, |c| {
+            let transaction = Transaction::new_unchecked(c, TransactionBehavior::Immediate)?;
+            // Row by row in queue order, so a second row with an id already in this batch meets
+            // the first one's insert (ON CONFLICT) and is answered as known, as it would be alone.
+            let stored = {
+                let mut insert = transaction.prepare_cached(&insert)?;
+                batch
+                    .iter()
+                    .map(|row| {
+                        let changed = insert.execute(params![
+                            row.id,
+                            row.event_type,
+                            row.signed_at,
+                            row.received_at,
+                            row.body,
+                            row.event_id,
+                            row.test,
+                            row.status.as_str(),
+                            row.last_error
+                        ])?;
+                        Ok(changed == 1)
+                    })
+                    .collect::<Result<Vec<bool>, rusqlite::Error>>()?
+            };
+            transaction.commit()?;
+            Ok(stored)
+        });
+        // A caller that gave up waiting (its thread ended) has dropped its receiver: nothing to do.
+        match outcome {
+            Ok(stored) => {
+                for (row, stored) in batch.iter().zip(stored) {
+                    let _ = row.answer.send(Ok(stored));
+                }
+            }
+            // Nothing of the batch is committed (the transaction rolled back): each caller's 503.
+            Err(error) => {
+                let error = error.to_string();
+                for row in &batch {
+                    let _ = row.answer.send(Err(error.clone()));
+                }
+            }
+        }
+    }
+}
+
+pub(super) struct SqliteStore {
+    database: Arc<Database>,
+    /// To the committer thread (see the module's doc).
+    intake: mpsc::Sender<QueuedRow>,
+    sql: Statements,
+}
+
+impl SqliteStore {
+    pub(super) fn open(path: &str) -> Result<SqliteStore, StoreError> {
+        let database = Arc::new(Database {
+            path: path.to_owned(),
+            connections: Mutex::new(None),
+        });
+        database.with(false, |c| c.execute_batch(&statement(SQL, "schema")))?;
+        let (intake, queue) = mpsc::channel();
+        let (committer, insert) = (database.clone(), statement(SQL, "insert"));
+        std::thread::Builder::new()
+            .name("inbox-intake-commit".into())
+            .spawn(move || commit_intakes(committer, insert, queue))
+            .map_err(StoreError::new)?;
+        Ok(SqliteStore {
+            database,
+            intake,
+            sql: Statements {
+                bury_expired: statement(SQL, "bury_expired"),
+                claim: statement(SQL, "claim"),
+                complete: statement(SQL, "complete"),
+                fail: statement(SQL, "fail"),
+                redrive: statement(SQL, "redrive"),
+                list: statement(SQL, "list"),
+                counts: statement(SQL, "counts"),
+            },
+        })
+    }
+
+    fn with<T>(
+        &self,
+        run: impl FnOnce(&Connection) -> Result<T, rusqlite::Error>,
+    ) -> Result<T, StoreError> {
+        self.database.with(true, run)
+    }
 
     fn execute(&self, sql: &str, params: impl rusqlite::Params) -> Result<usize, StoreError> {
-        self.with(true, |c| c.prepare_cached(sql)?.execute(params))
+        self.with(|c| c.prepare_cached(sql)?.execute(params))
     }
 }
 
 impl Store for SqliteStore {
+    /// Queues the row for the committer thread and waits until its batch is committed (or failed).
     fn insert(&self, row: &NewRow<'_>) -> Result<bool, StoreError> {
-        let changed = self.with(false, |c| {
-            c.prepare_cached(&self.sql.insert)?.execute(params![
-                row.id,
-                row.event_type,
-                row.signed_at,
-                row.received_at,
-                row.body,
-                row.event_id,
-                row.test,
-                row.status.as_str(),
-                row.last_error
-            ])
-        })?;
-        Ok(changed == 1)
+        let stopped = || StoreError::new("the inbox's intake committer has stopped");
+        let (answer, outcome) = mpsc::sync_channel(1);
+        self.intake
+            .send(QueuedRow {
+                id: row.id.to_owned(),
+                event_type: row.event_type.to_owned(),
+                signed_at: row.signed_at,
+                received_at: row.received_at,
+                body: row.body.to_owned(),
+                event_id: row.event_id.map(str::to_owned),
+                test: row.test,
+                status: row.status,
+                last_error: row.last_error.clone(),
+                answer,
+            })
+            .map_err(|_| stopped())?;
+        outcome
+            .recv()
+            .map_err(|_| stopped())?
+            .map_err(StoreError::new)
     }
 
     fn claim(
@@ -152,7 +255,7 @@ impl Store for SqliteStore {
         max_attempts: u32,
     ) -> Result<Vec<Claimed>, StoreError> {
         self.execute(&self.sql.bury_expired, params![now, max_attempts])?;
-        self.with(true, |c| {
+        self.with(|c| {
             let mut claim = c.prepare_cached(&self.sql.claim)?;
             let rows = claim.query_map(params![now, worker, lease, limit], |row| {
                 Ok(Claimed {
@@ -199,7 +302,7 @@ impl Store for SqliteStore {
     }
 
     fn list(&self, status: Option<Status>, limit: u32) -> Result<Vec<Entry>, StoreError> {
-        let rows = self.with(true, |c| {
+        let rows = self.with(|c| {
             let mut list = c.prepare_cached(&self.sql.list)?;
             let rows = list.query_map(params![status.map(Status::as_str), limit], |row| {
                 Ok((
@@ -230,7 +333,7 @@ impl Store for SqliteStore {
     }
 
     fn counts(&self) -> Result<Vec<(Status, u64)>, StoreError> {
-        let rows = self.with(true, |c| {
+        let rows = self.with(|c| {
             let mut counts = c.prepare_cached(&self.sql.counts)?;
             let rows = counts.query_map([], |row| {
                 Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
