@@ -3,6 +3,7 @@
 // JS inputs (header shapes, body types, defaults) and turns refusals into `WebhookError`s.
 import { initSync, verifyWebhook as verifyInWasm } from '../pkg/webhooks/coassemble_events_webhooks.js';
 import wasmBytes from '../pkg/webhooks/wasm-bytes.js';
+import { coassembleHeaders } from './headers.js';
 
 // The wasm is inlined (no fetch, no fs) and small, so it is compiled once, synchronously, at import.
 initSync({ module: wasmBytes });
@@ -31,23 +32,6 @@ function rawBytes(body) {
     'verifyWebhook: `body` must be the raw request body (Buffer, Uint8Array, ArrayBuffer or string), ' +
       'not parsed JSON: the signature covers the exact bytes',
   );
-}
-
-// Flattens a plain object (any case; Node's IncomingMessage.headers), a Fetch `Headers`, a `Map` or an
-// array of pairs into [name, value, ...]. Only X-Coassemble-* headers are passed on; the Rust side
-// compares names case-insensitively.
-function headerList(headers) {
-  if (headers == null || typeof headers !== 'object') {
-    throw new TypeError('verifyWebhook: `headers` must be an object, a Headers or a Map');
-  }
-  const entries = typeof headers[Symbol.iterator] === 'function' ? headers : Object.entries(headers);
-  const list = [];
-  for (const [name, value] of entries) {
-    if (value == null || !/^x-coassemble-/i.test(name)) continue;
-    // A repeated header (several signatures) is joined as Node joins it; any signature may match.
-    list.push(String(name), Array.isArray(value) ? value.join(', ') : String(value));
-  }
-  return list;
 }
 
 function secretList(secrets) {
@@ -81,7 +65,7 @@ export function verifyWebhook({
   const clock = seconds(now, 'now');
   // Year 5138 in seconds: almost certainly Date.now() milliseconds, which would make every delivery stale.
   if (clock > 1e11) throw new TypeError('verifyWebhook: `now` is unix seconds, not milliseconds');
-  const args = [headerList(headers), rawBytes(body), secretList(secrets), seconds(toleranceSeconds, 'toleranceSeconds'), clock];
+  const args = [[...coassembleHeaders(headers)].flat(), rawBytes(body), secretList(secrets), seconds(toleranceSeconds, 'toleranceSeconds'), clock];
   try {
     return verifyInWasm(...args);
   } catch (e) {

@@ -1,8 +1,9 @@
-//! The wasm-bindgen seam of `coassemble-events/webhooks`: plain JS values in and out.
+//! The wasm-bindgen seam of `coassemble-events/webhooks` and `/inbox`: plain JS values in and out.
 //!
 //! `js/webhooks.js` normalises the JS inputs (header shapes, body types, defaults) and turns the error
 //! object into a `WebhookError`; all checks happen in [`verify`]. `signWebhook` is for the test kit
 //! (`coassemble-events/testing`), so deliveries are signed by the same code that verifies them.
+//! `js/inbox.js` decodes stored bodies with [`decode_webhook_body`].
 
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -65,6 +66,21 @@ pub fn verify_webhook(
 #[wasm_bindgen(js_name = signWebhook)]
 pub fn sign_webhook(secret: &str, timestamp: u64, body: &[u8]) -> String {
     sign(secret.as_bytes(), timestamp, body)
+}
+
+/// Decodes a body that [`verify`] accepted before: the inbox stores the raw bytes, and its worker
+/// (maybe another process, long after the signature's window) decodes them here, so the handler gets
+/// the verifier's own lenient view, not a second copy of it in JS. `id`, `header_type` and
+/// `timestamp` are the stored row's. Returns `{ id, type, timestamp, test, event, json, notJson }`,
+/// the shape of `verifyWebhook`'s result.
+#[wasm_bindgen(js_name = decodeWebhookBody)]
+pub fn decode_webhook_body(id: String, header_type: &str, timestamp: f64, body: &[u8]) -> JsValue {
+    to_js(&delivery_view(&Delivery::decode(
+        id,
+        header_type,
+        timestamp as u64,
+        body,
+    )))
 }
 
 fn delivery_view(delivery: &Delivery) -> JsDelivery<'_> {

@@ -1,0 +1,64 @@
+// The inbox's SQL, read from the package's sql/ folder: the same files the Rust crate compiles in, so
+// a Rust and a Node receiver run the very same statements on one database. The files are split on
+// their "-- name: <statement>" lines; comment lines are dropped (a driver prepares one statement).
+import { readFileSync } from 'node:fs';
+
+/**
+ * The named statements of one dialect.
+ * @param {'postgres' | 'sqlite'} dialect
+ * @returns {Record<string, string>} statement name → SQL text
+ */
+export function loadStatements(dialect) {
+  const text = readFileSync(new URL(`../sql/inbox.${dialect}.sql`, import.meta.url), 'utf8');
+  const statements = {};
+  let name = null;
+  let lines = [];
+  const flush = () => {
+    if (name) statements[name] = lines.join('\n').trim();
+  };
+  for (const line of text.split('\n')) {
+    const header = /^-- name: (\w+)\s*$/.exec(line);
+    if (header) {
+      flush();
+      name = header[1];
+      lines = [];
+    } else if (!/^\s*--/.test(line)) {
+      lines.push(line);
+    }
+  }
+  flush();
+  return statements;
+}
+
+// The result columns of `claim` and `list`, in the shape inbox.js works with. Number() and Boolean()
+// cover both drivers: pg returns BIGINT as a string and BOOLEAN as a boolean, SQLite both as numbers.
+const time = (value) => (value == null ? null : Number(value));
+
+/** A row returned by `claim`. */
+export function claimedRow(r) {
+  return {
+    id: r.delivery_id,
+    type: r.event_type,
+    signedAt: Number(r.signed_at),
+    receivedAt: Number(r.received_at),
+    body: r.body,
+    eventId: r.event_id,
+    test: Boolean(r.test),
+    attempts: Number(r.attempts),
+  };
+}
+
+/** A row returned by `list`. */
+export function listedRow(r) {
+  return {
+    id: r.delivery_id,
+    type: r.event_type,
+    status: r.status,
+    attempts: Number(r.attempts),
+    receivedAt: Number(r.received_at),
+    runAt: time(r.run_at),
+    processedAt: time(r.processed_at),
+    lastError: r.last_error,
+    test: Boolean(r.test),
+  };
+}

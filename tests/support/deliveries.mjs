@@ -1,0 +1,41 @@
+// Deliveries signed as Coassemble signs them (HMAC-SHA256 over "timestamp.body"), for the inbox tests.
+import { createHmac, randomUUID } from 'node:crypto';
+
+/** A `course.completed` body; `tracking` fields override the defaults, `extra` adds top-level fields. */
+export function completedBody({ tracking = {}, extra = {} } = {}) {
+  return JSON.stringify({
+    id: `evt_${randomUUID().slice(0, 8)}`,
+    type: 'course.completed',
+    occurredAt: '2026-11-23T12:13:20Z',
+    workspaceId: 4321,
+    ...extra,
+    data: {
+      course: { id: 981, title: 'Onboarding', key: 'onb-1', clientIdentifier: null },
+      tracking: {
+        id: 5551, identifier: 'learner-77', email: 'sam@example.com',
+        commenced: '2026-11-23T11:00:00Z', completed: '2026-11-23T12:13:00Z', totalTime: 4380, ...tracking,
+      },
+    },
+  });
+}
+
+/** `{ id, body, headers }` of one signed delivery. */
+export function signedDelivery({
+  secret,
+  id = randomUUID(),
+  body = completedBody(),
+  type = 'course.completed',
+  timestamp = Math.floor(Date.now() / 1000),
+} = {}) {
+  const signature = 'sha256=' + createHmac('sha256', secret).update(`${timestamp}.`).update(body).digest('hex');
+  return {
+    id,
+    body,
+    headers: {
+      'x-coassemble-event': type,
+      'x-coassemble-delivery': id,
+      'x-coassemble-timestamp': String(timestamp),
+      'x-coassemble-signature': signature,
+    },
+  };
+}
