@@ -1,54 +1,35 @@
-// A minimal Coassemble webhook receiver on node:http (no framework, no dependency).
+// A Coassemble webhook receiver on node:http that loses nothing: verify, store in the inbox, then 200;
+// a worker in the same process runs the handler, with retries and dead letters.
 //
-//   COASSEMBLE_WEBHOOK_SECRET=whsec_demo PORT=3000 node examples/node-receiver.mjs
+//   COASSEMBLE_WEBHOOK_SECRET=whsec_demo PORT=3000 node examples/node-receiver.mjs   (several secrets: a,b)
 //   npx coassemble-events send-test-webhooks http://localhost:3000/webhooks
 //
-// Deduplication here is in memory, so it is lost on restart: for a durable store see
-// createFileDeliveryStore in www/webhook-receiver.mjs, or use a unique key in your database.
+// DATABASE_URL: postgres://… (npm install pg) for several instances, or a SQLite file path
+// (npm install better-sqlite3@12); default ./webhooks.sqlite. Several processes may share either.
 import { createServer } from 'node:http';
-import { verifyWebhook, WebhookError } from 'coassemble-events/webhooks';
+import { openInbox } from 'coassemble-events/inbox';
 
-const secrets = (process.env.COASSEMBLE_WEBHOOK_SECRET ?? 'whsec_demo').split(',').map((s) => s.trim());
-const done = new Set(); // processed delivery ids
-const inProgress = new Set();
+const inbox = await openInbox(process.env.DATABASE_URL ?? 'webhooks.sqlite', {
+  secrets: (process.env.COASSEMBLE_WEBHOOK_SECRET ?? 'whsec_demo').split(','),
+});
 
-async function processDelivery(delivery) {
+// Runs at least once per delivery: a crash between the effect and its record runs it again, so key
+// the effect on delivery.id (here a log line; in your app e.g. INSERT ... ON CONFLICT DO NOTHING).
+inbox.start(async (delivery) => {
   if (delivery.type === 'course.completed') {
     const { course, tracking } = delivery.event;
-    console.log(`${tracking.email ?? tracking.identifier} completed "${course.title}" in ${tracking.totalTime} s`);
+    console.log(`${delivery.id}: ${tracking?.email ?? tracking?.identifier} completed "${course?.title}"`);
   } else {
-    console.log(`${delivery.type} ${delivery.id}`);
-  }
-}
-
-const server = createServer(async (req, res) => {
-  if (req.method !== 'POST' || req.url !== '/webhooks') return res.writeHead(404).end();
-  const chunks = [];
-  for await (const chunk of req) chunks.push(chunk);
-  const body = Buffer.concat(chunks); // the raw bytes: the signature covers them exactly
-
-  let delivery;
-  try {
-    delivery = verifyWebhook({ headers: req.headers, body, secrets, toleranceSeconds: 300 });
-  } catch (err) {
-    if (!(err instanceof WebhookError)) throw err;
-    return res.writeHead(err.status).end(err.code); // 400 or 401
-  }
-  if (done.has(delivery.id)) return res.writeHead(200).end('duplicate');
-  if (inProgress.has(delivery.id)) return res.writeHead(409).end('in_progress'); // retried later
-  inProgress.add(delivery.id);
-
-  res.writeHead(200).end('accepted'); // acknowledge within Coassemble's 10 s, then do the work
-  try {
-    await processDelivery(delivery);
-    done.add(delivery.id); // done only once processed
-  } catch (err) {
-    console.error(`processing ${delivery.id} failed; a retry will process it`, err);
-  } finally {
-    inProgress.delete(delivery.id);
+    console.log(`${delivery.id}: ${delivery.type}`);
   }
 });
 
+const server = createServer((req, res) =>
+  req.method === 'POST' && req.url === '/webhooks' ? inbox.nodeListener(req, res) : res.writeHead(404).end(),
+);
 server.listen(Number(process.env.PORT ?? 3000), () => {
-  console.log(`listening on http://localhost:${server.address().port}/webhooks`);
+  console.log(`listening on http://localhost:${server.address().port}/webhooks (inbox: ${inbox.dialect})`);
 });
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => server.close(() => inbox.close().then(() => process.exit(0))));
+}

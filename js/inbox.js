@@ -146,18 +146,35 @@ export async function openInbox(databaseUrl, options = {}) {
   /** Runs one claimed delivery: handler, then complete or fail (fenced by the lease's attempts). */
   async function run(claimed, handler) {
     const lease = { id: claimed.id, workerId, attempts: claimed.attempts };
+    let delivery;
     let failure = null;
+    let retry = true;
     try {
-      await handler(deliveryOf(claimed));
+      delivery = deliveryOf(claimed);
     } catch (error) {
-      failure = error ?? new Error('handler threw a nullish value');
+      // A re-driven body that is still not JSON: no handler can run it, so it is dead again at once.
+      failure = error;
+      retry = false;
+    }
+    if (delivery) {
+      try {
+        await handler(delivery);
+      } catch (error) {
+        failure = error ?? new Error('handler threw a nullish value');
+      }
     }
     try {
       const kept = failure
-        ? await store.fail({ ...lease, runAt: now() + retryDelayMs(claimed.attempts), error: errorText(failure), maxAttempts })
+        ? await store.fail({
+            ...lease,
+            runAt: now() + retryDelayMs(claimed.attempts),
+            error: errorText(failure),
+            maxAttempts: retry ? maxAttempts : claimed.attempts,
+          })
         : await store.complete({ ...lease, now: now() });
       // Not kept: the lease expired and another worker took the delivery over; its run decides.
-      return failure ? (kept ? 'failed' : 'lost') : kept ? 'processed' : 'lost';
+      if (!kept) return 'lost';
+      return failure ? 'failed' : 'processed';
     } catch (error) {
       // The store is down: the lease expires and the delivery runs again (at least once).
       onError(error, `recording the run of delivery ${claimed.id}`);
@@ -262,7 +279,12 @@ export async function openInbox(databaseUrl, options = {}) {
 /** What a handler receives: the stored delivery with the verifier's typed view of its body. */
 function deliveryOf(claimed) {
   const body = Buffer.from(claimed.body);
-  const decoded = decodeWebhookBody(body, claimed.type);
+  let decoded;
+  try {
+    decoded = decodeWebhookBody(body, claimed.type);
+  } catch (error) {
+    throw new Error(`unprocessable body: ${error?.message ?? error}`);
+  }
   return {
     id: claimed.id,
     type: decoded.type,

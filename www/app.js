@@ -257,37 +257,94 @@ $('#webhook-test').addEventListener('click', async () => {
   await fetch('/api/webhooks/test', { method: 'POST' });
   refreshWebhooks();
 });
+$('#webhook-fail').addEventListener('click', async () => {
+  await postJson('/api/webhooks/fail', { count: 2 });
+  refreshWebhooks();
+});
+$('#webhook-redrive-all').addEventListener('click', async () => {
+  await postJson('/api/webhooks/redrive', { all: true });
+  refreshWebhooks();
+});
+$('#deliveries').addEventListener('click', async (e) => {
+  const button = e.target.closest('button[data-redrive]');
+  if (!button) return;
+  button.disabled = true;
+  await postJson('/api/webhooks/redrive', { id: button.dataset.redrive });
+  refreshWebhooks();
+});
 
 $('#feed-progress').addEventListener('change', (e) => $('#feed').classList.toggle('quiet', !e.target.checked));
 
+const postJson = (url, json) =>
+  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(json) });
+
+const STATUS_LABEL = { received: 'received', processing: 'processing', failed: 'retrying', processed: 'processed', dead: 'dead' };
+const SHOWN = 8;
+
+/** What to say under a delivery: why it is where it is. */
+function deliveryNote(d) {
+  const when = (iso) => new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
+  switch (d.status) {
+    case 'processed': return `processed ${when(d.processedAt)}`;
+    case 'failed': {
+      const wait = Math.max(0, Math.ceil((Date.parse(d.nextRunAt) - Date.now()) / 1000));
+      return `retry ${wait > 0 ? `in ${wait} s` : 'now'} · ${d.lastError ?? ''}`;
+    }
+    case 'dead': return d.lastError ?? 'dead';
+    case 'processing': return 'a worker holds the lease';
+    default: return `stored ${when(d.receivedAt)}, waiting for a worker`;
+  }
+}
+
+let webhooksBusy = false;
 async function refreshWebhooks() {
+  if (webhooksBusy) return;
+  webhooksBusy = true;
   try {
-    const { installed, deliveries } = await fetch('/api/webhooks').then((r) => r.json());
+    const answer = await fetch('/api/webhooks').then((r) => r.json());
     const list = $('#deliveries');
-    $('#webhook-test').disabled = !installed;
+    const installed = answer.installed === true;
+    for (const id of ['#webhook-test', '#webhook-fail']) $(id).disabled = !installed;
     if (!installed) {
-      list.replaceChildren(empty('The webhook receiver needs the built package (npm run build).'));
+      list.replaceChildren(empty('The webhook receiver needs the built package and better-sqlite3 (npm ci, npm run build).'));
       return;
     }
-    $('#webhook-count').textContent = deliveries.length > 8 ? `${deliveries.length} processed in all` : '';
+    const { deliveries, counts, failNext } = answer;
+    for (const li of $('#webhook-stages').children) li.querySelector('b').textContent = counts[li.dataset.status] ?? 0;
+    $('#webhook-redrive-all').disabled = !counts.dead;
+    $('#webhook-failing').textContent = failNext ? `next ${failNext} run${failNext > 1 ? 's' : ''} will throw` : '';
+    const total = Object.values(counts).reduce((a, b) => a + b, 0);
+    $('#webhook-count').textContent = total > SHOWN ? `latest ${SHOWN} of ${total}` : '';
     if (!deliveries.length) {
       list.replaceChildren(empty('None yet: press Send test delivery, or point a Coassemble webhook here.'));
       return;
     }
-    list.replaceChildren(...deliveries.slice(-8).reverse().map((d) => {
+    list.replaceChildren(...deliveries.slice(0, SHOWN).map((d) => {
       const li = document.createElement('li');
-      const event = d.event ?? d.type ?? d.payload?.type ?? 'delivery';
-      const title = d.payload?.data?.course?.title ?? d.course?.title ?? d.title ?? '';
-      const who = d.payload?.data?.tracking?.identifier ?? d.identifier ?? '';
-      const id = String(d.deliveryId ?? d.delivery ?? d.id ?? '');
-      li.innerHTML = '<code class="name"></code><span class="t"></span><span class="m"></span>';
-      li.querySelector('.name').textContent = event;
-      li.querySelector('.t').textContent = [title, who].filter(Boolean).join(' · ');
-      li.querySelector('.m').textContent = [id.slice(0, 8), d.status ?? d.outcome ?? ''].filter(Boolean).join(' · ');
+      li.dataset.status = d.status;
+      li.innerHTML = '<span class="state"></span><div class="what"><code class="name"></code><span class="m id"></span>'
+        + '<span class="note"></span></div><span class="runs"></span>';
+      li.querySelector('.state').textContent = STATUS_LABEL[d.status] ?? d.status;
+      li.querySelector('.name').textContent = d.type;
+      li.querySelector('.id').textContent = `${d.id.slice(0, 8)}${d.test ? ' · test' : ''}`;
+      li.querySelector('.note').textContent = deliveryNote(d);
+      li.querySelector('.note').title = d.lastError ?? '';
+      const runs = li.querySelector('.runs');
+      runs.textContent = `run ${d.attempts}/${d.maxAttempts}`;
+      if (d.status === 'dead') {
+        const button = document.createElement('button');
+        button.className = 'button small';
+        button.type = 'button';
+        button.dataset.redrive = d.id;
+        button.textContent = 'Re-drive';
+        runs.replaceChildren(button);
+      }
       return li;
     }));
   } catch {
     // Not reachable right now: try again on the next tick.
+  } finally {
+    webhooksBusy = false;
   }
 }
 
@@ -368,5 +425,5 @@ await mountEmulators();
 refreshDrafts();
 refreshWebhooks();
 setInterval(refreshDrafts, 1500);
-setInterval(refreshWebhooks, 3000);
+setInterval(refreshWebhooks, 1000); // retries come within seconds: show them as they happen
 window.demo = { get course() { return course; }, get builder() { return builder; }, get saver() { return saver; } };

@@ -6,7 +6,7 @@
 //   PORT=3000 EMU_PORT=4000 ...    choose both
 //   WEBHOOK_SECRETS=s1,s2          secrets accepted by the webhook receiver at POST /webhooks
 //                                  (default whsec_demo; POST /api/webhooks/test signs a sample with the first)
-//   DEMO_DATA_DIR=dir              where processed webhook deliveries are kept (default www/.data)
+//   DEMO_DATA_DIR=dir              where the webhook inbox (webhooks.sqlite) is kept (default www/.data)
 import { createServer } from 'node:http';
 import { readFile, stat, access } from 'node:fs/promises';
 import { createHmac, randomUUID } from 'node:crypto';
@@ -51,14 +51,22 @@ export async function startDemo({ port = 8080, emuPort, host = 'localhost', log 
     if (path === '/api/drafts' && req.method === 'POST') return drafts.save(req, res, url);
     if (path === '/api/drafts' && req.method === 'GET') return send(res, 200, drafts.list());
     if (path === '/api/drafts/fail' && req.method === 'POST') return drafts.failNext(req, res);
-    if (path === '/webhooks' && req.method === 'POST') {
-      return webhooks ? webhooks.handle(req, res) : send(res, 501, { error: 'webhook receiver not installed' });
-    }
-    if (path === '/api/webhooks/test' && req.method === 'POST') {
-      return webhooks ? send(res, 200, await sendTestDelivery(hostUrl)) : send(res, 501, { error: 'webhook receiver not installed' });
-    }
-    if (path === '/api/webhooks' && req.method === 'GET') {
-      return send(res, 200, { installed: Boolean(webhooks), deliveries: webhooks ? await webhooks.deliveries() : [] });
+    if (path === '/webhooks' || path.startsWith('/api/webhooks')) {
+      if (!webhooks) return send(res, 501, { error: 'webhook receiver not installed' });
+      if (path === '/webhooks' && req.method === 'POST') return webhooks.handle(req, res);
+      if (path === '/api/webhooks' && req.method === 'GET') return send(res, 200, { installed: true, ...(await webhooks.deliveries()) });
+      if (path === '/api/webhooks/test' && req.method === 'POST') return send(res, 200, await sendTestDelivery(hostUrl));
+      if (path === '/api/webhooks/fail' && req.method === 'POST') {
+        const { count } = await jsonBody(req);
+        if (!Number.isInteger(count) || count < 0) return send(res, 400, { error: 'body must be {"count": N}, N ≥ 0' });
+        return send(res, 200, webhooks.failNext(count));
+      }
+      if (path === '/api/webhooks/redrive' && req.method === 'POST') {
+        const { id, all } = await jsonBody(req);
+        if (all !== true && (typeof id !== 'string' || id === '')) return send(res, 400, { error: 'body must be {"id": "..."} or {"all": true}' });
+        return send(res, 200, await webhooks.redrive(all === true ? { all: true } : id));
+      }
+      return send(res, 405, { error: 'method not allowed' });
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, { error: 'method not allowed' });
     if (path === '/') return file(res, join(WWW, 'index.html'));
@@ -141,7 +149,7 @@ async function loadWebhookReceiver(log) {
   try {
     const { createWebhookReceiver } = await import(pathToFileURL(join(WWW, 'webhook-receiver.mjs')).href);
     const dataDir = process.env.DEMO_DATA_DIR || join(WWW, '.data');
-    return createWebhookReceiver({ dataDir, secrets: WEBHOOK_SECRETS, toleranceSeconds: 300, log });
+    return await createWebhookReceiver({ dataDir, secrets: WEBHOOK_SECRETS, log });
   } catch (err) {
     log(`[demo] webhook receiver unavailable (${err.code ?? err.message}): POST /webhooks answers 501`);
     return null;
@@ -210,6 +218,16 @@ function body(req, limit = 1 << 20) {
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
+}
+
+/** A small JSON request body; {} when it is empty or not JSON (the routes then answer 400). */
+async function jsonBody(req) {
+  try {
+    const value = JSON.parse((await body(req, 4096)) || '{}');
+    return value && typeof value === 'object' ? value : {};
+  } catch {
+    return {};
+  }
 }
 
 function listen(server, port, host) {

@@ -88,12 +88,39 @@ test('typed payloads: flat records, nulls kept, timestamps as RFC 3339 strings',
   assert.equal('tracking' in created.event, false);
 });
 
-test('Node array header values (repeated headers) are joined: any matching signature verifies', () => {
+test('repeated signature headers all reach the verifier: any one matching verifies', () => {
   const c = cases[0];
-  for (const pair of [[c.headers['X-Coassemble-Signature'], 'sha256=00'], ['sha256=00', c.headers['X-Coassemble-Signature']]]) {
-    assert.equal(run(c, c.body, { ...c.headers, 'X-Coassemble-Signature': pair }).type, 'course.completed');
+  const good = c.headers['X-Coassemble-Signature'];
+  const wrong = 'sha256=' + '0'.repeat(64);
+  const { 'X-Coassemble-Signature': _, ...rest } = c.headers;
+  const shapes = {
+    'array, the good one second': { ...rest, 'X-Coassemble-Signature': [wrong, good] },
+    'joined by Node with ", "': { ...rest, 'x-coassemble-signature': `${wrong}, ${good}` },
+    'Fetch Headers with append()': (() => {
+      const h = new Headers(rest);
+      h.append('X-Coassemble-Signature', wrong);
+      h.append('X-Coassemble-Signature', good);
+      return h;
+    })(),
+    'repeated [name, value] pairs': [...Object.entries(rest), ['X-Coassemble-Signature', wrong], ['x-coassemble-signature', good]],
+  };
+  for (const [shape, headers] of Object.entries(shapes)) {
+    assert.equal(run(c, c.body, headers).id, c.expect.delivery, shape);
   }
-  assert.throws(() => run(c, c.body, { ...c.headers, 'X-Coassemble-Signature': ['sha256=00', 'sha256=01'] }), { code: 'bad_signature' });
+  assert.throws(() => run(c, c.body, { ...rest, 'X-Coassemble-Signature': [wrong, wrong] }), { code: 'bad_signature' });
+  assert.throws(() => run(c, c.body, { ...rest, 'X-Coassemble-Signature': [] }), { code: 'missing_header' });
+});
+
+test('an empty delivery id header is missing_header, as an empty string or an empty array', () => {
+  const c = cases[0];
+  for (const empty of ['', []]) {
+    assert.throws(() => run(c, c.body, { ...c.headers, 'X-Coassemble-Delivery': empty }), { code: 'missing_header', status: 400 });
+  }
+});
+
+test('test comes from the signed body only, never from an unsigned header', () => {
+  const c = cases[0];
+  assert.equal(run(c, c.body, { ...c.headers, 'X-Coassemble-Test': 'true' }).test, false);
 });
 
 test('lenient view: a signed body with unexpected field types is accepted, the fields kept in json', () => {
