@@ -2,14 +2,9 @@
 // when DATABASE_URL is postgres://…). Many receivers on many machines share one table: the primary
 // key dedupes intakes, and `claim` takes rows with FOR UPDATE SKIP LOCKED, so two workers never hold
 // one lease.
-import pg from 'pg';
 import { claimedRow, listedRow, loadStatements } from './inbox-sql.js';
 
 const sql = loadStatements('postgres');
-
-// Any fixed key: receivers creating the schema at the same moment take turns instead of racing on
-// CREATE TABLE IF NOT EXISTS (which is not atomic across sessions).
-const SCHEMA_LOCK = 0x636f6173; // "coas"
 
 /**
  * Opens the inbox in the PostgreSQL database at `url` and creates its table when missing.
@@ -17,23 +12,18 @@ const SCHEMA_LOCK = 0x636f6173; // "coas"
  * @param {{ poolSize?: number }} [options]
  */
 export async function openPostgresStore(url, { poolSize = 10 } = {}) {
+  // Imported here, not at the top: inbox.js is one bundle, and SQLite users need no pg.
+  const { default: pg } = await import('pg');
   const pool = new pg.Pool({ connectionString: url, max: poolSize });
   // An idle connection whose server went away emits 'error'; unhandled, it would end the process.
   // The next query reconnects or fails, and that failure is what callers see (503 at intake).
   pool.on('error', () => {});
 
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK]);
-    await client.query(sql.schema);
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => {});
+  // One simple-protocol batch: one implicit transaction, under the statement's advisory lock.
+  await pool.query(sql.schema).catch(async (error) => {
+    await pool.end();
     throw error;
-  } finally {
-    client.release();
-  }
+  });
 
   const query = (name, values) => pool.query({ name: `coassemble_inbox_${name}`, text: sql[name], values });
 

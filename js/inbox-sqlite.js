@@ -3,10 +3,10 @@
 // Loaded by inbox.js only when DATABASE_URL is a file path. Every write is a transaction that takes
 // SQLite's write lock up front (BEGIN IMMEDIATE), so claims are atomic across processes.
 //
-// Durability: WAL with synchronous=FULL, so a committed intake row survives a process crash and a
-// power cut. One fsync per commit costs ~4 ms here; intakes that arrive while one is being written are
-// committed together (group commit), so throughput grows with concurrency instead of queueing fsyncs.
-import Database from 'better-sqlite3';
+// Durability: the `connect` statement's WAL with synchronous=FULL, so a committed intake row survives
+// a process crash and a power cut. One fsync per commit costs ~4 ms here; intakes that arrive while one
+// is being written are committed together (group commit), so throughput grows with concurrency
+// instead of queueing fsyncs.
 import { claimedRow, listedRow, loadStatements } from './inbox-sql.js';
 
 const sql = loadStatements('sqlite');
@@ -18,16 +18,19 @@ const numbered = (values) => Object.fromEntries(values.map((value, i) => [i + 1,
  * Opens (and creates when missing) the inbox in the SQLite file at `path`.
  * @param {string} path
  * @param {{ busyTimeoutMs?: number }} [options] how long a write waits for another process's lock
+ *   (default: the `connect` statement's)
  */
-export function openSqliteStore(path, { busyTimeoutMs = 5000 } = {}) {
-  const db = new Database(path, { timeout: busyTimeoutMs });
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
+export async function openSqliteStore(path, { busyTimeoutMs } = {}) {
+  // Imported here, not at the top: inbox.js is one bundle, and PostgreSQL users need no SQLite driver.
+  const { default: Database } = await import('better-sqlite3');
+  const db = new Database(path);
+  db.exec(sql.connect);
+  if (busyTimeoutMs !== undefined) db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
   db.exec(sql.schema);
 
   const prepared = Object.fromEntries(
     Object.entries(sql)
-      .filter(([name]) => name !== 'schema')
+      .filter(([name]) => name !== 'schema' && name !== 'connect')
       .map(([name, text]) => [name, db.prepare(text)]),
   );
   const run = (name, values) => prepared[name].run(numbered(values));

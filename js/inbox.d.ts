@@ -89,11 +89,11 @@ export interface InboxDelivery {
   test: boolean;
   /**
    * The typed event, as `verifyWebhook` returns it (see `WebhookDelivery['event']`): a field of an
-   * unexpected type or format is absent here and kept in `raw`.
+   * unexpected type or format is `null` here and kept in `json`.
    */
   event: Record<string, unknown> & { id?: string };
   /** The whole body as parsed JSON. */
-  raw: Record<string, unknown>;
+  json: Record<string, unknown>;
   /** This run's number, 1 on the first run. */
   attempt: number;
   /** When the intake stored it, unix milliseconds. */

@@ -6,8 +6,9 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { verifyWebhook, WebhookError, DEFAULT_TOLERANCE_SECONDS } from './webhooks.js';
-import { coassembleHeaders } from './headers.js';
 import { decodeWebhookBody } from '../pkg/webhooks/coassemble_events_webhooks.js';
+import { openPostgresStore } from './inbox-postgres.js';
+import { openSqliteStore } from './inbox-sqlite.js';
 
 /** Bodies larger than this are refused with 413 (Coassemble's deliveries are a few KB). */
 export const MAX_BODY_BYTES = 1 << 20;
@@ -17,14 +18,10 @@ export function exponentialBackoff({ firstMs = 10_000, maxMs = 3_600_000 } = {})
   return (attempts) => Math.min(firstMs * 2 ** (attempts - 1), maxMs);
 }
 
-const DRIVERS = {
-  postgres: { module: './inbox-postgres.js', open: 'openPostgresStore', package: 'pg', install: 'npm install pg' },
-  sqlite: {
-    module: './inbox-sqlite.js',
-    open: 'openSqliteStore',
-    package: 'better-sqlite3',
-    install: 'npm install better-sqlite3@12',
-  },
+// Each store imports its driver when it opens, so only the one in use must be installed.
+const STORES = {
+  postgres: { open: openPostgresStore, package: 'pg', install: 'npm install pg' },
+  sqlite: { open: openSqliteStore, package: 'better-sqlite3', install: 'npm install better-sqlite3@12' },
 };
 
 /** A connection string names PostgreSQL; anything else is the path of a SQLite file. */
@@ -34,21 +31,19 @@ function dialectOf(databaseUrl) {
 
 async function openStore(databaseUrl, options) {
   const dialect = dialectOf(databaseUrl);
-  const driver = DRIVERS[dialect];
-  let backend;
+  const store = STORES[dialect];
   try {
-    backend = await import(driver.module);
+    return await store.open(dialect === 'postgres' ? databaseUrl : databaseUrl.replace(/^sqlite:/, ''), options);
   } catch (error) {
-    if (error?.code === 'ERR_MODULE_NOT_FOUND' && String(error.message).includes(`'${driver.package}'`)) {
+    if (error?.code === 'ERR_MODULE_NOT_FOUND' && String(error.message).includes(`'${store.package}'`)) {
       throw new Error(
         `openInbox: ${dialect === 'postgres' ? 'a postgres:// DATABASE_URL' : 'a SQLite file'} needs the ` +
-          `"${driver.package}" package, which is not installed. Run: ${driver.install}`,
+          `"${store.package}" package, which is not installed. Run: ${store.install}`,
         { cause: error },
       );
     }
     throw error;
   }
-  return backend[driver.open](dialect === 'postgres' ? databaseUrl : databaseUrl.replace(/^sqlite:/, ''), options);
 }
 
 /**
@@ -81,35 +76,23 @@ export async function openInbox(databaseUrl, options = {}) {
   /** Verify, store, answer: the answer as { status, body } (the body is a small JSON object). */
   async function receive({ headers, body }) {
     let delivery;
-    let row;
     try {
       delivery = verifyWebhook({ headers, body, secrets, toleranceSeconds, now: now() / 1000 });
-      row = {
-        id: delivery.id,
-        type: delivery.type,
-        signedAt: delivery.timestamp,
-        status: 'received',
-        eventId: typeof delivery.event?.id === 'string' ? delivery.event.id : null,
-        test: delivery.test,
-        lastError: null,
-      };
     } catch (error) {
       if (!(error instanceof WebhookError)) throw error;
-      // invalid_json is the verifier's last check: the headers, timestamp and signature passed. The
-      // delivery is authentic, so it is stored (and dead at once), never refused: Coassemble would
-      // send the same bytes again and again.
-      if (error.code !== 'invalid_json') return { status: error.status, body: { code: error.code, error: error.message } };
-      const sent = coassembleHeaders(headers);
-      row = {
-        id: sent.get('x-coassemble-delivery'),
-        type: sent.get('x-coassemble-event'),
-        signedAt: Number(sent.get('x-coassemble-timestamp')),
-        status: 'dead',
-        eventId: null,
-        test: false,
-        lastError: `unprocessable body (stored as received): ${error.message}`,
-      };
+      return { status: error.status, body: { code: error.code, error: error.message } };
     }
+    // An authentic body is stored whatever it holds: one that is not JSON is dead at once (no handler
+    // can run it), never refused, since Coassemble would send the same bytes again and again.
+    const row = {
+      id: delivery.id,
+      type: delivery.type,
+      signedAt: delivery.timestamp,
+      status: delivery.notJson == null ? 'received' : 'dead',
+      eventId: typeof delivery.event?.id === 'string' ? delivery.event.id : null,
+      test: delivery.test,
+      lastError: delivery.notJson == null ? null : `body is not JSON (stored as received): ${delivery.notJson}`,
+    };
     let stored;
     try {
       stored = await store.insert({ ...row, receivedAt: now(), body: bytesOf(body) });
@@ -278,23 +261,9 @@ export async function openInbox(databaseUrl, options = {}) {
 
 /** What a handler receives: the stored delivery with the verifier's typed view of its body. */
 function deliveryOf(claimed) {
-  const body = Buffer.from(claimed.body);
-  let decoded;
-  try {
-    decoded = decodeWebhookBody(body, claimed.type);
-  } catch (error) {
-    throw new Error(`unprocessable body: ${error?.message ?? error}`);
-  }
-  return {
-    id: claimed.id,
-    type: decoded.type,
-    timestamp: claimed.signedAt,
-    test: decoded.test,
-    event: decoded.event,
-    raw: JSON.parse(body.toString('utf8')),
-    attempt: claimed.attempts,
-    receivedAt: claimed.receivedAt,
-  };
+  const { notJson, ...delivery } = decodeWebhookBody(claimed.id, claimed.type, claimed.signedAt, claimed.body);
+  if (notJson != null) throw new Error(`body is not JSON: ${notJson}`);
+  return { ...delivery, attempt: claimed.attempts, receivedAt: claimed.receivedAt };
 }
 
 function errorText(error) {

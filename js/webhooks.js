@@ -3,7 +3,6 @@
 // JS inputs (header shapes, body types, defaults) and turns refusals into `WebhookError`s.
 import { initSync, verifyWebhook as verifyInWasm } from '../pkg/webhooks/coassemble_events_webhooks.js';
 import wasmBytes from '../pkg/webhooks/wasm-bytes.js';
-import { coassembleHeaders } from './headers.js';
 
 // The wasm is inlined (no fetch, no fs) and small, so it is compiled once, synchronously, at import.
 initSync({ module: wasmBytes });
@@ -32,6 +31,27 @@ function rawBytes(body) {
     'verifyWebhook: `body` must be the raw request body (Buffer, Uint8Array, ArrayBuffer or string), ' +
       'not parsed JSON: the signature covers the exact bytes',
   );
+}
+
+// Flattens a plain object (any case; Node's IncomingMessage.headers), a Fetch `Headers`, a `Map` or
+// pairs into [name, value, ...] of the X-Coassemble-* headers. Every value reaches the verifier as
+// sent: a header repeated in an array (Node's `headersDistinct`, hand-built objects) or in several
+// pairs is joined with ", ", as HTTP combines repeated fields and as Node and Fetch `Headers` already
+// do; the verifier accepts a signature header when any one of its signatures matches. An empty value
+// stays empty: the verifier refuses it as `missing_header`.
+function headerList(headers) {
+  if (headers == null || typeof headers !== 'object') {
+    throw new TypeError('verifyWebhook: `headers` must be an object, a Headers or a Map');
+  }
+  const entries = typeof headers[Symbol.iterator] === 'function' ? headers : Object.entries(headers);
+  const found = new Map();
+  for (const [name, value] of entries) {
+    if (value == null || !/^x-coassemble-/i.test(name)) continue;
+    const key = String(name).toLowerCase();
+    if (!found.has(key)) found.set(key, []);
+    found.get(key).push(...(Array.isArray(value) ? value : [value]).map(String));
+  }
+  return [...found].flatMap(([name, values]) => [name, values.join(', ')]);
 }
 
 function secretList(secrets) {
@@ -65,7 +85,7 @@ export function verifyWebhook({
   const clock = seconds(now, 'now');
   // Year 5138 in seconds: almost certainly Date.now() milliseconds, which would make every delivery stale.
   if (clock > 1e11) throw new TypeError('verifyWebhook: `now` is unix seconds, not milliseconds');
-  const args = [[...coassembleHeaders(headers)].flat(), rawBytes(body), secretList(secrets), seconds(toleranceSeconds, 'toleranceSeconds'), clock];
+  const args = [headerList(headers), rawBytes(body), secretList(secrets), seconds(toleranceSeconds, 'toleranceSeconds'), clock];
   try {
     return verifyInWasm(...args);
   } catch (e) {

@@ -6,7 +6,9 @@
 //
 // An entry that builds on another imports `./index.js` or `./autosave.js`: that import stays as is
 // (external), so a page that uses both entries loads one copy of the SDK, not two. React and Vue are
-// the app's own (optional peer dependencies), never bundled.
+// the app's own (optional peer dependencies), never bundled; so are the inbox's database drivers (pg,
+// better-sqlite3: imported only when a store of theirs opens) and Node's built-ins (the inbox is
+// Node-only; the other entries import none, tests/node/webhooks.test.mjs checks it for webhooks).
 //
 // `"./webhooks": { "workerd": "./dist/webhooks.workerd.js" }` is js/webhooks.js again, with the wasm
 // taken from js/webhooks-wasm.workerd.js (a `.wasm` import, copied next to it) instead of the inlined
@@ -56,8 +58,9 @@ const common = {
   charset: 'utf8',
   sourcemap: true,
   legalComments: 'none',
-  // Peer dependencies, and Node's built-ins (only the Node-side test kit, coassemble-events/testing, has any).
-  external: ['react', 'vue', 'node:*'],
+  // Peer dependencies (react, vue; the inbox's database drivers, imported only when a store of theirs
+  // opens), and Node's built-ins (only the Node-side entries, /testing and /inbox, have any).
+  external: ['react', 'vue', 'pg', 'better-sqlite3', 'node:*'],
   logLevel: 'warning',
 };
 

@@ -134,7 +134,7 @@ for (const [backend, freshDatabase] of Object.entries(backends)) {
       assert.equal(got.id, d.id);
       assert.equal(got.type, 'course.completed');
       assert.equal(got.event.tracking.email, 'sam@example.com');
-      assert.equal(got.raw.data.tracking.totalTime, 4380);
+      assert.equal(got.json.data.tracking.totalTime, 4380);
       assert.equal(got.attempt, 1);
       assert.equal(got.test, false);
       assert.equal((await byId(inbox, d.id)).status, 'processed');
@@ -254,7 +254,7 @@ for (const [backend, freshDatabase] of Object.entries(backends)) {
       const dead = await byId(inbox, d.id);
       assert.equal(dead.status, 'dead');
       assert.equal(dead.attempts, 0);
-      assert.match(dead.lastError, /not JSON|not a valid delivery|unprocessable/i);
+      assert.match(dead.lastError, /not JSON/);
       assert.deepEqual(await inbox.work(() => assert.fail('a dead delivery is not run')), []);
       assert.equal((await inbox.receive(d)).body.status, 'duplicate');
     });
@@ -266,9 +266,9 @@ for (const [backend, freshDatabase] of Object.entries(backends)) {
       let got;
       assert.equal((await inbox.work(async (x) => (got = x)))[0].outcome, 'processed');
       assert.equal(got.event.tracking.email, 'sam@example.com');
-      assert.equal(got.event.tracking.totalTime, undefined, 'absent from the typed record');
-      assert.equal(got.raw.data.tracking.totalTime, 12.5, 'kept in the raw JSON');
-      assert.deepEqual(got.raw.newField, { x: 1 });
+      assert.equal(got.event.tracking.totalTime, null, 'left out of the typed record');
+      assert.equal(got.json.data.tracking.totalTime, 12.5, 'kept in the raw JSON');
+      assert.deepEqual(got.json.newField, { x: 1 });
     });
 
     test('the start() worker loop processes stored deliveries and retries failures', async (t) => {

@@ -1,0 +1,75 @@
+// The README's inbox receivers run as written: each ```js block that calls openInbox( and starts a
+// server is run as a program (from inside the repository, so `coassemble-events/inbox` resolves to
+// this package) on a fresh SQLite file, and must store, dedupe, refuse and process real deliveries.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { signedDelivery } from '../support/deliveries.mjs';
+
+const repo = fileURLToPath(new URL('../..', import.meta.url));
+const SECRET = 'whsec_readme_inbox';
+
+const snippets = [...readFileSync(join(repo, 'README.md'), 'utf8').matchAll(/```js\n([\s\S]*?)```/g)]
+  .map(([, code]) => code)
+  .filter((code) => code.includes('openInbox(') && /createServer\(/.test(code));
+
+// Run as written, a server that listens on a fixed port gets a free one: the preload maps listen()
+// to port 0 and prints the port it got.
+const PRELOAD = `import { Server } from 'node:net';
+const listen = Server.prototype.listen;
+Server.prototype.listen = function (...args) {
+  if (typeof args[0] === 'number') args[0] = 0;
+  this.once('listening', () => process.stdout.write(\`listening on \${this.address().port}\\n\`));
+  return listen.apply(this, args);
+};
+`;
+
+test('the README has an inbox receiver snippet', () => assert.ok(snippets.length >= 1));
+
+snippets.forEach((code, i) => {
+  test(`README inbox receiver ${i + 1} stores, dedupes, refuses and processes`, async (t) => {
+    mkdirSync(join(repo, 'target'), { recursive: true });
+    const dir = mkdtempSync(join(repo, 'target', 'readme-inbox-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    writeFileSync(join(dir, 'free-port.mjs'), PRELOAD);
+    writeFileSync(join(dir, 'receiver.mjs'), code);
+    const child = spawn(process.execPath, ['--import', './free-port.mjs', 'receiver.mjs'], {
+      cwd: dir,
+      env: { ...process.env, COASSEMBLE_WEBHOOK_SECRET: SECRET, DATABASE_URL: join(dir, 'inbox.sqlite') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    t.after(async () => {
+      child.kill();
+      await exited;
+    });
+    const until = async (what, condition) => {
+      const deadline = Date.now() + 30_000;
+      while (!condition()) {
+        if (child.exitCode !== null) throw new Error(`the snippet exited (${child.exitCode}):\n${output}`);
+        if (Date.now() > deadline) throw new Error(`${what} within 30 s:\n${output}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    };
+    await until('listening', () => /listening on \d+/.test(output));
+    const url = `http://127.0.0.1:${/listening on (\d+)/.exec(output)[1]}/webhooks`;
+    const post = async (d) => {
+      const res = await fetch(url, { method: 'POST', headers: d.headers, body: d.body });
+      return [res.status, await res.json()];
+    };
+
+    const d = signedDelivery({ secret: SECRET });
+    assert.deepEqual(await post(d), [200, { status: 'stored', id: d.id }]);
+    assert.deepEqual(await post(d), [200, { status: 'duplicate', id: d.id }]);
+    const forged = { ...d, body: d.body.replace('Onboarding', 'Onboarding!') };
+    assert.equal((await post(forged))[1].code, 'bad_signature');
+    await until('the handler ran', () => output.includes(d.id));
+    assert.doesNotMatch(output, /Error/, output);
+  });
+});
