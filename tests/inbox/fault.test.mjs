@@ -3,7 +3,8 @@
 // failing 10 % of the time. At the end every delivery's effect is recorded exactly once, nothing is
 // stuck in a lease, and the dead letters are exactly the deliveries whose handler failed every run.
 //
-// The receivers speak one interface (tests/support/inbox_receiver.rs documents it): env DATABASE_URL,
+// The receivers, Rust (tests/support/inbox_receiver.rs, which documents the interface) and Node
+// (tests/support/inbox-receiver.mjs), speak one interface: env DATABASE_URL,
 // COASSEMBLE_WEBHOOK_SECRET, PORT, ROLE, WORKERS, HANDLER_MS, FAIL_PERCENT, MAX_ATTEMPTS, LEASE_MS,
 // RETRY_MS; stdout `ready <port>`; ROLE=report prints the inbox, effects and runs as JSON.
 import { test, before } from 'node:test';
@@ -20,6 +21,9 @@ import { startPostgres } from '../support/postgres.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const RUST_RECEIVER = join(root, 'target/debug/examples/inbox_test_receiver');
+// The Node receiver speaks the same interface (tests/support/inbox-receiver.mjs); the runs mix both.
+const NODE_RECEIVER = [process.execPath, join(root, 'tests/support/inbox-receiver.mjs')];
+const RUST = [RUST_RECEIVER];
 const SECRET = 'whsec_fault_test';
 const MAX_ATTEMPTS = 4;
 const FAIL_PERCENT = 10;
@@ -59,14 +63,16 @@ function percentile(sorted, p) {
 
 /** A receiver process on a fixed port (the same again after a restart, as behind a load balancer). */
 class Receiver {
-  constructor(name, env) {
+  constructor(name, env, command = RUST) {
     this.name = name;
     this.env = env;
+    this.command = command;
     this.log = [];
   }
 
   async start() {
-    const child = spawn(RUST_RECEIVER, [], {
+    const [program, ...args] = this.command;
+    const child = spawn(program, args, {
       env: { ...process.env, ...this.env, PORT: String(this.env.PORT ?? 0) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -270,7 +276,9 @@ async function withReceivers(t, receivers) {
 test('PostgreSQL, three receivers: SIGKILLs mid-handler, a database outage, failing handlers; every effect once', { timeout: 180_000 }, async (t) => {
   const pg = await startPostgres(t);
   const receivers = [];
-  for (const name of ['a', 'b', 'c']) receivers.push(new Receiver(name, { ...workerEnv(pg.url), PORT: await freePort() }));
+  for (const [name, command] of [['a', RUST], ['b', RUST], ['c', NODE_RECEIVER]]) {
+    receivers.push(new Receiver(name, { ...workerEnv(pg.url), PORT: await freePort() }, command));
+  }
   t.after(() => { if (t.passed === false) for (const r of receivers) console.log(`# ${r.name} stderr:\n${r.log.join('')}`); });
   await withReceivers(t, receivers);
   const urls = receivers.map((r) => `http://127.0.0.1:${r.env.PORT}/webhooks`);
@@ -307,7 +315,7 @@ test('PostgreSQL, three receivers: SIGKILLs mid-handler, a database outage, fail
   const figures = check(outcome, ids);
   assert.ok(figures.dead >= 10, `the 10 poison deliveries are dead: ${figures.dead}`);
   assert.ok(figures.unfinishedRuns > 0, 'a kill landed mid-handler (a run without outcome, taken over)');
-  summary('PostgreSQL, 3 Rust receivers', { seconds, sent: ids.length + duplicates.length, ...sent, ...figures, reRuns: reRunsOf(outcome) });
+  summary('PostgreSQL, 3 receivers (2 Rust, 1 Node)', { seconds, sent: ids.length + duplicates.length, ...sent, ...figures, reRuns: reRunsOf(outcome) });
 });
 
 test('SQLite, two processes on one file: SIGKILL mid-handler, failing handlers; every effect once', { timeout: 120_000 }, async (t) => {
@@ -315,7 +323,9 @@ test('SQLite, two processes on one file: SIGKILL mid-handler, failing handlers; 
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const databaseUrl = join(dir, 'inbox.db');
   const receivers = [];
-  for (const name of ['a', 'b']) receivers.push(new Receiver(name, { ...workerEnv(databaseUrl), PORT: await freePort() }));
+  for (const [name, command] of [['a', RUST], ['b', NODE_RECEIVER]]) {
+    receivers.push(new Receiver(name, { ...workerEnv(databaseUrl), PORT: await freePort() }, command));
+  }
   t.after(() => { if (t.passed === false) for (const r of receivers) console.log(`# ${r.name} stderr:\n${r.log.join('')}`); });
   // The first creates the schema alone; the second opens a ready file.
   await withReceivers(t, receivers.slice(0, 1));
@@ -342,5 +352,5 @@ test('SQLite, two processes on one file: SIGKILL mid-handler, failing handlers; 
   const figures = check(outcome, ids);
   assert.ok(figures.dead >= 4, `the 4 poison deliveries are dead: ${figures.dead}`);
   assert.ok(figures.unfinishedRuns > 0, 'the kill landed mid-handler (a run without outcome, taken over)');
-  summary('SQLite, 2 Rust processes', { seconds, sent: ids.length + duplicates.length, ...sent, ...figures, reRuns: reRunsOf(outcome) });
+  summary('SQLite, 2 processes (1 Rust, 1 Node)', { seconds, sent: ids.length + duplicates.length, ...sent, ...figures, reRuns: reRunsOf(outcome) });
 });

@@ -1,0 +1,117 @@
+// The Node receiver of the inbox fault tests (tests/inbox/fault.test.mjs): coassemble-events/inbox's
+// intake and workers, with the handler of tests/support/inbox_receiver.rs (the Rust receiver), so that
+// Rust and Node receivers serve one database side by side. It speaks the same interface:
+// - env DATABASE_URL, COASSEMBLE_WEBHOOK_SECRET, PORT (0: any free port);
+// - ROLE `both` (intake and workers), `receiver` or `worker` (the report role is the Rust receiver's);
+// - WORKERS (2), HANDLER_MS (5), SLOW_MS (4000: the first run of a delivery whose id contains `slow`),
+//   FAIL_PERCENT (10), MAX_ATTEMPTS (4), LEASE_MS (6000), RETRY_MS first retry (100, doubling, at most 8x);
+// - worker ids `pid<process id>-<n>`; stdout `ready <port>` once it serves (`ready 0` for a worker).
+// A run fails when fnv1a("<id>:<attempt>") % 100 < FAIL_PERCENT, and always for an id containing
+// `poison`; an ok run records its effect (INSERT ... ON CONFLICT DO NOTHING) and every finished run is
+// logged, in one transaction, in the same database.
+import { createServer } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { openInbox } from 'coassemble-events/inbox';
+
+const env = (name, fallback) => process.env[name] ?? fallback;
+const number = (name, fallback) => Number(env(name, fallback));
+const url = env('DATABASE_URL', 'target/fault-inbox.db');
+const role = env('ROLE', 'both');
+const postgres = /^postgres(ql)?:\/\//.test(url);
+
+/** FNV-1a, 32 bits: the failure rule, the same as the Rust receiver's. */
+function fnv1a(text) {
+  let hash = 0x811c9dc5;
+  for (const byte of Buffer.from(text)) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
+  return hash;
+}
+
+const EFFECTS_SCHEMA = `CREATE TABLE IF NOT EXISTS fault_effects (delivery_id TEXT PRIMARY KEY, attempt INTEGER NOT NULL, at BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS fault_runs (delivery_id TEXT NOT NULL, attempt INTEGER NOT NULL, outcome TEXT NOT NULL)`;
+
+/** The effect store, on the inbox's database; `record` writes a run (and an ok run's effect) atomically. */
+async function openEffects() {
+  if (postgres) {
+    const { default: pg } = await import('pg');
+    const pool = new pg.Pool({ connectionString: url, max: 4 });
+    pool.on('error', () => {});
+    await pool.query(`SELECT pg_advisory_xact_lock(77); ${EFFECTS_SCHEMA}`);
+    return {
+      async record(id, attempt, outcome) {
+        const client = await pool.connect();
+        try {
+          await client.query('BEGIN');
+          if (outcome === 'ok') {
+            await client.query('INSERT INTO fault_effects VALUES ($1, $2, $3) ON CONFLICT (delivery_id) DO NOTHING', [id, attempt, Date.now()]);
+          }
+          await client.query('INSERT INTO fault_runs VALUES ($1, $2, $3)', [id, attempt, outcome]);
+          await client.query('COMMIT');
+        } catch (error) {
+          await client.query('ROLLBACK').catch(() => {});
+          throw error;
+        } finally {
+          client.release();
+        }
+      },
+    };
+  }
+  const { default: Database } = await import('better-sqlite3');
+  const db = new Database(url, { timeout: 10_000 });
+  db.exec(EFFECTS_SCHEMA);
+  const effect = db.prepare('INSERT INTO fault_effects VALUES (?, ?, ?) ON CONFLICT (delivery_id) DO NOTHING');
+  const run = db.prepare('INSERT INTO fault_runs VALUES (?, ?, ?)');
+  const record = db.transaction((id, attempt, outcome) => {
+    if (outcome === 'ok') effect.run(id, attempt, Date.now());
+    run.run(id, attempt, outcome);
+  });
+  return { record: async (id, attempt, outcome) => record.immediate(id, attempt, outcome) };
+}
+
+/** Opens the inbox, retrying while the database is down (a restart during the PostgreSQL outage). */
+async function open(options) {
+  for (;;) {
+    try {
+      return await openInbox(url, { onError: () => {}, ...options });
+    } catch (error) {
+      console.error(`inbox-receiver: ${error.message}; retrying`);
+      await sleep(200);
+    }
+  }
+}
+
+const secrets = [env('COASSEMBLE_WEBHOOK_SECRET', 'whsec_demo')];
+const retryMs = number('RETRY_MS', 100);
+const workerOptions = {
+  secrets,
+  maxAttempts: number('MAX_ATTEMPTS', 4),
+  leaseMs: number('LEASE_MS', 6000),
+  retryDelayMs: (attempts) => Math.min(retryMs * 2 ** (attempts - 1), retryMs * 8),
+};
+
+if (role === 'both' || role === 'worker') {
+  const failPercent = number('FAIL_PERCENT', 10);
+  const handlerMs = number('HANDLER_MS', 5);
+  const slowMs = number('SLOW_MS', 4000);
+  let effects = null;
+  const handler = async (delivery) => {
+    const slow = delivery.id.includes('slow') && delivery.attempt === 1;
+    await sleep(slow ? slowMs : handlerMs);
+    const fails = delivery.id.includes('poison') || fnv1a(`${delivery.id}:${delivery.attempt}`) % 100 < failPercent;
+    const outcome = fails ? 'fail' : 'ok';
+    effects ??= await openEffects();
+    await effects.record(delivery.id, delivery.attempt, outcome);
+    if (fails) throw new Error(`injected failure on run ${delivery.attempt}`);
+  };
+  for (let n = 0; n < number('WORKERS', 2); n++) {
+    const inbox = await open({ ...workerOptions, workerId: `pid${process.pid}-${n}` });
+    inbox.start(handler, { concurrency: 4, pollMs: 50 });
+  }
+}
+
+if (role === 'worker') {
+  console.log('ready 0');
+} else {
+  const inbox = await open({ ...workerOptions, workerId: `pid${process.pid}-intake` });
+  const server = createServer(inbox.nodeListener);
+  server.listen(number('PORT', 0), '127.0.0.1', () => console.log(`ready ${server.address().port}`));
+}
