@@ -281,15 +281,8 @@ describe('every receiver snippet of the README runs as written', () => {
     });
   }
 
-  // TODO(issue 9): the README's Node-server receivers (node:http, Express) are being rewritten; today
-  // they call helpers they neither define nor import, and crash. Such a snippet's failure is reported,
-  // not counted; a snippet without them is tested strictly.
-  const missingHelpers = (code) => ['processDelivery', 'createFileDeliveryStore'].filter((name) =>
-    code.includes(`${name}(`) && !new RegExp(`(function|const|let)\\s+${name}\\b|import\\s*\\{[^}]*\\b${name}\\b`).test(code));
   for (const receiver of receivers.filter((r) => r.kind === 'server')) {
-    const missing = missingHelpers(receiver.code);
-    const todo = missing.length > 0 && `calls ${missing.join(', ')} without defining or importing it (issue 9 rewrites it)`;
-    test(`${receiver.name} (a Node server) in Node`, { todo }, async () => {
+    test(`${receiver.name} (a Node server) in Node`, async () => {
       const file = `${receiver.name}.mjs`;
       writeFileSync(join(dir, file), receiver.code);
       await withNodeServer(file, async (origin, output) => {
