@@ -14,25 +14,30 @@ const sql = loadStatements('postgres');
 export async function openPostgresStore(url, { poolSize = 10 } = {}) {
   // Imported here, not at the top: inbox.js is one bundle, and SQLite users need no pg.
   const { default: pg } = await import('pg');
-  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  // Two pools: the intake's commits are durable before the 2xx; the workers' run `work_session`
+  // (synchronous_commit off: a claim or an outcome lost in a crash is redone after its lease expires).
+  const intake = new pg.Pool({ connectionString: url, max: poolSize });
+  const work = new pg.Pool({ connectionString: url, max: poolSize });
+  work.on('connect', (client) => client.query(sql.work_session).catch(() => {}));
   // An idle connection whose server went away emits 'error'; unhandled, it would end the process.
   // The next query reconnects or fails, and that failure is what callers see (503 at intake).
-  pool.on('error', () => {});
+  for (const pool of [intake, work]) pool.on('error', () => {});
+  const end = () => Promise.all([intake.end(), work.end()]);
 
   // One simple-protocol batch: one implicit transaction, under the statement's advisory lock.
-  await pool.query(sql.schema).catch(async (error) => {
-    await pool.end();
+  await intake.query(sql.schema).catch(async (error) => {
+    await end();
     throw error;
   });
 
-  const query = (name, values) => pool.query({ name: `coassemble_inbox_${name}`, text: sql[name], values });
+  const query = (name, values, pool = work) => pool.query({ name: `coassemble_inbox_${name}`, text: sql[name], values });
 
   return {
     dialect: 'postgres',
     async insert(row) {
       const result = await query('insert', [
         row.id, row.type, row.signedAt, row.receivedAt, row.body, row.eventId, row.test, row.status, row.lastError,
-      ]);
+      ], intake);
       return result.rowCount === 1;
     },
     async claim({ now, workerId, leaseMs, limit, maxAttempts }) {
@@ -55,6 +60,6 @@ export async function openPostgresStore(url, { poolSize = 10 } = {}) {
     async counts() {
       return (await query('counts', [])).rows.map((r) => ({ status: r.status, count: Number(r.count) }));
     },
-    close: () => pool.end(),
+    close: end,
   };
 }

@@ -3,10 +3,11 @@
 // Loaded by inbox.js only when DATABASE_URL is a file path. Every write is a transaction that takes
 // SQLite's write lock up front (BEGIN IMMEDIATE), so claims are atomic across processes.
 //
-// Durability: the `connect` statement's WAL with synchronous=FULL, so a committed intake row survives
-// a process crash and a power cut. One fsync per commit costs ~4 ms here; intakes that arrive while one
-// is being written are committed together (group commit), so throughput grows with concurrency
-// instead of queueing fsyncs.
+// Durability: the intake's connection runs `connect` (WAL, synchronous=FULL), so a committed intake row
+// survives a process crash and a power cut. One fsync per commit costs ~4 ms here; intakes that arrive
+// while one is being written are committed together (group commit), so throughput grows with
+// concurrency instead of queueing fsyncs. The workers' connection adds `work_session` (synchronous
+// NORMAL): a claim or an outcome lost in an OS crash is redone after its lease expires.
 import { claimedRow, listedRow, loadStatements } from './inbox-sql.js';
 
 const sql = loadStatements('sqlite');
@@ -23,20 +24,25 @@ const numbered = (values) => Object.fromEntries(values.map((value, i) => [i + 1,
 export async function openSqliteStore(path, { busyTimeoutMs } = {}) {
   // Imported here, not at the top: inbox.js is one bundle, and PostgreSQL users need no SQLite driver.
   const { default: Database } = await import('better-sqlite3');
-  const db = new Database(path);
-  db.exec(sql.connect);
-  if (busyTimeoutMs !== undefined) db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
-  db.exec(sql.schema);
+  const connection = (session) => {
+    const db = new Database(path);
+    for (const name of session) db.exec(sql[name]);
+    if (busyTimeoutMs !== undefined) db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
+    return db;
+  };
+  const intake = connection(['connect']);
+  intake.exec(sql.schema);
+  const work = connection(['connect', 'work_session']);
 
-  const prepared = Object.fromEntries(
-    Object.entries(sql)
-      .filter(([name]) => name !== 'schema' && name !== 'connect')
-      .map(([name, text]) => [name, db.prepare(text)]),
-  );
+  const prepare = (db, names) => Object.fromEntries(names.map((name) => [name, db.prepare(sql[name])]));
+  const prepared = {
+    ...prepare(intake, ['insert']),
+    ...prepare(work, ['bury_expired', 'claim', 'complete', 'fail', 'redrive', 'list', 'counts']),
+  };
   const run = (name, values) => prepared[name].run(numbered(values));
   const all = (name, values) => prepared[name].all(numbered(values));
 
-  const insertBatch = db.transaction((rows) => rows.map((row) => run('insert', row).changes === 1));
+  const insertBatch = intake.transaction((rows) => rows.map((row) => run('insert', row).changes === 1));
   let batch = [];
   function commitBatch() {
     const pending = batch;
@@ -49,7 +55,7 @@ export async function openSqliteStore(path, { busyTimeoutMs } = {}) {
     }
   }
 
-  const claimDue = db.transaction((now, workerId, leaseMs, limit, maxAttempts) => {
+  const claimDue = work.transaction((now, workerId, leaseMs, limit, maxAttempts) => {
     run('bury_expired', [now, maxAttempts]);
     return all('claim', [now, workerId, leaseMs, limit]);
   });
@@ -70,13 +76,13 @@ export async function openSqliteStore(path, { busyTimeoutMs } = {}) {
       return claimDue.immediate(now, workerId, leaseMs, limit, maxAttempts).map(claimedRow);
     },
     async complete({ id, workerId, attempts, now }) {
-      return db.transaction(() => run('complete', [id, workerId, attempts, now]).changes === 1).immediate();
+      return work.transaction(() => run('complete', [id, workerId, attempts, now]).changes === 1).immediate();
     },
     async fail({ id, workerId, attempts, runAt, error, maxAttempts }) {
-      return db.transaction(() => run('fail', [id, workerId, attempts, runAt, error, maxAttempts]).changes === 1).immediate();
+      return work.transaction(() => run('fail', [id, workerId, attempts, runAt, error, maxAttempts]).changes === 1).immediate();
     },
     async redrive({ id, now }) {
-      return db.transaction(() => run('redrive', [id, now]).changes).immediate();
+      return work.transaction(() => run('redrive', [id, now]).changes).immediate();
     },
     async list({ status, limit }) {
       return all('list', [status, limit]).map(listedRow);
@@ -86,7 +92,8 @@ export async function openSqliteStore(path, { busyTimeoutMs } = {}) {
     },
     async close() {
       if (batch.length) commitBatch();
-      db.close();
+      intake.close();
+      work.close();
     },
   };
 }

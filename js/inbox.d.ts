@@ -62,7 +62,7 @@ export interface InboxOptions {
   now?: () => number;
   /** SQLite only: how long a write waits for another process's lock before failing (503), ms. Default 5000. */
   busyTimeoutMs?: number;
-  /** PostgreSQL only: connections in the pool. Default 10. */
+  /** PostgreSQL only: connections in each of its two pools (intake, workers). Default 10. */
   poolSize?: number;
   /** Called with store and handler-recording errors (the intake answers 503 for them). Default `console.error`. */
   onError?: (error: unknown, context: string) => void;
