@@ -17,8 +17,12 @@ export async function openPostgresStore(url, { poolSize = 10 } = {}) {
   // Two pools: the intake's commits are durable before the 2xx; the workers' run `work_session`
   // (synchronous_commit off: a claim or an outcome lost in a crash is redone after its lease expires).
   const intake = new pg.Pool({ connectionString: url, max: poolSize });
-  const work = new pg.Pool({ connectionString: url, max: poolSize });
-  work.on('connect', (client) => client.query(sql.work_session).catch(() => {}));
+  const work = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    // Runs on each new connection before the pool hands it out.
+    verify: (client, done) => client.query(sql.work_session).then(() => done(), done),
+  });
   // An idle connection whose server went away emits 'error'; unhandled, it would end the process.
   // The next query reconnects or fails, and that failure is what callers see (503 at intake).
   for (const pool of [intake, work]) pool.on('error', () => {});

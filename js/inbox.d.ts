@@ -60,7 +60,7 @@ export interface InboxOptions {
   workerId?: string;
   /** The clock, unix milliseconds. Default `Date.now` (tests pass their own). */
   now?: () => number;
-  /** SQLite only: how long a write waits for another process's lock before failing (503), ms. Default 5000. */
+  /** SQLite only: how long a write waits for another process's lock before failing (503), ms. Default 10 000 (sql/inbox.sqlite.sql, `connect`). */
   busyTimeoutMs?: number;
   /** PostgreSQL only: connections in each of its two pools (intake, workers). Default 10. */
   poolSize?: number;

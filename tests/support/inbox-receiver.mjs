@@ -34,7 +34,10 @@ async function openEffects() {
   if (postgres) {
     const { default: pg } = await import('pg');
     const pool = new pg.Pool({ connectionString: url, max: 4 });
+    // A server that goes away mid-transaction fails the query (the run is not recorded, its lease
+    // expires, it runs again); without these listeners the connection's 'error' would end the process.
     pool.on('error', () => {});
+    pool.on('connect', (client) => client.on('error', () => {}));
     await pool.query(`SELECT pg_advisory_xact_lock(77); ${EFFECTS_SCHEMA}`);
     return {
       async record(id, attempt, outcome) {
