@@ -78,8 +78,12 @@ impl Effects {
             connection
                 .busy_handler(Some(coassemble_events::webhook::inbox::sqlite_busy_handler))
                 .map_err(|e| error(&e))?;
+            // The effect lives in the inbox's WAL file, whose commits reach the disk in commit order:
+            // after an OS crash a surviving "processed" mark implies its earlier effect survived, and a
+            // lost one makes the delivery run again. So the effect needs no fsync of its own (NORMAL,
+            // like the workers' `work_session`); only the intake's commit precedes an answer.
             connection
-                .execute_batch(EFFECTS_SCHEMA)
+                .execute_batch(&format!("PRAGMA synchronous = NORMAL; {EFFECTS_SCHEMA}"))
                 .map_err(|e| error(&e))?;
             Effects::Sqlite(connection)
         })
