@@ -145,7 +145,8 @@ export interface UnknownWebhookDelivery extends DeliveryBase {
 
 /**
  * Verifies one delivery; checks run in this order: headers present (400), timestamp is a number (400),
- * timestamp within `toleranceSeconds` of `now` (401), signature matches one secret (401), JSON (400).
+ * timestamp within `toleranceSeconds` of `now` (401), signature matches one secret (401). The body is
+ * never refused after that: a body that is not JSON arrives with `notJson` set.
  * Duplicates are not detected here: deduplicate on `delivery.id` and answer 200 to a duplicate.
  *
  * @throws {@link WebhookError} when the delivery must be refused (answer `error.status`).

@@ -3,6 +3,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { signWebhook, testWebhookCases, startEmulators } from 'coassemble-events/testing';
 import { verifyWebhook, WebhookError } from 'coassemble-events/webhooks';
@@ -80,7 +84,9 @@ const run = (argv, env) => new Promise((resolve) => {
 });
 
 test('the send-test-webhooks command: eight ✓ from the README receiver, exit 1 when the secret is wrong', async () => {
-  const receiver = startProcess(['examples/node-receiver.mjs'], { PORT: '0', COASSEMBLE_WEBHOOK_SECRET: 'whsec_kit' },
+  const dir = mkdtempSync(join(tmpdir(), 'kit-receiver-')); // the receiver's inbox, not in the repo
+  const receiver = startProcess(['examples/node-receiver.mjs'],
+    { PORT: '0', COASSEMBLE_WEBHOOK_SECRET: 'whsec_kit', DATABASE_URL: join(dir, 'webhooks.sqlite') },
     /listening on (http:\/\/\S+)/);
   try {
     const [, url] = await receiver.match;
@@ -95,6 +101,8 @@ test('the send-test-webhooks command: eight ✓ from the README receiver, exit 1
     assert.match(usage.out, /usage: coassemble-events send-test-webhooks/);
   } finally {
     receiver.child.kill();
+    await once(receiver.child, 'exit');
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 
