@@ -40,7 +40,7 @@ function useEmbed(kind, signedUrl, options) {
       return (kind === 'builder' ? embedBuilder : embedCourse)(container, signedUrl, embedOptions);
     }).then((created) => {
       if (!created) return;
-      if (cancelled) { dispose(created); return; }
+      if (cancelled) { created.destroy(); return; }
       embed = created;
       embed.on('*', (event) => {
         show();
@@ -59,17 +59,11 @@ function useEmbed(kind, signedUrl, options) {
     return () => {
       cancelled = true;
       if (saver) saver.stop().catch(() => {}); // it flushes what is pending; failures went to its 'error'
-      if (embed) dispose(embed);
+      if (embed) embed.destroy();
     };
   }, [container, signedUrl, kind]);
 
   return { ref: setContainer, ...view };
-}
-
-// The embed owns the iframe it created: destroying it removes both the listener and the iframe.
-function dispose(embed) {
-  embed.destroy();
-  embed.iframe.remove();
 }
 
 /**

@@ -34,11 +34,11 @@ function useEmbed(kind, signedUrl, options = {}) {
     onCleanup(() => {
       cancelled = true;
       if (saver) saver.stop().catch(() => {}); // it flushes what is pending; failures went to its 'error'
-      if (created) dispose(created);
+      if (created) created.destroy();
     });
     const { on, autosave, ...embedOptions } = options;
     (kind === 'builder' ? embedBuilder : embedCourse)(element, url, embedOptions).then((made) => {
-      if (cancelled) { dispose(made); return; }
+      if (cancelled) { made.destroy(); return; }
       created = made;
       made.on('*', (event) => {
         show(made);
@@ -57,12 +57,6 @@ function useEmbed(kind, signedUrl, options = {}) {
   }, { flush: 'post' });
 
   return { ref: container, embed, state, progress, ready, error };
-}
-
-// The embed owns the iframe it created: destroying it removes both the listener and the iframe.
-function dispose(embed) {
-  embed.destroy();
-  embed.iframe.remove();
 }
 
 /**
