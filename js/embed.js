@@ -54,12 +54,8 @@ export class Embed {
   }
 
   #attach(kind, iframe, src, initialProgress) {
-    try {
-      return new this.#EmbedHandle(kind, iframe, this.#origin, src, initialProgress,
-        (event) => this.#dispatch(event), (heard) => this.#heard(heard));
-    } catch (thrown) {
-      throw thrown?.code ? new CoassembleError(thrown.code, thrown.message) : thrown;
-    }
+    return new this.#EmbedHandle(kind, iframe, this.#origin, src, initialProgress,
+      (event) => this.#dispatch(event), (heard) => this.#heard(heard));
   }
 
   /**
@@ -132,8 +128,8 @@ export class Embed {
       wait.reject(new DestroyedError());
     }
     this.#readyWaits.clear();
-    // Freeing the handle removes the window listener and drops the wasm closure. Inside a callback
-    // that closure is still running (it called #dispatch), so the outermost #dispatch frees the
+    // Freeing the handle removes the window listener and frees the wasm slot. Inside a callback the
+    // listener is still delivering (it called #dispatch), so the outermost #dispatch frees the
     // handle as it returns; the listener hears nothing more meanwhile (#dispatch checks #destroyed).
     if (this.#dispatching === 0) this.#handle.free();
   }
@@ -183,7 +179,7 @@ export class Embed {
     return `${waited}: nothing came from the iframe's window (is the embed URL right, and has it loaded?)`;
   }
 
-  // Called by Rust for every accepted event; must never throw back into the wasm listener.
+  // Called by the handle for every accepted event; must never throw back into the listener.
   #dispatch(event) {
     if (this.#destroyed) return;
     this.#dispatching++;

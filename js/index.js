@@ -1,7 +1,6 @@
 // coassemble-events: typed, secure events from embedded Coassemble course players and builders.
 // The public API: attach to an existing <iframe>, or embed a signed URL into a container.
-import { EmbedHandle, initSync } from '../pkg/web/coassemble_events.js';
-import wasmBytes from '../pkg/web/wasm-bytes.js';
+import { EmbedHandle } from './embed-handle.js';
 import { Embed } from './embed.js';
 import { CoassembleError } from './errors.js';
 
@@ -9,18 +8,11 @@ export { DEFAULT_READY_TIMEOUT_MS } from './embed.js';
 export { MAX_TIMER_MS } from './timers.js';
 export { CoassembleError, TimeoutError, DestroyedError } from './errors.js';
 
-let loaded = false;
-
-// Instantiates the inlined wasm on first use, synchronously: attach creates its listener within the
-// task that called it, so no message can arrive unheard while wasm loads. Importing does not touch
-// the DOM, so server-side rendering can import the package.
+// Importing does not touch the DOM (nor the wasm, instantiated by the first attach), so server-side
+// rendering can import the package.
 async function load() {
   if (typeof window === 'undefined' || typeof document === 'undefined') {
     throw new CoassembleError('no_dom', 'coassemble-events needs a browser page (window): attach in the client, not during server-side rendering');
-  }
-  if (!loaded) {
-    initSync({ module: wasmBytes });
-    loaded = true;
   }
 }
 

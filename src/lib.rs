@@ -11,14 +11,15 @@
 //! through the small [`Message`] trait, implemented for `serde_json::Value` (feature `json`), for JSON
 //! text read in place ([`JsonText`], what the browser listener decodes) and for `JsValue`.
 #![deny(missing_docs, missing_debug_implementations)]
-#![forbid(unsafe_code)]
+// `deny`, not `forbid`: the npm build's C ABI (src/abi.rs) allows it, for its exports alone.
+#![deny(unsafe_code)]
 // The npm package's in-page wasm is built without std: its panics then need no formatting machinery
 // (`core::fmt`, about a fifth of that wasm), and everything it uses is in `core` and `alloc`. The
 // in-page modules (decode, json_text, message, progress, state, web) are written against those.
 #![cfg_attr(feature = "npm-bundle", no_std)]
 
-#[cfg(all(feature = "npm-bundle", feature = "webhook"))]
-compile_error!("`npm-bundle` is the in-page wasm alone (no_std); build `webhook` separately");
+#[cfg(all(feature = "npm-bundle", any(feature = "webhook", feature = "browser")))]
+compile_error!("`npm-bundle` is the in-page wasm alone (no_std, its own ABI); build `webhook` and `browser` separately");
 
 extern crate alloc;
 
@@ -33,6 +34,9 @@ pub use decode::parse_message;
 
 #[cfg(all(feature = "browser", target_arch = "wasm32"))]
 pub mod web;
+
+#[cfg(all(feature = "npm-bundle", target_arch = "wasm32"))]
+mod abi;
 
 #[cfg(feature = "webhook")]
 pub mod webhook;

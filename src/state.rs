@@ -21,7 +21,7 @@ pub trait Protocol {
     fn map_data<M, N>(event: Self::Event<M>, f: impl FnMut(M) -> N) -> Self::Event<N>;
     /// Updates `state` with a decode result; `true` when the host should hear about it.
     /// Monotonic progress lives here: a progress value that does not advance returns `false`.
-    fn accept<M: Message>(
+    fn accept<M: Clone>(
         state: &mut Self::State<M>,
         decoded: &Result<Self::Event<M>, Reject>,
     ) -> bool;
@@ -90,7 +90,7 @@ impl Protocol for Player {
         event.map_data(f)
     }
 
-    fn accept<M: Message>(
+    fn accept<M: Clone>(
         state: &mut CourseState<M>,
         decoded: &Result<PlayerEvent<M>, Reject>,
     ) -> bool {
@@ -138,7 +138,7 @@ impl Protocol for Builder {
         event.map_data(f)
     }
 
-    fn accept<M: Message>(
+    fn accept<M: Clone>(
         state: &mut BuilderState,
         decoded: &Result<BuilderEvent<M>, Reject>,
     ) -> bool {

@@ -201,54 +201,9 @@ fn read<P: Protocol>(text: &str) -> Option<Result<P::Event<JsValue>, Reject>> {
     Some(P::decode(msg).map(|event| P::map_data(event, |data| parse_json(data.as_str()))))
 }
 
-// The trust check runs in JavaScript, before anything crosses into wasm: a page sees many
-// messages that are not ours, and for each of them this costs two property loads and two `===`, as
-// in a hand-written listener (measured: see README, Performance). It is the only copy of the rule.
-//
-// Also here, off the foreign path: `onOrigin(origin)` hears each distinct origin the iframe's own
-// window posts from, once (the diagnostics of a custom domain or redirect, whose messages are still
-// not delivered); and a message that arrives while `deliver` runs (a host callback that dispatches
-// one) is queued and delivered after it, in order, instead of re-entering the wasm closure.
-#[wasm_bindgen(inline_js = r#"
-export function listen(window, frame, origin, deliver, onOrigin) {
-  let heardTrusted = onOrigin === undefined; // nobody to tell counts as told
-  let heardOthers; // the other origins told about, created on the first one
-  let queue; // messages waiting while one is delivered
-  let removed = false;
-  const listener = (event) => {
-    const source = event.source;
-    // This iframe's window (null once it left the page), exactly this origin; else not ours.
-    if (source === null || source !== frame.contentWindow) return;
-    if (event.origin !== origin) {
-      if (onOrigin !== undefined && !heardOthers?.has(event.origin)) {
-        (heardOthers ??= new Set()).add(event.origin);
-        onOrigin(event.origin);
-      }
-      return;
-    }
-    if (!heardTrusted) { heardTrusted = true; onOrigin(origin); }
-    const data = event.data;
-    let text = data;
-    if (typeof data !== 'string') {
-      // An object envelope is read as the JSON it stands for; one JSON has no form for (a cycle,
-      // a BigInt, undefined) is not a Coassemble message.
-      try { text = JSON.stringify(data); } catch { return; }
-      if (text === undefined) return;
-    }
-    // wasm reads the text in place: no JSON.parse for a message that is not acted on.
-    if (queue !== undefined) { queue.push(text, data); return; }
-    queue = [];
-    try {
-      deliver(text, data);
-      while (queue.length > 0 && !removed) deliver(queue.shift(), queue.shift());
-    } finally {
-      queue = undefined;
-    }
-  };
-  window.addEventListener('message', listener);
-  return () => { removed = true; window.removeEventListener('message', listener); };
-}
-"#)]
+// The trust check, the origin diagnostics and the queue of re-entrant messages are in js/listen.js,
+// the one copy of them (the npm package runs the same listener): a foreign message never enters wasm.
+#[wasm_bindgen(module = "/js/listen.js")]
 extern "C" {
     /// Adds the `message` listener; returns the function that removes it (and drops what is queued).
     fn listen(

@@ -22,30 +22,8 @@ pub fn resolve_origin(
     })
 }
 
-// The rule is these few lines over the browser's own URL parser, the only copy of it: written in
-// Rust against web-sys, it cost the wasm and its glue the bindings of eight URL getters.
-#[wasm_bindgen(inline_js = r#"
-export function trustedOrigin(iframe, explicit, src) {
-  const parse = (text) => {
-    let url;
-    try { url = new URL(text); } catch { throw `"${text}": not an absolute URL`; }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-      throw `"${text}": only http: and https: embeds have an origin to trust`;
-    }
-    return url;
-  };
-  if (explicit != null) {
-    const url = parse(explicit);
-    if (url.pathname !== '/' || url.search || url.hash || url.username || url.password) {
-      throw `"${explicit}": an origin has no path, query or credentials`;
-    }
-    return url.origin;
-  }
-  const from = src ?? iframe.src;
-  if (!from) throw ''; // nothing to trust: missing_origin
-  return parse(from).origin;
-}
-"#)]
+// The rule is in js/origin.js, the one copy of it (the npm package calls it too).
+#[wasm_bindgen(module = "/js/origin.js")]
 extern "C" {
     /// The trusted origin; throws the reason it is invalid (`""`: there is none to trust).
     #[wasm_bindgen(catch, js_name = trustedOrigin)]

@@ -1,0 +1,57 @@
+// The `message` listener of one embedded iframe: the trust check, and the one place it is written.
+// Used by the npm package (js/embed-handle.js) and by the Rust API (src/web/listener.rs imports this
+// file through wasm-bindgen). The check runs before anything crosses into wasm: a page sees many
+// messages that are not ours, and each of them costs two property loads and two `===` here, as in a
+// hand-written listener (measured: README, Performance).
+//
+// Off the foreign path: `onOrigin(origin)` hears each distinct origin the iframe's own window posts
+// from, once (the diagnostics of a custom domain or redirect, whose messages are still not
+// delivered); and a message that arrives while `deliver` runs (a host callback that dispatches one)
+// is queued and delivered after it, in order, instead of re-entering the decoder.
+
+/**
+ * Listens on `window` for the messages of `frame`'s window from exactly `origin`, and hands each to
+ * `deliver(text, data)`: its JSON text (as posted, or `JSON.stringify` of an object envelope) and the
+ * data as posted.
+ * @returns {() => void} removes the listener (and drops what is queued)
+ */
+export function listen(window, frame, origin, deliver, onOrigin) {
+  let heardTrusted = onOrigin === undefined; // nobody to tell counts as told
+  let heardOthers; // the other origins told about, created on the first one
+  let delivering = false;
+  let queue; // messages waiting while one is delivered, created on the first
+  let removed = false;
+  const listener = (event) => {
+    const source = event.source;
+    // This iframe's window (null once it left the page), exactly this origin; else not ours.
+    if (source === null || source !== frame.contentWindow) return;
+    if (event.origin !== origin) {
+      if (onOrigin !== undefined && !heardOthers?.has(event.origin)) {
+        (heardOthers ??= new Set()).add(event.origin);
+        onOrigin(event.origin);
+      }
+      return;
+    }
+    if (!heardTrusted) { heardTrusted = true; onOrigin(origin); }
+    const data = event.data;
+    let text = data;
+    if (typeof data !== 'string') {
+      // An object envelope is read as the JSON it stands for; one JSON has no form for (a cycle,
+      // a BigInt, undefined) is not a Coassemble message.
+      try { text = JSON.stringify(data); } catch { return; }
+      if (text === undefined) return;
+    }
+    // wasm reads the text in place: no JSON.parse for a message that is not acted on.
+    if (delivering) { (queue ??= []).push(text, data); return; }
+    delivering = true;
+    try {
+      deliver(text, data);
+      while (queue !== undefined && queue.length > 0 && !removed) deliver(queue.shift(), queue.shift());
+    } finally {
+      delivering = false;
+      queue = undefined;
+    }
+  };
+  window.addEventListener('message', listener);
+  return () => { removed = true; window.removeEventListener('message', listener); };
+}
