@@ -83,25 +83,16 @@ export class EmbedHandle {
     }
     loadWasm();
     const slot = wasm.embed_new(kind === 'builder' ? 1 : 0, initialProgress ?? -1);
-    let input = 0; // the slot's input buffer: its address and length in bytes
-    let capacity = 0;
+    let input; // a view of the slot's input buffer (renewed when a longer message needs more)
     this.#slot = slot;
     this.#remove = listen(window, iframe, this.origin, (message, posted) => {
-      const length = message.length;
-      if (length * 3 > capacity) { // UTF-8 takes at most 3 bytes per UTF-16 unit
-        capacity = length * 3;
-        input = wasm.embed_input(slot, capacity);
+      // UTF-8 takes at most 3 bytes per UTF-16 unit. (An empty view: the memory grew since.)
+      if (input === undefined || input.byteLength < message.length * 3) {
+        const length = Math.max(message.length * 3, 256);
+        const address = wasm.embed_input(slot, length); // (may grow the memory: before `buffer`)
+        input = new Uint8Array(wasm.memory.buffer, address, length);
       }
-      // ASCII byte by byte (what envelopes are), the rest with encodeInto.
-      const to = bytes();
-      let i = 0;
-      for (; i < length; i++) {
-        const unit = message.charCodeAt(i);
-        if (unit > 0x7f) break;
-        to[input + i] = unit;
-      }
-      const written = i === length ? i : i + encoder.encodeInto(message.slice(i), to.subarray(input + i, input + capacity)).written;
-      const at = wasm.embed_deliver(slot, written);
+      const at = wasm.embed_deliver(slot, encoder.encodeInto(message, input).written);
       if (at !== 0) dispatch(eventObject(record(at), posted));
     }, onOrigin);
   }

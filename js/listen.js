@@ -21,10 +21,10 @@ export function listen(window, frame, origin, deliver, onOrigin) {
   let delivering = false;
   let queue; // messages waiting while one is delivered, created on the first
   let removed = false;
-  const listener = (event) => {
-    const source = event.source;
-    // This iframe's window (null once it left the page), exactly this origin; else not ours.
-    if (source === null || source !== frame.contentWindow) return;
+  // The trusted path, kept out of the listener so that what runs for every message on the page is
+  // two property loads and a compare.
+  const receive = (event) => {
+    if (event.source === null) return; // the iframe left the page: contentWindow was null too
     if (event.origin !== origin) {
       if (onOrigin !== undefined && !heardOthers?.has(event.origin)) {
         (heardOthers ??= new Set()).add(event.origin);
@@ -51,6 +51,10 @@ export function listen(window, frame, origin, deliver, onOrigin) {
       delivering = false;
       queue = undefined;
     }
+  };
+  // Only this iframe's window is heard (exactly this origin: `receive`); every other message returns here.
+  const listener = (event) => {
+    if (event.source === frame.contentWindow) receive(event);
   };
   window.addEventListener('message', listener);
   return () => { removed = true; window.removeEventListener('message', listener); };

@@ -24,8 +24,12 @@ WASM_OPT_FLAGS=(-Oz --enable-bulk-memory --enable-sign-ext --enable-nontrapping-
 WASM_OUT=target/wasm32-unknown-unknown/release/coassemble_events.wasm
 
 in_page() { # the npm package's in-page wasm: five exports (src/abi.rs), no generated glue
-  echo "[build] in-page: cargo build --release --target wasm32-unknown-unknown --features npm-bundle" >&2
-  cargo build --quiet --release --target wasm32-unknown-unknown --lib --no-default-features --features npm-bundle
+  # opt-level "s", not the profile's "z": every trusted message runs the JSON check and the member
+  # lookups, and "z" leaves their tiny helpers (slice get, Vec::push, ==) as calls. Measured on a
+  # progress message: 454 ns at "z", 256 ns at "s", for 1.1 KB more gzipped (README, Performance).
+  echo "[build] in-page: cargo build --release --target wasm32-unknown-unknown --features npm-bundle (opt-level s)" >&2
+  CARGO_PROFILE_RELEASE_OPT_LEVEL=s \
+    cargo build --quiet --release --target wasm32-unknown-unknown --lib --no-default-features --features npm-bundle
   rm -rf pkg/web && mkdir -p pkg/web
   "$WASM_OPT" "${WASM_OPT_FLAGS[@]}" "$WASM_OUT" -o pkg/web/coassemble_events_bg.wasm
   node scripts/inline-wasm.mjs pkg/web/coassemble_events_bg.wasm pkg/web/wasm-bytes.js

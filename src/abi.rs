@@ -2,7 +2,8 @@
 //!
 //! The seam is one call per trusted message. The JS listener (`js/listen.js`) checks the source
 //! window and the exact origin, writes the message's JSON text into the embed's input buffer here,
-//! and calls [`embed_deliver`]. Rust decodes the text in place ([`JsonText`]), applies the protocol
+//! and calls [`embed_deliver`]. Rust decodes the text in place ([`JsonText`], on the slot's reused
+//! [`JsonTape`]), applies the protocol
 //! rules ([`Protocol::accept`]), and answers 0 (nothing for the host: another script's message, a
 //! progress that does not advance) or the address of a [`Record`] that describes the event, which
 //! JS turns into the event object. A message that is not acted on costs no JS object and no
@@ -20,7 +21,7 @@
 #![allow(unsafe_code)] // `#[no_mangle]` exports, and the one imported function
 
 use crate::decode::{BuilderEvent, PlayerEvent, ScreenRef};
-use crate::json_text::JsonText;
+use crate::json_text::{JsonTape, JsonText};
 use crate::progress::ProgressRule;
 use crate::state::{Builder, BuilderState, CourseState, Player, Protocol};
 use alloc::boxed::Box;
@@ -56,6 +57,7 @@ fn js_number(text: &str) -> f64 {
 pub struct Slot {
     state: State,
     input: Vec<u8>,
+    tape: JsonTape,
     out: Out,
 }
 
@@ -81,6 +83,7 @@ pub extern "C" fn embed_new(builder: u32, initial_progress: i32) -> Box<Slot> {
     Box::new(Slot {
         state,
         input: Vec::new(),
+        tape: JsonTape::default(),
         out: Out::default(),
     })
 }
@@ -102,7 +105,7 @@ pub extern "C" fn embed_deliver(slot: &mut Slot, len: usize) -> usize {
         return 0;
     };
     // Not JSON: not ours.
-    let Ok(msg) = JsonText::with_number_parser(text, js_number) else {
+    let Ok(msg) = slot.tape.read_with_number_parser(text, js_number) else {
         return 0;
     };
     match &mut slot.state {

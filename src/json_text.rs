@@ -1,96 +1,261 @@
-//! [`Message`] over JSON text, read in place: no parse tree, no allocation.
+//! [`Message`] over JSON text, read in place: no parse tree, and no allocation once warm.
 //!
 //! Players post their envelopes as JSON strings. Parsing one into objects (`JSON.parse`, or
 //! `serde_json`) and then reading four members of it costs more than the whole decision needs: the
-//! browser glue hands the string to wasm once, [`JsonText::new`] checks it is JSON exactly as
-//! `JSON.parse` would accept it, and the decoder reads the few members it needs straight from the
-//! bytes. A progress message that does not advance is then decided with no object built at all.
+//! browser glue hands the string to wasm once, [`JsonTape::read`] checks in one pass that it is JSON
+//! exactly as `JSON.parse` would accept it and notes where each value starts and ends (the tape),
+//! and the decoder reads the few members it needs by walking the tape, comparing keys in place. A
+//! progress message that does not advance is then decided with no object built at all.
 //!
 //! The same decoder ([`crate::decode`]) reads this and every other [`Message`]: the rules exist once.
 
 use crate::message::{Field, Message, Pick};
 use alloc::string::String;
+use alloc::vec::Vec;
 
-/// A JSON value inside a checked JSON text (see [`JsonText::new`]).
+/// Where the values of a JSON text are, found by [`JsonTape::read`]; kept between texts, so that
+/// reading the next one reuses its memory.
 ///
 /// ```
-/// use coassemble_events::{decode_player, JsonText, PlayerEvent};
-/// let msg = JsonText::new(r#"{"type":"course","event":"progress","data":{"progress":42}}"#)?;
+/// use coassemble_events::{decode_player, JsonTape, PlayerEvent};
+/// let mut tape = JsonTape::default();
+/// let msg = tape.read(r#"{"type":"course","event":"progress","data":{"progress":42}}"#)?;
 /// assert!(matches!(decode_player(msg), Ok(PlayerEvent::CourseProgress { percent: 42 })));
 /// # Ok::<(), coassemble_events::json_text::NotRead>(())
 /// ```
+#[derive(Debug, Default)]
+pub struct JsonTape {
+    /// Every value and key in text order; a container is followed by its contents.
+    entries: Vec<Entry>,
+    /// The containers open while reading (indices into `entries`).
+    open: Vec<usize>,
+}
+
+/// One value (or key) of the text: its bytes are `start..end`, and `next` is the index of the entry
+/// after it and everything inside it (for a scalar or a key, the next index). `escaped`: a string
+/// with a backslash in it (only those need decoding to be compared).
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    start: usize,
+    end: usize,
+    next: usize,
+    escaped: bool,
+}
+
+/// A JSON value inside a text read by [`JsonTape::read`].
 #[derive(Debug, Clone, Copy)]
 pub struct JsonText<'a> {
     text: &'a str,
-    /// Where this value starts in `text` (no leading whitespace).
-    at: usize,
-    /// The host's parser for numbers off the fast path (see [`JsonText::with_number_parser`]).
+    tape: &'a [Entry],
+    /// This value's entry in `tape`.
+    index: usize,
+    /// The host's parser for numbers off the fast path (see [`JsonTape::read_with_number_parser`]).
     parse_number: Option<fn(&str) -> f64>,
 }
 
-/// Why [`JsonText::new`] did not take a text.
+/// Why [`JsonTape::read`] did not take a text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NotRead {
     /// Not JSON: `JSON.parse` would throw (for an envelope: another script's message).
     NotJson,
     /// JSON with a number whose exact value needs a full float parser, and none was given (see
-    /// [`JsonText::with_number_parser`]).
+    /// [`JsonTape::read_with_number_parser`]).
     NeedsParser,
 }
 
-impl<'a> JsonText<'a> {
+impl JsonTape {
     /// The root value of `text`, after checking that `text` is one JSON value as RFC 8259 and
     /// `JSON.parse` define it (whitespace around it allowed, nothing else).
     ///
     /// Numbers are read exactly on the fast path (at most 15 significant digits, a power of ten
     /// within 10^±22: nearly every number people write); a text with any other number is
     /// [`NotRead::NeedsParser`].
-    pub fn new(text: &'a str) -> Result<Self, NotRead> {
-        Self::read(text, None)
+    pub fn read<'a>(&'a mut self, text: &'a str) -> Result<JsonText<'a>, NotRead> {
+        self.read_text(text, None)
     }
 
-    /// Like [`JsonText::new`], with `parse_number` for the numbers off the fast path: it gets the
+    /// Like [`JsonTape::read`], with `parse_number` for the numbers off the fast path: it gets the
     /// number's JSON literal and returns its double (the browser glue passes JavaScript's `Number`,
     /// so no float parser is compiled into the wasm).
-    pub fn with_number_parser(
+    pub fn read_with_number_parser<'a>(
+        &'a mut self,
         text: &'a str,
         parse_number: fn(&str) -> f64,
-    ) -> Result<Self, NotRead> {
-        Self::read(text, Some(parse_number))
+    ) -> Result<JsonText<'a>, NotRead> {
+        self.read_text(text, Some(parse_number))
     }
 
-    fn read(text: &'a str, parse_number: Option<fn(&str) -> f64>) -> Result<Self, NotRead> {
-        check(text.as_bytes(), parse_number.is_some())?;
+    fn read_text<'a>(
+        &'a mut self,
+        text: &'a str,
+        parse_number: Option<fn(&str) -> f64>,
+    ) -> Result<JsonText<'a>, NotRead> {
+        self.check(text.as_bytes(), parse_number.is_some())?;
         Ok(JsonText {
             text,
-            at: skip_space(text.as_bytes(), 0),
+            tape: &self.entries,
+            index: 0,
             parse_number,
         })
     }
 
+    #[inline(always)] // on the path of every message: a call each costs more than the body
+    fn scalar(&mut self, start: usize, end: usize, escaped: bool) {
+        let next = self.entries.len() + 1;
+        self.entries.push(Entry {
+            start,
+            end,
+            next,
+            escaped,
+        });
+    }
+
+    /// Checks that `text` is one JSON value, iteratively (no recursion, so no stack to overflow),
+    /// writing the tape as it goes. `any_number`: numbers off the fast path are fine (a parser will
+    /// read them).
+    fn check(&mut self, text: &[u8], any_number: bool) -> Result<(), NotRead> {
+        self.entries.clear();
+        self.open.clear();
+        let mut at = skip_space(text, 0);
+        'value: loop {
+            // A value starts at `at`.
+            let start = at;
+            match text.get(at) {
+                Some(&open @ (b'{' | b'[')) => {
+                    self.open.push(self.entries.len());
+                    self.scalar(start, start, false); // `end` and `next` are set when it closes
+                    at = skip_space(text, at + 1);
+                    let close = if open == b'{' { b'}' } else { b']' };
+                    if text.get(at) != Some(&close) {
+                        if open == b'{' {
+                            at = self.key(text, at)?;
+                        }
+                        continue 'value;
+                    }
+                    // Empty: closed below, as any container.
+                }
+                Some(b'"') => {
+                    let escaped;
+                    (at, escaped) = string(text, at)?;
+                    self.scalar(start, at, escaped);
+                }
+                Some(b't') => {
+                    at = literal(text, at, b"true")?;
+                    self.scalar(start, at, false);
+                }
+                Some(b'f') => {
+                    at = literal(text, at, b"false")?;
+                    self.scalar(start, at, false);
+                }
+                Some(b'n') => {
+                    at = literal(text, at, b"null")?;
+                    self.scalar(start, at, false);
+                }
+                // With a parser for the rest, only the grammar matters here.
+                Some(b'-' | b'0'..=b'9') => match number_end(text, at) {
+                    Some(end) if any_number || number(text, at).is_some() => {
+                        at = end;
+                        self.scalar(start, at, false);
+                    }
+                    Some(_) => return Err(NotRead::NeedsParser),
+                    None => return Err(NotRead::NotJson),
+                },
+                _ => return Err(NotRead::NotJson),
+            }
+            // A value ended (or an empty container is at its closing bracket): what may follow
+            // depends on the container it is in.
+            loop {
+                at = skip_space(text, at);
+                let Some(&container) = self.open.last() else {
+                    return if at == text.len() {
+                        Ok(())
+                    } else {
+                        Err(NotRead::NotJson)
+                    };
+                };
+                let in_object = text.get(self.entries[container].start) == Some(&b'{');
+                match (text.get(at), in_object) {
+                    (Some(b','), _) => {
+                        at = skip_space(text, at + 1);
+                        if in_object {
+                            at = self.key(text, at)?;
+                        }
+                        continue 'value;
+                    }
+                    (Some(b'}'), true) | (Some(b']'), false) => {
+                        at += 1;
+                        self.open.pop();
+                        let next = self.entries.len();
+                        let entry = &mut self.entries[container];
+                        entry.end = at;
+                        entry.next = next;
+                    }
+                    _ => return Err(NotRead::NotJson),
+                }
+            }
+        }
+    }
+
+    /// A member's key (onto the tape) and its colon at `at`; returns where the value starts.
+    fn key(&mut self, text: &[u8], at: usize) -> Result<usize, NotRead> {
+        if text.get(at) != Some(&b'"') {
+            return Err(NotRead::NotJson);
+        }
+        let (end, escaped) = string(text, at)?;
+        self.scalar(at, end, escaped);
+        let at = skip_space(text, end);
+        if text.get(at) != Some(&b':') {
+            return Err(NotRead::NotJson);
+        }
+        Ok(skip_space(text, at + 1))
+    }
+}
+
+impl<'a> JsonText<'a> {
+    #[inline(always)] // on the path of every message: a call each costs more than the body
+    fn entry(&self) -> Entry {
+        self.tape.get(self.index).copied().unwrap_or(Entry {
+            start: 0,
+            end: 0,
+            next: 0,
+            escaped: false,
+        })
+    }
+
+    #[inline(always)] // on the path of every message: a call each costs more than the body
+    fn first_byte(&self) -> u8 {
+        self.text
+            .as_bytes()
+            .get(self.entry().start)
+            .copied()
+            .unwrap_or(0)
+    }
+
     /// This value's JSON text (to parse it into a tree when one is needed).
     pub fn as_str(&self) -> &'a str {
-        let end = value_end(self.bytes(), self.at);
-        self.text.get(self.at..end).unwrap_or_default()
+        let Entry { start, end, .. } = self.entry();
+        self.text.get(start..end).unwrap_or_default()
     }
 
-    fn bytes(&self) -> &'a [u8] {
-        self.text.as_bytes()
+    /// Whether this value is the string `plain`: compared in place, decoded only when it has escapes
+    /// (an escape is longer than the character it stands for, so only a longer body can be equal).
+    #[inline(always)] // on the path of every message: a call each costs more than the body
+    fn is_text(&self, plain: &str) -> bool {
+        let Some(body) = self.string_body() else {
+            return false;
+        };
+        if self.entry().escaped {
+            body.len() > plain.len() && unescape(body) == plain
+        } else {
+            body == plain
+        }
     }
 
-    fn byte(&self, at: usize) -> u8 {
-        self.bytes().get(at).copied().unwrap_or(0)
-    }
-
-    /// The body (between the quotes, escapes not decoded) of the string that starts at `at`.
-    fn string_at(&self, at: usize) -> &'a str {
-        let end = string_end(self.bytes(), at);
-        self.text.get(at + 1..end - 1).unwrap_or_default()
-    }
-
-    /// This value's string body, if it is a string.
+    /// This value's string body (between the quotes, escapes not decoded), if it is a string.
+    #[inline(always)] // on the path of every message: a call each costs more than the body
     fn string_body(&self) -> Option<&'a str> {
-        (self.byte(self.at) == b'"').then(|| self.string_at(self.at))
+        let Entry { start, end, .. } = self.entry();
+        (self.first_byte() == b'"').then(|| self.text.get(start + 1..end - 1).unwrap_or_default())
     }
 }
 
@@ -98,37 +263,34 @@ impl Message for JsonText<'_> {
     /// The last member named `key` (as `JSON.parse` keeps the last of duplicate keys); `None` for a
     /// `null` member, as the browser's object reader answers.
     fn member(&self, key: &str) -> Option<Self> {
-        if self.byte(self.at) != b'{' {
+        if self.first_byte() != b'{' {
             return None;
         }
-        let text = self.bytes();
         let mut found = None;
-        let mut at = skip_space(text, self.at + 1);
-        while self.byte(at) == b'"' {
-            let name = self.string_at(at);
-            // After the key: optional space, ':', optional space, the value.
-            let value = skip_space(text, skip_space(text, string_end(text, at)) + 1);
-            if same_text(name, key) {
+        let end = self.entry().next;
+        // Keys and values alternate: the value's `next` is the next key.
+        let mut name = self.index + 1;
+        while name < end {
+            let value = JsonText {
+                index: name + 1,
+                ..*self
+            };
+            if (JsonText { index: name, ..*self }).is_text(key) {
                 found = Some(value);
             }
-            at = skip_space(text, value_end(text, value));
-            if self.byte(at) != b',' {
-                break;
-            }
-            at = skip_space(text, at + 1);
+            name = value.entry().next;
         }
-        let at = found?;
-        (self.byte(at) != b'n').then_some(JsonText { at, ..*self })
+        found.filter(|value| value.first_byte() != b'n')
     }
 
     fn field(&self) -> Field {
-        match self.byte(self.at) {
+        match self.first_byte() {
             b'"' => Field::Text(unescape(self.string_body().unwrap_or_default())),
             b't' => Field::Bool(true),
             b'f' => Field::Bool(false),
             b'n' => Field::Null,
             b'{' | b'[' => Field::Structured,
-            _ => Field::Number(match number(self.bytes(), self.at) {
+            _ => Field::Number(match number(self.text.as_bytes(), self.entry().start) {
                 Some((value, _)) => value,
                 None => self
                     .parse_number
@@ -139,185 +301,22 @@ impl Message for JsonText<'_> {
 
     /// Compares the string in place: no copy unless it has escapes.
     fn pick(&self, key: &str, words: &'static [&'static str]) -> Pick {
-        let Some(body) = self.member(key).and_then(|value| value.string_body()) else {
-            return Pick::Missing;
-        };
-        words
-            .iter()
-            .find(|word| same_text(body, word))
-            .map_or(Pick::Other, |word| Pick::Is(word))
+        match self.member(key) {
+            Some(value) if value.first_byte() == b'"' => words
+                .iter()
+                .find(|word| value.is_text(word))
+                .map_or(Pick::Other, |word| Pick::Is(word)),
+            _ => Pick::Missing,
+        }
     }
 }
 
-/// Whether the string body `raw` (escapes not yet decoded) is the text `plain`. An escape is longer
-/// than the character it stands for, so only a longer `raw` needs decoding (on the hot path, keys
-/// and words of other lengths are told apart by their length alone).
-fn same_text(raw: &str, plain: &str) -> bool {
-    match raw.len().cmp(&plain.len()) {
-        core::cmp::Ordering::Less => false,
-        core::cmp::Ordering::Equal => raw == plain,
-        core::cmp::Ordering::Greater => raw.as_bytes().contains(&b'\\') && unescape(raw) == plain,
-    }
-}
-
+#[inline(always)] // on the path of every message: a call each costs more than the body
 fn skip_space(text: &[u8], mut at: usize) -> usize {
     while matches!(text.get(at), Some(b' ' | b'\t' | b'\n' | b'\r')) {
         at += 1;
     }
     at
-}
-
-/// The index just past the string that starts (with its quote) at `at`, in checked text.
-fn string_end(text: &[u8], mut at: usize) -> usize {
-    at += 1;
-    while let Some(&b) = text.get(at) {
-        at += match b {
-            b'"' => return at + 1,
-            b'\\' => 2,
-            _ => 1,
-        };
-    }
-    at
-}
-
-/// The index just past the value that starts at `at`, in checked text.
-fn value_end(text: &[u8], mut at: usize) -> usize {
-    let mut depth = 0usize;
-    while let Some(&b) = text.get(at) {
-        match b {
-            b'"' => {
-                at = string_end(text, at);
-                if depth == 0 {
-                    return at;
-                }
-                continue;
-            }
-            b'{' | b'[' => depth += 1,
-            b'}' | b']' => match depth {
-                0 => return at, // the end of the container a scalar is in
-                1 => return at + 1,
-                _ => depth -= 1,
-            },
-            b',' | b' ' | b'\t' | b'\n' | b'\r' if depth == 0 => return at,
-            _ => {}
-        }
-        at += 1;
-    }
-    at
-}
-
-/// Checks that `text` is one JSON value, iteratively (no recursion, so no stack to overflow).
-/// `any_number`: numbers off the fast path are fine (a parser will read them).
-fn check(text: &[u8], any_number: bool) -> Result<(), NotRead> {
-    // One bit per open container, set for an object: 256 levels in place, deeper ones allocate.
-    let mut objects = Bits::default();
-    let mut depth = 0usize;
-    let mut at = skip_space(text, 0);
-    'value: loop {
-        // A value starts at `at`.
-        match text.get(at) {
-            Some(&open @ (b'{' | b'[')) => {
-                objects.set(depth, open == b'{');
-                depth += 1;
-                at = skip_space(text, at + 1);
-                let close = if open == b'{' { b'}' } else { b']' };
-                if text.get(at) == Some(&close) {
-                    at += 1;
-                    depth -= 1;
-                } else {
-                    if open == b'{' {
-                        at = key(text, at)?;
-                    }
-                    continue 'value;
-                }
-            }
-            Some(b'"') => at = string(text, at)?,
-            Some(b't') => at = literal(text, at, b"true")?,
-            Some(b'f') => at = literal(text, at, b"false")?,
-            Some(b'n') => at = literal(text, at, b"null")?,
-            // With a parser for the rest, only the grammar matters here.
-            Some(b'-' | b'0'..=b'9') => match number_end(text, at) {
-                Some(end) if any_number || number(text, at).is_some() => at = end,
-                Some(_) => return Err(NotRead::NeedsParser),
-                None => return Err(NotRead::NotJson),
-            },
-            _ => return Err(NotRead::NotJson),
-        }
-        // A value ended at `at`: what may follow depends on the container it is in.
-        loop {
-            at = skip_space(text, at);
-            if depth == 0 {
-                return if at == text.len() {
-                    Ok(())
-                } else {
-                    Err(NotRead::NotJson)
-                };
-            }
-            let in_object = objects.get(depth - 1);
-            match (text.get(at), in_object) {
-                (Some(b','), _) => {
-                    at = skip_space(text, at + 1);
-                    if in_object {
-                        at = key(text, at)?;
-                    }
-                    continue 'value;
-                }
-                (Some(b'}'), true) | (Some(b']'), false) => {
-                    at += 1;
-                    depth -= 1;
-                }
-                _ => return Err(NotRead::NotJson),
-            }
-        }
-    }
-}
-
-/// A stack of bits, in place up to 256.
-#[derive(Default)]
-struct Bits {
-    near: [u64; 4],
-    far: alloc::vec::Vec<u64>,
-}
-
-impl Bits {
-    fn set(&mut self, index: usize, value: bool) {
-        let (word, bit) = (index / 64, 1u64 << (index % 64));
-        let slot = match self.near.get_mut(word) {
-            Some(slot) => slot,
-            None => {
-                let far = word - self.near.len();
-                if self.far.len() <= far {
-                    self.far.resize(far + 1, 0);
-                }
-                match self.far.get_mut(far) {
-                    Some(slot) => slot,
-                    None => return,
-                }
-            }
-        };
-        *slot = if value { *slot | bit } else { *slot & !bit };
-    }
-
-    fn get(&self, index: usize) -> bool {
-        let word = index / 64;
-        let slot = match self.near.get(word) {
-            Some(slot) => slot,
-            None => self.far.get(word - self.near.len()).unwrap_or(&0),
-        };
-        slot & (1u64 << (index % 64)) != 0
-    }
-}
-
-/// A member's key and its colon at `at`; returns where the value starts.
-fn key(text: &[u8], at: usize) -> Result<usize, NotRead> {
-    if text.get(at) != Some(&b'"') {
-        return Err(NotRead::NotJson);
-    }
-    let at = skip_space(text, string(text, at)?);
-    if text.get(at) != Some(&b':') {
-        return Err(NotRead::NotJson);
-    }
-    Ok(skip_space(text, at + 1))
 }
 
 fn literal(text: &[u8], at: usize, word: &[u8]) -> Result<usize, NotRead> {
@@ -327,15 +326,23 @@ fn literal(text: &[u8], at: usize, word: &[u8]) -> Result<usize, NotRead> {
     }
 }
 
-/// Checks the string whose quote is at `at`; returns the index past its closing quote.
-fn string(text: &[u8], mut at: usize) -> Result<usize, NotRead> {
+/// Checks the string whose quote is at `at`; returns the index past its closing quote, and whether
+/// it has escapes.
+fn string(text: &[u8], mut at: usize) -> Result<(usize, bool), NotRead> {
+    let mut escaped = false;
     at += 1;
     loop {
         match text.get(at) {
-            Some(b'"') => return Ok(at + 1),
+            Some(b'"') => return Ok((at + 1, escaped)),
             Some(b'\\') => match text.get(at + 1) {
-                Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => at += 2,
-                Some(b'u') if is_hex4(text.get(at + 2..at + 6)) => at += 6,
+                Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => {
+                    escaped = true;
+                    at += 2;
+                }
+                Some(b'u') if is_hex4(text.get(at + 2..at + 6)) => {
+                    escaped = true;
+                    at += 6;
+                }
                 _ => return Err(NotRead::NotJson),
             },
             // Control characters must be escaped; everything else (UTF-8) stands for itself.
@@ -524,7 +531,7 @@ mod tests {
             "1E+2",
             "-0.5e-3",
         ] {
-            assert!(JsonText::new(text).is_ok(), "{text:?}");
+            assert!(JsonTape::default().read(text).is_ok(), "{text:?}");
         }
     }
 
@@ -563,7 +570,7 @@ mod tests {
             "\u{feff}1",
         ] {
             assert_eq!(
-                JsonText::new(text).err(),
+                JsonTape::default().read(text).err(),
                 Some(NotRead::NotJson),
                 "{text:?}"
             );
@@ -574,10 +581,10 @@ mod tests {
     fn reads_any_depth() {
         for depth in [1, 255, 256, 257, 5000] {
             let deep = "[{\"a\":".repeat(depth) + "1" + &"}]".repeat(depth);
-            assert!(JsonText::new(&deep).is_ok(), "{depth}");
+            assert!(JsonTape::default().read(&deep).is_ok(), "{depth}");
             let wrong = "[{\"a\":".repeat(depth) + "1" + &"]}".repeat(depth);
             assert_eq!(
-                JsonText::new(&wrong).err(),
+                JsonTape::default().read(&wrong).err(),
                 Some(NotRead::NotJson),
                 "{depth}"
             );
@@ -594,14 +601,17 @@ mod tests {
             "33.333333333333336",
         ] {
             assert_eq!(
-                JsonText::new(text).err(),
+                JsonTape::default().read(text).err(),
                 Some(NotRead::NeedsParser),
                 "{text:?}"
             );
             let parse: fn(&str) -> f64 = |s| s.parse().unwrap();
-            let read = JsonText::with_number_parser(text, parse).unwrap();
+            let read = JsonTape::default()
+                .read_with_number_parser(text, parse)
+                .unwrap()
+                .field();
             assert_eq!(
-                read.field(),
+                read,
                 Field::Number(text.parse().unwrap()),
                 "{text:?}"
             );
@@ -621,18 +631,19 @@ mod tests {
             ("0.000001", 0.000001),
         ] {
             assert_eq!(
-                JsonText::new(text).unwrap().field(),
+                JsonTape::default().read(text).unwrap().field(),
                 Field::Number(value),
                 "{text}"
             );
         }
-        let negative_zero = JsonText::new("-0").unwrap().field();
+        let negative_zero = JsonTape::default().read("-0").unwrap().field();
         assert!(matches!(negative_zero, Field::Number(z) if z == 0.0 && z.is_sign_negative()));
     }
 
     #[test]
     fn reads_members_like_json_parse() {
-        let msg = JsonText::new(r#" { "type" : "course", "data": {"progress": 5, "x": [1, {"progress": 9}]}, "type": "screen", "n": null } "#).unwrap();
+        let mut tape = JsonTape::default();
+        let msg = tape.read(r#" { "type" : "course", "data": {"progress": 5, "x": [1, {"progress": 9}]}, "type": "screen", "n": null } "#).unwrap();
         assert_eq!(
             msg.text("type").as_deref(),
             Some("screen"),
@@ -655,13 +666,14 @@ mod tests {
 
     #[test]
     fn decodes_escapes() {
-        let msg =
-            JsonText::new(r#"{"t\u0079pe":"a\"b\\c\/d\u00e9\ud83d\ude00\ud800x\n"}"#).unwrap();
+        let mut tape = JsonTape::default();
+        let msg = tape.read(r#"{"t\u0079pe":"a\"b\\c\/d\u00e9\ud83d\ude00\ud800x\n"}"#).unwrap();
         assert_eq!(
             msg.text("type").as_deref(),
             Some("a\"b\\c/d\u{e9}\u{1f600}\u{fffd}x\n")
         );
-        let named = JsonText::new(r#"{"event":"pro\u0067ress"}"#).unwrap();
+        let mut tape = JsonTape::default();
+        let named = tape.read(r#"{"event":"pro\u0067ress"}"#).unwrap();
         assert_eq!(named.pick("event", &["progress"]), Pick::Is("progress"));
     }
 }

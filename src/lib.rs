@@ -43,7 +43,7 @@ pub mod webhook;
 
 pub use decode::{decode_builder, decode_player, BuilderEvent, PlayerEvent, Reject};
 pub use decode::{Malformed, ScreenAction, ScreenInfo, ScreenRef};
-pub use json_text::JsonText;
+pub use json_text::{JsonTape, JsonText};
 pub use message::{Field, Message, Pick};
 pub use progress::{ProgressRule, ProgressUpdate};
 pub use state::{Builder, BuilderState, CourseState, Player, Protocol};

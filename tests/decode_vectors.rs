@@ -2,7 +2,7 @@
 use coassemble_events::decode::parse_message;
 use coassemble_events::json_text::NotRead;
 use coassemble_events::{
-    decode_builder, decode_player, BuilderEvent, JsonText, Malformed, Message, PlayerEvent, Reject,
+    decode_builder, decode_player, BuilderEvent, JsonTape, Malformed, Message, PlayerEvent, Reject,
     ScreenRef,
 };
 use serde_json::{json, Value};
@@ -19,7 +19,8 @@ fn decoded(message: &Value, form: &str) -> Result<Value, Reject> {
         _ => message.to_string(),
     };
     let via_value = parse_message(&text).and_then(|msg| decoded_from(msg, |v| v));
-    let via_text = match JsonText::new(&text) {
+    let mut tape = JsonTape::default();
+    let via_text = match tape.read(&text) {
         Ok(msg) => decoded_from(msg, |m| serde_json::from_str(m.as_str()).unwrap()),
         Err(NotRead::NotJson) => Err(Reject::Foreign),
         Err(NotRead::NeedsParser) => via_value.clone(),

@@ -3,7 +3,7 @@
 use coassemble_events::decode::parse_message;
 use coassemble_events::json_text::NotRead;
 use coassemble_events::{
-    decode_builder, decode_player, BuilderEvent, CourseState, JsonText, Message, Player,
+    decode_builder, decode_player, BuilderEvent, CourseState, JsonTape, Message, Player,
     PlayerEvent, Protocol,
 };
 use proptest::prelude::*;
@@ -114,7 +114,7 @@ proptest! {
     #[test]
     fn the_text_reader_decodes_as_serde_json_values(msg in arb_json(), pretty in any::<bool>()) {
         let text = if pretty { serde_json::to_string_pretty(&msg).unwrap() } else { msg.to_string() };
-        match JsonText::new(&text) {
+        match JsonTape::default().read(&text) {
             Ok(read) => prop_assert_eq!(summary(read), summary(msg), "{}", text),
             Err(why) => prop_assert_eq!(why, NotRead::NeedsParser, "{}", text),
         }
@@ -123,7 +123,7 @@ proptest! {
     #[test]
     fn the_text_reader_accepts_exactly_json(text in arb_near_json()) {
         let parsed = serde_json::from_str::<Value>(&text);
-        match JsonText::new(&text) {
+        match JsonTape::default().read(&text) {
             Ok(read) => {
                 let value = parsed.map_err(|e| TestCaseError::fail(format!("{e}: {text}")))?;
                 prop_assert_eq!(summary(read), summary(value));

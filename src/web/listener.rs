@@ -1,7 +1,7 @@
 //! [`Embed`]: the `message` listener of one iframe, removed when the value is dropped.
 
 use crate::decode::Reject;
-use crate::json_text::JsonText;
+use crate::json_text::JsonTape;
 use crate::state::{Builder, Player, Protocol};
 use alloc::rc::Rc;
 use alloc::string::String;
@@ -149,8 +149,9 @@ impl<P: Protocol + 'static> Embed<P> {
     {
         let state = Rc::new(RefCell::new(state));
         let shared = Rc::clone(&state);
+        let mut tape = JsonTape::default();
         let deliver = Closure::<Deliver>::new(move |text: String, msg: JsValue| {
-            let Some(decoded) = read::<P>(&text) else {
+            let Some(decoded) = read::<P>(&mut tape, &text) else {
                 return;
             };
             // The borrow ends before the callback runs: the callback may read the state. Nothing
@@ -192,12 +193,13 @@ impl<P: Protocol + 'static> Embed<P> {
 /// The listener's entry into wasm: the message as JSON text, and the data as it was posted.
 type Deliver = dyn FnMut(String, JsValue);
 
-/// Decodes a message's JSON text in place ([`JsonText`]): a message that is not acted on (another
-/// script's, a progress that does not advance) costs no JS object. Message data that an event
-/// carries (feedback, screen and unknown events) is parsed into JS objects, for that event only.
-fn read<P: Protocol>(text: &str) -> Option<Result<P::Event<JsValue>, Reject>> {
+/// Decodes a message's JSON text in place ([`crate::JsonText`], on the embed's reused `tape`): a
+/// message that is not acted on (another script's, a progress that does not advance) costs no JS
+/// object. Message data that an event carries (feedback, screen and unknown events) is parsed into
+/// JS objects, for that event only.
+fn read<P: Protocol>(tape: &mut JsonTape, text: &str) -> Option<Result<P::Event<JsValue>, Reject>> {
     // Numbers off the exact fast path go to JavaScript's `Number`: no float parser in the wasm.
-    let msg = JsonText::with_number_parser(text, js_number).ok()?; // not JSON: not ours
+    let msg = tape.read_with_number_parser(text, js_number).ok()?; // not JSON: not ours
     Some(P::decode(msg).map(|event| P::map_data(event, |data| parse_json(data.as_str()))))
 }
 

@@ -1,0 +1,271 @@
+// The in-page SDK against the listener people write by hand, in headless Chromium. Prints figures
+// only (no assertions): per-message time inside the listener, SDK vs bare, and startup.
+//
+//   node bench/in-page.mjs [--rounds 7] [--messages 20000]
+//
+// Each pass: a real cross-origin iframe posts N messages with postMessage; the host page times the
+// subject listener alone by sandwiching it between two marker listeners (registered before and
+// after it; listeners run in registration order), and sums. The page is cross-origin isolated
+// (COOP/COEP) so performance.now() has 5 µs rather than 100 µs granularity. Passes alternate SDK/bare within a round; the table shows the median of the rounds.
+//
+// (a) trusted: course:progress from the embed, progress rising 0..100 so the callback fires 101
+//     times and the monotonic rule drops the rest; once posted as JSON strings (what the player
+//     posts: "string") and once as objects ("object");
+// (b) foreign: messages from another iframe (extension/devtools/analytics-like, and a Coassemble
+//     lookalike from the wrong window): both listeners must ignore them.
+import { launchBrowser } from '../tests/support/browser.mjs';
+import { createServer } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { extname, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const ROUNDS = arg('rounds', 7);
+const N = arg('messages', 20000);
+const STARTUP_RUNS = arg('startup-runs', 0);
+
+// Like tests/support/server.mjs (two loopback origins serving the repo), plus the headers a bench
+// needs: cross-origin isolation (5 µs timers instead of 100 µs) and cacheable responses (so "warm"
+// means the HTTP cache and V8's code cache).
+const root = fileURLToPath(new URL('..', import.meta.url));
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript' };
+function listen() {
+  const server = createServer((req, res) => {
+    const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname));
+    readFile(join(root, path)).then((body) => res.writeHead(200, {
+      'content-type': TYPES[extname(path)] ?? 'application/octet-stream',
+      'cache-control': 'max-age=3600',
+      'cross-origin-opener-policy': 'same-origin',
+      'cross-origin-embedder-policy': 'require-corp',
+      'cross-origin-resource-policy': 'cross-origin',
+    }).end(body), () => res.writeHead(404).end());
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+const listening = [await listen(), await listen()];
+const [hostOrigin, frameOrigin] = listening.map((s) => `http://127.0.0.1:${s.address().port}`);
+const servers = { host: hostOrigin, frame: frameOrigin };
+const browser = await launchBrowser();
+const page = await browser.newPage();
+const cdp = await browser.newCDPSession(page);
+
+const frameUrl = (origin) => `${origin}/tests/browser/fixtures/frame.html?parent=${encodeURIComponent(servers.host)}`;
+
+async function openPage() {
+  await page.goto(`${servers.host}/bench/page.html`);
+  await page.evaluate(([embedSrc, otherSrc]) => Promise.all([['embed', embedSrc], ['other', otherSrc]].map(
+    ([id, src]) => new Promise((resolve) => {
+      const iframe = document.createElement('iframe');
+      iframe.id = id;
+      iframe.onload = resolve;
+      iframe.src = src;
+      document.body.append(iframe);
+    }))), [frameUrl(servers.frame), frameUrl(servers.host)]);
+}
+
+// ---- startup: import → live listener ---------------------------------------------------------
+async function startup() {
+  return page.evaluate(async (origin) => {
+    const t0 = performance.now();
+    const sdk = await import('/dist/index.js');
+    const t1 = performance.now();
+    const embed = await sdk.attachCourse(document.getElementById('embed'), { origin });
+    const t2 = performance.now();
+    embed.destroy();
+    return { importMs: t1 - t0, attachMs: t2 - t1, totalMs: t2 - t0 };
+  }, servers.frame);
+}
+
+const cold = [];
+const warm = [];
+for (let i = 0; i < STARTUP_RUNS; i++) {
+  await cdp.send('Network.clearBrowserCache');
+  await openPage();
+  cold.push(await startup());
+  await openPage(); // same browser, HTTP cache (and V8's code cache) now filled
+  warm.push(await startup());
+}
+
+// ---- throughput: SDK vs bare ------------------------------------------------------------------
+await openPage();
+if (!(await page.evaluate(() => crossOriginIsolated))) console.warn('warning: page not cross-origin isolated; timers are coarse');
+const frames = {
+  embed: page.frames().find((f) => f.url().startsWith(servers.frame)),
+  other: page.frames().find((f) => f.url().startsWith(servers.host) && f !== page.mainFrame()),
+};
+await page.evaluate(async (origin) => {
+  window.sdk = await import('/dist/index.js');
+  const iframe = document.getElementById('embed');
+
+  // The hand-written listener: the same job as the SDK for course:progress, nothing more.
+  window.bare3 = (onProgress) => { 'use strict';
+    let last = -1;
+    const listener = (event) => {
+      if (event.source !== iframe.contentWindow || event.origin !== origin) return;
+      let msg = event.data;
+      if (typeof msg === 'string') {
+        try { msg = JSON.parse(msg); } catch { return; }
+      }
+      if (!msg || msg.type !== 'course' || msg.event !== 'progress') return;
+      const progress = Math.min(100, Math.max(0, Math.trunc(Number(msg.data?.progress))));
+      if (!(progress > last)) return;
+      last = progress;
+      onProgress(progress);
+    };
+    window.addEventListener('message', listener);
+    return () => window.removeEventListener('message', listener);
+  };
+  window.bare = (onProgress) => {
+    let last = -1;
+    const listener = (event) => {
+      if (event.source !== iframe.contentWindow || event.origin !== origin) return;
+      let msg = event.data;
+      if (typeof msg === 'string') {
+        try { msg = JSON.parse(msg); } catch { return; }
+      }
+      if (!msg || msg.type !== 'course' || msg.event !== 'progress') return;
+      const progress = Math.min(100, Math.max(0, Math.trunc(Number(msg.data?.progress))));
+      if (!(progress > last)) return;
+      last = progress;
+      onProgress(progress);
+    };
+    window.addEventListener('message', listener);
+    return () => window.removeEventListener('message', listener);
+  };
+
+  // One pass: marker listener, the subject's listener, marker listener; resolves after n messages.
+  window.pass = async (subject, n) => {
+    let t0 = 0, inside = 0, seen = 0, calls = 0, first = 0, last = 0;
+    let done;
+    const finished = new Promise((resolve) => { done = resolve; });
+    const before = () => { t0 = performance.now(); };
+    const after = () => {
+      const t = performance.now();
+      inside += t - t0;
+      if (seen++ === 0) first = t;
+      if (seen === n) { last = t; done(); }
+    };
+    window.addEventListener('message', before);
+    let stop;
+    if (subject === 'sdk') {
+      const embed = await window.sdk.attachCourse(iframe, { origin });
+      embed.on('course:progress', () => { calls++; });
+      stop = () => embed.destroy();
+    } else if (subject === 'handle') {
+      const { EmbedHandle } = await import('/js/embed-handle.js');
+      const h = new EmbedHandle('course', iframe, origin, undefined, undefined, (e) => { if (e.name === 'course:progress') calls++; }, () => {});
+      stop = () => h.free();
+    } else if (subject === 'src') {
+      const sdk = await import('/js/index.js');
+      const embed = await sdk.attachCourse(iframe, { origin });
+      embed.on('course:progress', () => { calls++; });
+      stop = () => embed.destroy();
+    } else if (subject === 'bare2') {
+      const { bareListen } = await import('/bench/_bare.mjs');
+      stop = bareListen(iframe, origin, () => { calls++; });
+    } else if (subject === 'bare3') {
+      stop = window.bare3(() => { calls++; });
+    } else if (subject === 'listen') {
+      const { listen } = await import('/js/listen.js');
+      stop = listen(window, iframe, origin, () => { calls++; }, undefined);
+    } else if (subject === 'bare') {
+      stop = window.bare(() => { calls++; });
+    } else {
+      stop = () => {}; // 'none': the markers alone, to subtract their own cost
+    }
+    window.addEventListener('message', after);
+    window.go(); // tell the test runner to start posting
+    await finished;
+    stop();
+    window.removeEventListener('message', before);
+    window.removeEventListener('message', after);
+    return { perMessageUs: (inside / n) * 1000, wallUs: ((last - first) / (n - 1)) * 1000, calls };
+  };
+}, servers.frame);
+
+const FOREIGN = [
+  { source: 'react-devtools-content-script', hello: true },
+  'webpackHotUpdate5e2a',
+  { type: 'course', event: 'progress', data: { progress: 50 } }, // right shape, wrong window
+  { event: 'analytics', payload: { id: 42, items: [1, 2, 3] } },
+];
+
+async function runPass(subject, scenario) {
+  const result = page.evaluate(([subject, n]) => {
+    let go;
+    const started = new Promise((resolve) => { go = resolve; });
+    window.go = go;
+    window.started = started;
+    return window.pass(subject, n);
+  }, [subject, N]);
+  await page.waitForFunction(() => window.started !== undefined);
+  await page.evaluate(() => window.started);
+  if (scenario !== 'foreign') {
+    await frames.embed.evaluate(([n, form]) => {
+      for (let i = 0; i < n; i++) {
+        const msg = { type: 'course', event: 'progress', data: { progress: Math.floor((i * 101) / n) } };
+        window.post(msg, form);
+      }
+    }, [N, scenario === 'string' ? 'string' : 'object']);
+  } else {
+    await frames.other.evaluate(([n, foreign]) => {
+      for (let i = 0; i < n; i++) parent.postMessage(foreign[i % foreign.length], '*');
+    }, [N, FOREIGN]);
+  }
+  const out = await result;
+  await page.evaluate(() => { window.started = undefined; });
+  return out;
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const SCENARIOS = (process.env.SCEN ?? 'string,object,foreign').split(',');
+const results = Object.fromEntries(SCENARIOS.map((s) => [s, { sdk: [], bare: [], none: [], listen: [], handle: [], src: [], bare2: [], bare3: [] }]));
+if (process.env.PROF) { await cdp.send('Profiler.enable'); await cdp.send('Profiler.setSamplingInterval', { interval: 50 }); await cdp.send('Profiler.start'); }
+for (let round = 0; round < ROUNDS; round++) {
+  for (const scenario of SCENARIOS) {
+    const order = round % 2 ? ['bare', process.env.SUBJ ?? 'sdk', 'none'] : [process.env.SUBJ ?? 'sdk', 'bare', 'none'];
+    for (const subject of order) {
+      const r = await runPass(subject, scenario);
+      const expectedCalls = scenario !== 'foreign' && subject !== 'none' ? (subject === 'listen' ? N : 101) : 0;
+      if (r.calls !== expectedCalls) throw new Error(`${subject} ${scenario}: ${r.calls} callbacks, expected ${expectedCalls}`);
+      results[scenario][subject].push(r);
+    }
+  }
+}
+
+if (process.env.PROF) { const { profile: p } = await cdp.send('Profiler.stop'); const byId = {}; p.nodes.forEach((n) => { byId[n.id] = n; }); const counts = {}; p.samples.forEach((id) => { const n = byId[id]; const k = (n.callFrame.functionName || '(anon)') + ' ' + n.callFrame.url.split('/').pop() + ':' + n.callFrame.lineNumber; counts[k] = (counts[k] || 0) + 1; }); console.log(Object.entries(counts).sort((a, b) => b[1] - a[1]).slice(0, 25).map(([k, v]) => `${v} ${k}`).join('\n')); }
+const version = browser.browser()?.version() ?? (await page.evaluate(() => navigator.userAgent));
+console.log(`\nin-page SDK vs bare listener: ${N} messages per pass, µs per message, median of ${ROUNDS} rounds, Chromium ${version}`);
+console.log('"measured": time between the marker listeners around the subject (one listener dispatch plus its');
+console.log('work); "net": the same minus an empty pass (markers alone), i.e. the listener\'s own work. A ratio is');
+console.log('the median over the rounds of SDK pass / bare pass of the same round (adjacent passes share the');
+console.log('machine\'s load, so a busy neighbour moves both); "rounds" is the range of that ratio.');
+const LABELS = { string: 'trusted string', object: 'trusted object', foreign: 'foreign' };
+console.log(`${'scenario'.padEnd(14)} ${'SDK µs'.padStart(8)} ${'bare µs'.padStart(8)} ${'ratio'.padStart(6)} ${'rounds'.padStart(11)}  ${'net SDK'.padStart(8)} ${'net bare'.padStart(9)} ${'ratio'.padStart(6)}  ${'wall µs SDK / bare'.padStart(19)}`);
+for (const scenario of SCENARIOS) {
+  const m = (subject, key = 'perMessageUs') => median(results[scenario][subject].map((r) => r[key]));
+  const S = process.env.SUBJ ?? 'sdk'; const [sdk, bare, none] = [m(S), m('bare'), m('none')];
+  const passes = (subject) => results[scenario][subject].map((r) => r.perMessageUs);
+  const [sdks, bares, nones] = [passes(S), passes('bare'), passes('none')];
+  const ratios = sdks.map((s, i) => s / bares[i]);
+  const netRatios = sdks.map((s, i) => (s - nones[i]) / (bares[i] - nones[i]));
+  const range = `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}`;
+  const row = [
+    LABELS[scenario].padEnd(14), sdk.toFixed(2).padStart(8), bare.toFixed(2).padStart(8), `${median(ratios).toFixed(2)}×`.padStart(6),
+    range.padStart(11), (sdk - none).toFixed(2).padStart(8), (bare - none).toFixed(2).padStart(9), `${median(netRatios).toFixed(2)}×`.padStart(6),
+    `${m(S, 'wallUs').toFixed(2)} / ${m('bare', 'wallUs').toFixed(2)}`.padStart(19),
+  ];
+  console.log(row.join(' '));
+}
+
+const ms = (xs, key) => median(xs.map((x) => x[key])).toFixed(1).padStart(8);
+console.log(`\nstartup: import → live listener (wasm compile + instantiate + attach), median of ${STARTUP_RUNS}, ms`);
+console.log(`${'cache'.padEnd(10)} ${'import'.padStart(8)} ${'attach'.padStart(8)} ${'total'.padStart(8)}`);
+console.log(`${'cold'.padEnd(10)} ${ms(cold, 'importMs')} ${ms(cold, 'attachMs')} ${ms(cold, 'totalMs')}`);
+console.log(`${'warm'.padEnd(10)} ${ms(warm, 'importMs')} ${ms(warm, 'attachMs')} ${ms(warm, 'totalMs')}`);
+
+await browser.close();
+for (const server of listening) server.close();
