@@ -168,6 +168,9 @@ await page.evaluate(async (origin) => {
       stop = bareListen(iframe, origin, () => { calls++; });
     } else if (subject === 'bare3') {
       stop = window.bare3(() => { calls++; });
+    } else if (subject === 'bare4') {
+      if (!window.bare4) await new Promise((resolve) => { const sc = document.createElement('script'); sc.src = '/bench/_bare-classic.js'; sc.onload = resolve; document.head.append(sc); });
+      stop = window.bare4(iframe, origin, () => { calls++; });
     } else if (subject === 'listen') {
       const { listen } = await import('/js/listen.js');
       stop = listen(window, iframe, origin, () => { calls++; }, undefined);
@@ -222,7 +225,7 @@ async function runPass(subject, scenario) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const SCENARIOS = (process.env.SCEN ?? 'string,object,foreign').split(',');
-const results = Object.fromEntries(SCENARIOS.map((s) => [s, { sdk: [], bare: [], none: [], listen: [], handle: [], src: [], bare2: [], bare3: [] }]));
+const results = Object.fromEntries(SCENARIOS.map((s) => [s, { sdk: [], bare: [], none: [], listen: [], handle: [], src: [], bare2: [], bare3: [], bare4: [] }]));
 if (process.env.PROF) { await cdp.send('Profiler.enable'); await cdp.send('Profiler.setSamplingInterval', { interval: 50 }); await cdp.send('Profiler.start'); }
 for (let round = 0; round < ROUNDS; round++) {
   for (const scenario of SCENARIOS) {

@@ -1,4 +1,4 @@
-//! The npm package's in-page wasm: five exported functions, called by `js/embed-handle.js`.
+//! The npm package's in-page wasm: six exported functions, called by `js/embed-handle.js`.
 //!
 //! The seam is one call per trusted message. The JS listener (`js/listen.js`) checks the source
 //! window and the exact origin, writes the message's JSON text into the embed's input buffer here,
@@ -20,7 +20,7 @@
 //! number parser, which does not re-enter).
 #![allow(unsafe_code)] // `#[no_mangle]` exports, and the one imported function
 
-use crate::decode::{BuilderEvent, PlayerEvent, ScreenRef};
+use crate::decode::{BuilderEvent, PlayerEvent, Reject, ScreenRef};
 use crate::json_text::{JsonTape, JsonText};
 use crate::progress::ProgressRule;
 use crate::state::{Builder, BuilderState, CourseState, Player, Protocol};
@@ -62,8 +62,54 @@ pub struct Slot {
 }
 
 enum State {
-    Course(CourseState<String>),
-    Builder(BuilderState),
+    Course(Embed<Player>),
+    Builder(Embed<Builder>),
+}
+
+/// What an embed reported so far, and the decoding of the last message text: decoding is a pure
+/// function of the text, so the same text again (a player re-sending its progress) is decoded once
+/// and its decoding accepted again, by the same rule ([`embed_again`]).
+struct Embed<P: Protocol> {
+    state: P::State<String>,
+    /// `None` before the first message; `Err(Reject::Foreign)` for text that is not JSON.
+    last: Option<Result<P::Event<String>, Reject>>,
+}
+
+impl<P: Protocol> Embed<P>
+where
+    P::Event<String>: Describe,
+{
+    fn new(state: P::State<String>) -> Self {
+        Embed { state, last: None }
+    }
+
+    /// Decodes `msg` (`None`: not JSON), then accepts it.
+    fn deliver(&mut self, msg: Option<JsonText<'_>>, out: &mut Out) -> usize {
+        // The data an event carries is kept as its JSON text: JS parses it for the event object.
+        self.last = Some(msg.map_or(Err(Reject::Foreign), |msg| {
+            P::decode(msg).map(|event| P::map_data(event, |data| data.as_str().into()))
+        }));
+        self.again(out)
+    }
+
+    /// Accepts the last decoding (again), and describes it when the host should hear of it.
+    fn again(&mut self, out: &mut Out) -> usize {
+        let Some(decoded) = &self.last else {
+            return 0;
+        };
+        if !P::accept(&mut self.state, decoded) {
+            return 0;
+        }
+        out.clear();
+        match decoded {
+            Ok(event) => event.describe(out),
+            Err(reject) => {
+                out.text("name", "error");
+                out.text("message", reject.message());
+            }
+        }
+        out.finish()
+    }
 }
 
 /// A new embed: a course player, or a course `builder` (non-zero); a course resumes at
@@ -71,14 +117,14 @@ enum State {
 #[no_mangle]
 pub extern "C" fn embed_new(builder: u32, initial_progress: i32) -> Box<Slot> {
     let state = if builder != 0 {
-        State::Builder(BuilderState::default())
+        State::Builder(Embed::new(BuilderState::default()))
     } else {
         let progress = u8::try_from(initial_progress)
             .map_or_else(|_| ProgressRule::default(), ProgressRule::resumed_at);
-        State::Course(CourseState {
+        State::Course(Embed::new(CourseState {
             progress,
             ..CourseState::default()
-        })
+        }))
     };
     Box::new(Slot {
         state,
@@ -101,16 +147,23 @@ pub extern "C" fn embed_input(slot: &mut Slot, len: usize) -> *mut u8 {
 #[no_mangle]
 pub extern "C" fn embed_deliver(slot: &mut Slot, len: usize) -> usize {
     let bytes = slot.input.get(..len).unwrap_or_default();
-    let Ok(text) = core::str::from_utf8(bytes) else {
-        return 0;
-    };
-    // Not JSON: not ours.
-    let Ok(msg) = slot.tape.read_with_number_parser(text, js_number) else {
-        return 0;
-    };
+    // Not JSON (or not text): not ours.
+    let msg = core::str::from_utf8(bytes)
+        .ok()
+        .and_then(|text| slot.tape.read_with_number_parser(text, js_number).ok());
     match &mut slot.state {
-        State::Course(state) => deliver::<Player>(state, msg, &mut slot.out),
-        State::Builder(state) => deliver::<Builder>(state, msg, &mut slot.out),
+        State::Course(embed) => embed.deliver(msg, &mut slot.out),
+        State::Builder(embed) => embed.deliver(msg, &mut slot.out),
+    }
+}
+
+/// Like [`embed_deliver`] for the same text as the last one (JS compared them): its decoding is
+/// accepted again, without reading the text.
+#[no_mangle]
+pub extern "C" fn embed_again(slot: &mut Slot) -> usize {
+    match &mut slot.state {
+        State::Course(embed) => embed.again(&mut slot.out),
+        State::Builder(embed) => embed.again(&mut slot.out),
     }
 }
 
@@ -122,7 +175,7 @@ pub extern "C" fn embed_state(slot: &mut Slot) -> usize {
     let out = &mut slot.out;
     out.clear();
     match &slot.state {
-        State::Course(state) => {
+        State::Course(Embed { state, .. }) => {
             out.boolean("ready", state.ready);
             out.boolean("started", state.started);
             out.number("progress", state.progress.percent().into());
@@ -137,7 +190,7 @@ pub extern "C" fn embed_state(slot: &mut Slot) -> usize {
             }
             out.number("droppedProgress", state.progress.dropped().into());
         }
-        State::Builder(state) => {
+        State::Builder(Embed { state, .. }) => {
             out.boolean("ready", state.ready);
             out.boolean("expired", state.expired);
             match state.course_id {
@@ -157,27 +210,6 @@ pub extern "C" fn embed_state(slot: &mut Slot) -> usize {
 #[no_mangle]
 pub extern "C" fn embed_free(slot: Box<Slot>) {
     drop(slot);
-}
-
-/// Decode, accept, describe: the same path for either protocol.
-fn deliver<P: Protocol>(state: &mut P::State<String>, msg: JsonText<'_>, out: &mut Out) -> usize
-where
-    P::Event<String>: Describe,
-{
-    // The data an event carries is kept as its JSON text: JS parses it for the event object.
-    let decoded = P::decode(msg).map(|event| P::map_data(event, |data| data.as_str().into()));
-    if !P::accept(state, &decoded) {
-        return 0;
-    }
-    out.clear();
-    match decoded {
-        Ok(event) => event.describe(out),
-        Err(reject) => {
-            out.text("name", "error");
-            out.text("message", reject.message());
-        }
-    }
-    out.finish()
 }
 
 /// What JS reads after a call: up to [`FIELDS`] named values, in order. Layout (wasm32): `count`
@@ -363,3 +395,4 @@ impl Describe for BuilderEvent<String> {
         }
     }
 }
+

@@ -211,6 +211,22 @@ impl JsonTape {
     }
 }
 
+impl Entry {
+    /// Whether this string (a key, or a value known to be a string) is the text `plain`: compared in
+    /// place, decoded only when it has escapes (an escape is longer than the character it stands
+    /// for, so only a longer body can be equal).
+    #[inline(always)] // on the path of every message: a call each costs more than the body
+    fn is_text(&self, text: &[u8], plain: &str) -> bool {
+        let body = text.get(self.start + 1..self.end - 1).unwrap_or_default();
+        if self.escaped {
+            body.len() > plain.len()
+                && core::str::from_utf8(body).is_ok_and(|body| unescape(body) == plain)
+        } else {
+            body == plain.as_bytes()
+        }
+    }
+}
+
 impl<'a> JsonText<'a> {
     #[inline(always)] // on the path of every message: a call each costs more than the body
     fn entry(&self) -> Entry {
@@ -237,20 +253,6 @@ impl<'a> JsonText<'a> {
         self.text.get(start..end).unwrap_or_default()
     }
 
-    /// Whether this value is the string `plain`: compared in place, decoded only when it has escapes
-    /// (an escape is longer than the character it stands for, so only a longer body can be equal).
-    #[inline(always)] // on the path of every message: a call each costs more than the body
-    fn is_text(&self, plain: &str) -> bool {
-        let Some(body) = self.string_body() else {
-            return false;
-        };
-        if self.entry().escaped {
-            body.len() > plain.len() && unescape(body) == plain
-        } else {
-            body == plain
-        }
-    }
-
     /// This value's string body (between the quotes, escapes not decoded), if it is a string.
     #[inline(always)] // on the path of every message: a call each costs more than the body
     fn string_body(&self) -> Option<&'a str> {
@@ -266,21 +268,25 @@ impl Message for JsonText<'_> {
         if self.first_byte() != b'{' {
             return None;
         }
-        let mut found = None;
+        let bytes = self.text.as_bytes();
         let end = self.entry().next;
+        let mut found = None;
         // Keys and values alternate: the value's `next` is the next key.
         let mut name = self.index + 1;
         while name < end {
-            let value = JsonText {
-                index: name + 1,
-                ..*self
+            let (Some(key_entry), Some(value)) = (self.tape.get(name), self.tape.get(name + 1)) else {
+                break;
             };
-            if (JsonText { index: name, ..*self }).is_text(key) {
-                found = Some(value);
+            if key_entry.is_text(bytes, key) {
+                found = Some(name + 1);
             }
-            name = value.entry().next;
+            name = value.next;
         }
-        found.filter(|value| value.first_byte() != b'n')
+        let value = JsonText {
+            index: found?,
+            ..*self
+        };
+        (value.first_byte() != b'n').then_some(value)
     }
 
     fn field(&self) -> Field {
@@ -302,10 +308,13 @@ impl Message for JsonText<'_> {
     /// Compares the string in place: no copy unless it has escapes.
     fn pick(&self, key: &str, words: &'static [&'static str]) -> Pick {
         match self.member(key) {
-            Some(value) if value.first_byte() == b'"' => words
-                .iter()
-                .find(|word| value.is_text(word))
-                .map_or(Pick::Other, |word| Pick::Is(word)),
+            Some(value) if value.first_byte() == b'"' => {
+                let (entry, bytes) = (value.entry(), self.text.as_bytes());
+                words
+                    .iter()
+                    .find(|word| entry.is_text(bytes, word))
+                    .map_or(Pick::Other, |word| Pick::Is(word))
+            }
             _ => Pick::Missing,
         }
     }
@@ -332,6 +341,10 @@ fn string(text: &[u8], mut at: usize) -> Result<(usize, bool), NotRead> {
     let mut escaped = false;
     at += 1;
     loop {
+        // The run of plain characters (most strings are nothing else), then what ends it.
+        while text.get(at).is_some_and(|&b| b != b'"' && b != b'\\' && b >= 0x20) {
+            at += 1;
+        }
         match text.get(at) {
             Some(b'"') => return Ok((at + 1, escaped)),
             Some(b'\\') => match text.get(at + 1) {
