@@ -118,24 +118,8 @@ await page.evaluate(async (origin) => {
     window.addEventListener('message', listener);
     return () => window.removeEventListener('message', listener);
   };
-  window.bare = (onProgress) => {
-    let last = -1;
-    const listener = (event) => {
-      if (event.source !== iframe.contentWindow || event.origin !== origin) return;
-      let msg = event.data;
-      if (typeof msg === 'string') {
-        try { msg = JSON.parse(msg); } catch { return; }
-      }
-      if (!msg || msg.type !== 'course' || msg.event !== 'progress') return;
-      const progress = Math.min(100, Math.max(0, Math.trunc(Number(msg.data?.progress))));
-      if (!(progress > last)) return;
-      last = progress;
-      onProgress(progress);
-    };
-    window.addEventListener('message', listener);
-    return () => window.removeEventListener('message', listener);
-  };
-
+  const { handWrittenListener } = await import('/bench/hand-written-listener.mjs');
+  window.bare = (onProgress) => handWrittenListener(iframe, origin, onProgress);
   // One pass: marker listener, the subject's listener, marker listener; resolves after n messages.
   window.pass = async (subject, n) => {
     let t0 = 0, inside = 0, seen = 0, calls = 0, first = 0, last = 0;
@@ -158,8 +142,8 @@ await page.evaluate(async (origin) => {
       const { EmbedHandle } = await import('/js/embed-handle.js');
       const h = new EmbedHandle('course', iframe, origin, undefined, undefined, (e) => { if (e.name === 'course:progress') calls++; }, () => {});
       stop = () => h.free();
-    } else if (subject === 'src') {
-      const sdk = await import('/js/index.js');
+    } else if (subject === 'src' || subject === 'nomin' || subject === 'ext' || subject === 'lines' || subject === 'ws' || subject === 'ids' || subject === 'syn' || subject === 'pev' || subject === 'fname') {
+      const sdk = await import(subject === 'src' ? '/js/index.js' : `/distx/${subject}.js`);
       const embed = await sdk.attachCourse(iframe, { origin });
       embed.on('course:progress', () => { calls++; });
       stop = () => embed.destroy();
@@ -171,6 +155,9 @@ await page.evaluate(async (origin) => {
     } else if (subject === 'bare4') {
       if (!window.bare4) await new Promise((resolve) => { const sc = document.createElement('script'); sc.src = '/bench/_bare-classic.js'; sc.onload = resolve; document.head.append(sc); });
       stop = window.bare4(iframe, origin, () => { calls++; });
+    } else if (subject === 'bare5') {
+      const { bare5 } = await import('/bench/_bare5.mjs');
+      stop = bare5(iframe, origin, () => { calls++; });
     } else if (subject === 'listen') {
       const { listen } = await import('/js/listen.js');
       stop = listen(window, iframe, origin, () => { calls++; }, undefined);
@@ -225,7 +212,7 @@ async function runPass(subject, scenario) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const SCENARIOS = (process.env.SCEN ?? 'string,object,foreign').split(',');
-const results = Object.fromEntries(SCENARIOS.map((s) => [s, { sdk: [], bare: [], none: [], listen: [], handle: [], src: [], bare2: [], bare3: [], bare4: [] }]));
+const results = Object.fromEntries(SCENARIOS.map((s) => [s, { sdk: [], bare: [], none: [], listen: [], handle: [], src: [], bare2: [], bare3: [], bare4: [], nomin: [], ext: [], lines: [], ws: [], ids: [], syn: [], pev: [], fname: [], bare5: [] }]));
 if (process.env.PROF) { await cdp.send('Profiler.enable'); await cdp.send('Profiler.setSamplingInterval', { interval: 50 }); await cdp.send('Profiler.start'); }
 for (let round = 0; round < ROUNDS; round++) {
   for (const scenario of SCENARIOS) {

@@ -10,7 +10,10 @@
 //
 // (a) trusted: course:progress from the embed, progress rising 0..100 so the callback fires 101
 //     times and the monotonic rule drops the rest; once posted as JSON strings (what the player
-//     posts: "string") and once as objects ("object");
+//     posts: "string") and once as objects ("object"). Each whole percent is posted N/101 times in
+//     a row (a player re-sends its progress), which the SDK decodes once (src/abi.rs, embed_again);
+//     so also, reported for what it costs, "distinct": JSON strings that all differ (fractional
+//     progress, 0.00505, 0.0101, ...), each decoded in full;
 // (b) foreign: messages from another iframe (extension/devtools/analytics-like, and a Coassemble
 //     lookalike from the wrong window): both listeners must ignore them.
 import { launchBrowser } from '../tests/support/browser.mjs';
@@ -100,24 +103,9 @@ await page.evaluate(async (origin) => {
   window.sdk = await import('/dist/index.js');
   const iframe = document.getElementById('embed');
 
-  // The hand-written listener: the same job as the SDK for course:progress, nothing more.
-  window.bare = (onProgress) => {
-    let last = -1;
-    const listener = (event) => {
-      if (event.source !== iframe.contentWindow || event.origin !== origin) return;
-      let msg = event.data;
-      if (typeof msg === 'string') {
-        try { msg = JSON.parse(msg); } catch { return; }
-      }
-      if (!msg || msg.type !== 'course' || msg.event !== 'progress') return;
-      const progress = Math.min(100, Math.max(0, Math.trunc(Number(msg.data?.progress))));
-      if (!(progress > last)) return;
-      last = progress;
-      onProgress(progress);
-    };
-    window.addEventListener('message', listener);
-    return () => window.removeEventListener('message', listener);
-  };
+  // The hand-written listener (bench/hand-written-listener.mjs), loaded from a file as a page's code is.
+  const { handWrittenListener } = await import('/bench/hand-written-listener.mjs');
+  window.bare = (onProgress) => handWrittenListener(iframe, origin, onProgress);
 
   // One pass: marker listener, the subject's listener, marker listener; resolves after n messages.
   window.pass = async (subject, n) => {
@@ -170,12 +158,12 @@ async function runPass(subject, scenario) {
   await page.waitForFunction(() => window.started !== undefined);
   await page.evaluate(() => window.started);
   if (scenario !== 'foreign') {
-    await frames.embed.evaluate(([n, form]) => {
+    await frames.embed.evaluate(([n, form, distinct]) => {
       for (let i = 0; i < n; i++) {
-        const msg = { type: 'course', event: 'progress', data: { progress: Math.floor((i * 101) / n) } };
-        window.post(msg, form);
+        const progress = distinct ? (i * 101) / n : Math.floor((i * 101) / n);
+        window.post({ type: 'course', event: 'progress', data: { progress } }, form);
       }
-    }, [N, scenario === 'string' ? 'string' : 'object']);
+    }, [N, scenario === 'object' ? 'object' : 'string', scenario === 'distinct']);
   } else {
     await frames.other.evaluate(([n, foreign]) => {
       for (let i = 0; i < n; i++) parent.postMessage(foreign[i % foreign.length], '*');
@@ -187,7 +175,7 @@ async function runPass(subject, scenario) {
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const SCENARIOS = ['string', 'object', 'foreign'];
+const SCENARIOS = ['string', 'object', 'foreign', 'distinct'];
 const results = Object.fromEntries(SCENARIOS.map((s) => [s, { sdk: [], bare: [], none: [] }]));
 for (let round = 0; round < ROUNDS; round++) {
   for (const scenario of SCENARIOS) {
@@ -207,7 +195,7 @@ console.log('"measured": time between the marker listeners around the subject (o
 console.log('work); "net": the same minus an empty pass (markers alone), i.e. the listener\'s own work. A ratio is');
 console.log('the median over the rounds of SDK pass / bare pass of the same round (adjacent passes share the');
 console.log('machine\'s load, so a busy neighbour moves both); "rounds" is the range of that ratio.');
-const LABELS = { string: 'trusted string', object: 'trusted object', foreign: 'foreign' };
+const LABELS = { string: 'trusted string', object: 'trusted object', foreign: 'foreign', distinct: 'distinct texts' };
 console.log(`${'scenario'.padEnd(14)} ${'SDK µs'.padStart(8)} ${'bare µs'.padStart(8)} ${'ratio'.padStart(6)} ${'rounds'.padStart(11)}  ${'net SDK'.padStart(8)} ${'net bare'.padStart(9)} ${'ratio'.padStart(6)}  ${'wall µs SDK / bare'.padStart(19)}`);
 for (const scenario of SCENARIOS) {
   const m = (subject, key = 'perMessageUs') => median(results[scenario][subject].map((r) => r[key]));
