@@ -27,8 +27,8 @@ use alloc::vec::Vec;
 pub struct JsonTape {
     /// Every value and key in text order; a container is followed by its contents.
     entries: Vec<Entry>,
-    /// The containers open while reading (indices into `entries`).
-    open: Vec<usize>,
+    /// The containers open while reading: their index in `entries`, and whether it is an object.
+    open: Vec<(usize, bool)>,
 }
 
 /// One value (or key) of the text: its bytes are `start..end`, and `next` is the index of the entry
@@ -122,7 +122,7 @@ impl JsonTape {
             let start = at;
             match text.get(at) {
                 Some(&open @ (b'{' | b'[')) => {
-                    self.open.push(self.entries.len());
+                    self.open.push((self.entries.len(), open == b'{'));
                     self.scalar(start, start, false); // `end` and `next` are set when it closes
                     at = skip_space(text, at + 1);
                     let close = if open == b'{' { b'}' } else { b']' };
@@ -166,14 +166,13 @@ impl JsonTape {
             // depends on the container it is in.
             loop {
                 at = skip_space(text, at);
-                let Some(&container) = self.open.last() else {
+                let Some(&(container, in_object)) = self.open.last() else {
                     return if at == text.len() {
                         Ok(())
                     } else {
                         Err(NotRead::NotJson)
                     };
                 };
-                let in_object = text.get(self.entries[container].start) == Some(&b'{');
                 match (text.get(at), in_object) {
                     (Some(b','), _) => {
                         at = skip_space(text, at + 1);
@@ -186,9 +185,10 @@ impl JsonTape {
                         at += 1;
                         self.open.pop();
                         let next = self.entries.len();
-                        let entry = &mut self.entries[container];
-                        entry.end = at;
-                        entry.next = next;
+                        if let Some(entry) = self.entries.get_mut(container) {
+                            entry.end = at;
+                            entry.next = next;
+                        }
                     }
                     _ => return Err(NotRead::NotJson),
                 }
