@@ -20,7 +20,8 @@ const text = (at, length) => decoder.decode(bytes().subarray(at, at + length));
 // message can arrive unheard while wasm loads. (Called by attach, not on import: SSR imports this.)
 export function loadWasm() {
   wasm ??= new WebAssembly.Instance(new WebAssembly.Module(wasmBytes), {
-    env: { parse_number: (at, length) => Number(text(at, length)) },
+    // The numbers JsonText leaves to the host (not whole, or long): ASCII, so no TextDecoder.
+    env: { parse_number: (at, length) => Number(String.fromCharCode(...bytes().subarray(at, at + length))) },
   }).exports;
 }
 

@@ -42,8 +42,9 @@ static ALLOCATOR: lol_alloc::LockedAllocator<lol_alloc::FreeListAllocator> =
     lol_alloc::LockedAllocator::new(lol_alloc::FreeListAllocator::new());
 
 extern "C" {
-    /// JavaScript's `Number(text)` for the UTF-8 at `ptr`: the numbers off [`JsonText`]'s exact
-    /// fast path, with no float parser compiled into the wasm.
+    /// JavaScript's `Number(text)` for the number literal at `ptr`: every number [`JsonText`] does
+    /// not read itself (those that are not whole, or longer than 15 digits), so that no float parser
+    /// is compiled into the wasm.
     fn parse_number(ptr: *const u8, len: usize) -> f64;
 }
 
@@ -395,4 +396,3 @@ impl Describe for BuilderEvent<String> {
         }
     }
 }
-

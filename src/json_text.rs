@@ -49,7 +49,7 @@ pub struct JsonText<'a> {
     tape: &'a [Entry],
     /// This value's entry in `tape`.
     index: usize,
-    /// The host's parser for numbers off the fast path (see [`JsonTape::read_with_number_parser`]).
+    /// The host's parser for the other numbers (see [`JsonTape::read_with_number_parser`]).
     parse_number: Option<fn(&str) -> f64>,
 }
 
@@ -67,14 +67,13 @@ impl JsonTape {
     /// The root value of `text`, after checking that `text` is one JSON value as RFC 8259 and
     /// `JSON.parse` define it (whitespace around it allowed, nothing else).
     ///
-    /// Numbers are read exactly on the fast path (at most 15 significant digits, a power of ten
-    /// within 10^±22: nearly every number people write); a text with any other number is
-    /// [`NotRead::NeedsParser`].
+    /// Whole numbers of up to 15 digits are read exactly (percents, ids: what envelopes carry); a
+    /// text with any other number (`42.7`, `-3`, `1e3`) is [`NotRead::NeedsParser`].
     pub fn read<'a>(&'a mut self, text: &'a str) -> Result<JsonText<'a>, NotRead> {
         self.read_text(text, None)
     }
 
-    /// Like [`JsonTape::read`], with `parse_number` for the numbers off the fast path: it gets the
+    /// Like [`JsonTape::read`], with `parse_number` for every other number: it gets the
     /// number's JSON literal and returns its double (the browser glue passes JavaScript's `Number`,
     /// so no float parser is compiled into the wasm).
     pub fn read_with_number_parser<'a>(
@@ -111,7 +110,7 @@ impl JsonTape {
     }
 
     /// Checks that `text` is one JSON value, iteratively (no recursion, so no stack to overflow),
-    /// writing the tape as it goes. `any_number`: numbers off the fast path are fine (a parser will
+    /// writing the tape as it goes. `any_number`: numbers that are not small whole ones are fine (a parser will
     /// read them).
     fn check(&mut self, text: &[u8], any_number: bool) -> Result<(), NotRead> {
         self.entries.clear();
@@ -274,7 +273,8 @@ impl Message for JsonText<'_> {
         // Keys and values alternate: the value's `next` is the next key.
         let mut name = self.index + 1;
         while name < end {
-            let (Some(key_entry), Some(value)) = (self.tape.get(name), self.tape.get(name + 1)) else {
+            let (Some(key_entry), Some(value)) = (self.tape.get(name), self.tape.get(name + 1))
+            else {
                 break;
             };
             if key_entry.is_text(bytes, key) {
@@ -342,7 +342,10 @@ fn string(text: &[u8], mut at: usize) -> Result<(usize, bool), NotRead> {
     at += 1;
     loop {
         // The run of plain characters (most strings are nothing else), then what ends it.
-        while text.get(at).is_some_and(|&b| b != b'"' && b != b'\\' && b >= 0x20) {
+        while text
+            .get(at)
+            .is_some_and(|&b| b != b'"' && b != b'\\' && b >= 0x20)
+        {
             at += 1;
         }
         match text.get(at) {
@@ -444,87 +447,35 @@ fn number_end(text: &[u8], mut at: usize) -> Option<usize> {
     Some(at)
 }
 
-/// The value of the number at `at` and the index past it, when it is exact without a full float
-/// parser: at most 15 significant digits and a power of ten within 10^±22, so the value is one
-/// correctly rounded multiplication or division of two exact doubles (Clinger's fast path), the
-/// same double `JSON.parse` gives.
+/// The value of the number at `at` and the index past it, when it is a whole number of at most 15
+/// digits (a percent, an id: what envelopes carry), which is exact as it is. Any other number needs
+/// a float parser to be the double `JSON.parse` gives; the browser glue passes JavaScript's own.
 fn number(text: &[u8], at: usize) -> Option<(f64, usize)> {
-    // A whole number of up to 15 digits (a percent, an id) is exact as it is.
+    let negative = text.get(at) == Some(&b'-');
+    let at = at + usize::from(negative);
     let digits = text.get(at..).unwrap_or_default();
     let whole = digits.iter().take_while(|b| b.is_ascii_digit()).count();
-    if (1..=15).contains(&whole) && (whole == 1 || digits.first() != Some(&b'0')) {
-        let after = digits.get(whole).copied().unwrap_or(b' ');
-        if !matches!(after, b'.' | b'e' | b'E') {
-            let value = digits
-                .iter()
-                .take(whole)
-                .fold(0u64, |v, &b| v * 10 + u64::from(b - b'0'));
-            return Some((value as f64, at + whole));
-        }
-    }
-    let end = number_end(text, at)?;
-    let literal = text.get(at..end)?;
-    let (negative, literal) = match literal {
-        [b'-', rest @ ..] => (true, rest),
-        _ => (false, literal),
-    };
-    let mut parts = literal.splitn(2, |&b| b == b'e' || b == b'E');
-    let mantissa_part = parts.next().unwrap_or_default();
-    let exponent = match parts.next() {
-        Some(digits) => exponent_of(digits)?,
-        None => 0,
-    };
-    let mut mantissa = 0u64;
-    let mut significant = 0;
-    let mut scale = exponent;
-    let mut after_point = false;
-    for &b in mantissa_part {
-        if b == b'.' {
-            after_point = true;
-            continue;
-        }
-        if significant > 0 || b != b'0' {
-            significant += 1;
-            if significant > 15 {
-                return None;
-            }
-        }
-        mantissa = mantissa * 10 + u64::from(b - b'0');
-        if after_point {
-            scale -= 1;
-        }
-    }
-    if !(-22..=22).contains(&scale) {
+    if !(1..=15).contains(&whole) || (whole > 1 && digits.first() == Some(&b'0')) {
         return None;
     }
-    let power = (0..scale.unsigned_abs()).fold(1.0f64, |p, _| p * 10.0);
-    let magnitude = if scale < 0 {
-        mantissa as f64 / power
-    } else {
-        mantissa as f64 * power
-    };
-    Some((if negative { -magnitude } else { magnitude }, end))
-}
-
-/// A short decimal exponent (`+5`, `-12`); `None` when it is too long to be on the fast path.
-fn exponent_of(digits: &[u8]) -> Option<i32> {
-    let (negative, digits) = match digits {
-        [b'-', rest @ ..] => (true, rest),
-        [b'+', rest @ ..] => (false, rest),
-        _ => (false, digits),
-    };
-    if digits.len() > 4 {
+    if matches!(digits.get(whole), Some(b'.' | b'e' | b'E')) {
         return None;
     }
     let value = digits
         .iter()
-        .fold(0i32, |v, &b| v * 10 + i32::from(b - b'0'));
-    Some(if negative { -value } else { value })
+        .take(whole)
+        .fold(0u64, |v, &b| v * 10 + u64::from(b - b'0')) as f64;
+    Some((if negative { -value } else { value }, at + whole))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What the browser glue passes: a full float parser (here Rust's, which gives the same doubles).
+    fn rust_number(text: &str) -> f64 {
+        text.parse().unwrap_or(f64::NAN)
+    }
 
     #[test]
     fn accepts_what_json_parse_accepts() {
@@ -544,7 +495,12 @@ mod tests {
             "1E+2",
             "-0.5e-3",
         ] {
-            assert!(JsonTape::default().read(text).is_ok(), "{text:?}");
+            assert!(
+                JsonTape::default()
+                    .read_with_number_parser(text, rust_number)
+                    .is_ok(),
+                "{text:?}"
+            );
         }
     }
 
@@ -583,7 +539,9 @@ mod tests {
             "\u{feff}1",
         ] {
             assert_eq!(
-                JsonTape::default().read(text).err(),
+                JsonTape::default()
+                    .read_with_number_parser(text, rust_number)
+                    .err(),
                 Some(NotRead::NotJson),
                 "{text:?}"
             );
@@ -594,10 +552,17 @@ mod tests {
     fn reads_any_depth() {
         for depth in [1, 255, 256, 257, 5000] {
             let deep = "[{\"a\":".repeat(depth) + "1" + &"}]".repeat(depth);
-            assert!(JsonTape::default().read(&deep).is_ok(), "{depth}");
+            assert!(
+                JsonTape::default()
+                    .read_with_number_parser(&deep, rust_number)
+                    .is_ok(),
+                "{depth}"
+            );
             let wrong = "[{\"a\":".repeat(depth) + "1" + &"]}".repeat(depth);
             assert_eq!(
-                JsonTape::default().read(&wrong).err(),
+                JsonTape::default()
+                    .read_with_number_parser(&wrong, rust_number)
+                    .err(),
                 Some(NotRead::NotJson),
                 "{depth}"
             );
@@ -612,22 +577,21 @@ mod tests {
             "0.1e-30",
             "1e99999",
             "33.333333333333336",
+            "42.7",
+            "0.1",
+            "1E2",
+            "-0.5",
         ] {
             assert_eq!(
                 JsonTape::default().read(text).err(),
                 Some(NotRead::NeedsParser),
                 "{text:?}"
             );
-            let parse: fn(&str) -> f64 = |s| s.parse().unwrap();
             let read = JsonTape::default()
-                .read_with_number_parser(text, parse)
+                .read_with_number_parser(text, rust_number)
                 .unwrap()
                 .field();
-            assert_eq!(
-                read,
-                Field::Number(text.parse().unwrap()),
-                "{text:?}"
-            );
+            assert_eq!(read, Field::Number(text.parse().unwrap()), "{text:?}");
         }
     }
 
@@ -635,13 +599,9 @@ mod tests {
     fn numbers_are_the_doubles_json_parse_gives() {
         for (text, value) in [
             ("42", 42.0),
-            ("42.7", 42.7),
             ("-3", -3.0),
-            ("0.1", 0.1),
-            ("4.27e1", 42.7),
-            ("1E2", 100.0),
+            ("0", 0.0),
             ("123456789012345", 123456789012345.0),
-            ("0.000001", 0.000001),
         ] {
             assert_eq!(
                 JsonTape::default().read(text).unwrap().field(),
@@ -680,7 +640,9 @@ mod tests {
     #[test]
     fn decodes_escapes() {
         let mut tape = JsonTape::default();
-        let msg = tape.read(r#"{"t\u0079pe":"a\"b\\c\/d\u00e9\ud83d\ude00\ud800x\n"}"#).unwrap();
+        let msg = tape
+            .read(r#"{"t\u0079pe":"a\"b\\c\/d\u00e9\ud83d\ude00\ud800x\n"}"#)
+            .unwrap();
         assert_eq!(
             msg.text("type").as_deref(),
             Some("a\"b\\c/d\u{e9}\u{1f600}\u{fffd}x\n")

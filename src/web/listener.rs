@@ -198,7 +198,7 @@ type Deliver = dyn FnMut(String, JsValue);
 /// object. Message data that an event carries (feedback, screen and unknown events) is parsed into
 /// JS objects, for that event only.
 fn read<P: Protocol>(tape: &mut JsonTape, text: &str) -> Option<Result<P::Event<JsValue>, Reject>> {
-    // Numbers off the exact fast path go to JavaScript's `Number`: no float parser in the wasm.
+    // Numbers that are not small whole ones go to JavaScript's `Number`: no float parser in the wasm.
     let msg = tape.read_with_number_parser(text, js_number).ok()?; // not JSON: not ours
     Some(P::decode(msg).map(|event| P::map_data(event, |data| parse_json(data.as_str()))))
 }
