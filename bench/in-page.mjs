@@ -12,8 +12,8 @@
 //     times and the monotonic rule drops the rest; once posted as JSON strings (what the player
 //     posts: "string") and once as objects ("object"). Each whole percent is posted N/101 times in
 //     a row (a player re-sends its progress), which the SDK decodes once (src/abi.rs, embed_again);
-//     so also, reported for what it costs, "distinct": JSON strings that all differ (fractional
-//     progress, 0.00505, 0.0101, ...), each decoded in full;
+//     so also, reported for what it costs, "distinct": JSON strings each unlike the one before
+//     (progress 0, 1, ..., 100, 0, 1, ...: 101 callbacks again), each decoded in full;
 // (b) foreign: messages from another iframe (extension/devtools/analytics-like, and a Coassemble
 //     lookalike from the wrong window): both listeners must ignore them.
 import { launchBrowser } from '../tests/support/browser.mjs';
@@ -160,7 +160,7 @@ async function runPass(subject, scenario) {
   if (scenario !== 'foreign') {
     await frames.embed.evaluate(([n, form, distinct]) => {
       for (let i = 0; i < n; i++) {
-        const progress = distinct ? (i * 101) / n : Math.floor((i * 101) / n);
+        const progress = distinct ? i % 101 : Math.floor((i * 101) / n);
         window.post({ type: 'course', event: 'progress', data: { progress } }, form);
       }
     }, [N, scenario === 'object' ? 'object' : 'string', scenario === 'distinct']);
