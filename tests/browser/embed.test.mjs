@@ -131,6 +131,34 @@ for (const { name: engine, skip } of engines()) describe(engine, { skip }, () =>
       await destroyAll();
     });
 
+    test('a message posted again (a re-sent progress) is decoded again to the same outcome, in both forms', async () => {
+      // The SDK decodes a text equal to the last one once (src/abi.rs, embed_again; an object envelope
+      // by its JSON text): the outcome must be the same as decoding it again.
+      for (const form of ['string', 'object']) {
+        const frame = await addFrame(`again-${form}`);
+        await attach(form, 'course', `again-${form}`);
+        await page.evaluate((form) => {
+          window.screens = [];
+          window.embeds[form].on('screen:start', (e) => { window.screens.push(e.data); e.data.mutated = true; });
+        }, form);
+        const screen = { type: 'screen', event: 'start', data: { screen: 's-1', at: [1, { deep: null }] } };
+        const progress = (value) => ({ type: 'course', event: 'progress', data: { progress: value } });
+        const messages = [screen, screen, progress(10), progress(10), progress(10), progress('abc'), progress('abc'),
+          { event: 'progress', type: 'course', data: { progress: 10 } }, progress(20), progress(20)];
+        await frame.evaluate(([messages, form]) => { for (const m of messages) window.post(m, form); }, [messages, form]);
+        const events = (await postAndSettle(frame, { type: 'course', event: 'check' }, 'object', [form]))[form];
+        assert.deepEqual(events.map((e) => e.name), ['screen:start', 'screen:start', 'course:progress', 'error', 'error',
+          'course:progress', 'unknown'], form);
+        assert.deepEqual(events.filter((e) => e.name === 'course:progress').map((e) => e.progress), [10, 20], form);
+        const state = await page.evaluate((form) => window.embeds[form].state, form);
+        assert.equal(state.droppedProgress, 6, `${form}: 10 twice more, 'abc' twice, the reordered 10, 20 again`);
+        assert.deepEqual(await page.evaluate(() => window.screens), [
+          { screen: 's-1', at: [1, { deep: null }], mutated: true }, { screen: 's-1', at: [1, { deep: null }], mutated: true },
+        ], `${form}: each delivery has its own data object (a callback mutating one does not change the next)`);
+      }
+      await destroyAll();
+    });
+
     test('state snapshot tracks ready, start, feedback (latest wins) and the last screen', async () => {
       const frame = await addFrame('state');
       await attach('p', 'course', 'state');
