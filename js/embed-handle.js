@@ -1,5 +1,5 @@
 // The in-page wasm behind each Embed (src/abi.rs): instantiated from the inlined bytes on first
-// use, driven through its five exports. The trust check is js/listen.js; decoding and every
+// use, driven through its six exports. The trust check is js/listen.js; decoding and every
 // protocol rule are in the wasm; this file copies a trusted message's text into wasm memory,
 // makes the one call, and turns the record it answers with into the event object.
 import wasmBytes from '../pkg/web/wasm-bytes.js';
@@ -11,7 +11,6 @@ let wasm; // the instance's exports
 let memory = new Uint8Array(0); // a view of the wasm memory; empty once the memory grew (renewed then)
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
-const keys = new Map(); // record keys by address: static strings of the wasm, decoded once
 
 const bytes = () => (memory.byteLength === 0 ? (memory = new Uint8Array(wasm.memory.buffer)) : memory);
 const text = (at, length) => decoder.decode(bytes().subarray(at, at + length));
@@ -20,8 +19,8 @@ const text = (at, length) => decoder.decode(bytes().subarray(at, at + length));
 // message can arrive unheard while wasm loads. (Called by attach, not on import: SSR imports this.)
 export function loadWasm() {
   wasm ??= new WebAssembly.Instance(new WebAssembly.Module(wasmBytes), {
-    // The numbers JsonText leaves to the host (not whole, or long): ASCII, so no TextDecoder.
-    env: { parse_number: (at, length) => Number(String.fromCharCode(...bytes().subarray(at, at + length))) },
+    // The numbers JsonText leaves to the host: not whole, or longer than 15 digits.
+    env: { parse_number: (at, length) => Number(text(at, length)) },
   }).exports;
 }
 
@@ -41,10 +40,7 @@ function record(at) {
   const fields = {};
   for (let i = 0, count = view.getUint32(at, true); i < count; i++) {
     const field = at + 8 + i * 32;
-    const keyAt = view.getUint32(field, true);
-    let key = keys.get(keyAt);
-    if (key === undefined) keys.set(keyAt, (key = text(keyAt, view.getUint32(field + 4, true))));
-    fields[key] = READ[view.getUint32(field + 8, true)](view, field);
+    fields[text(view.getUint32(field, true), view.getUint32(field + 4, true))] = READ[view.getUint32(field + 8, true)](view, field);
   }
   return fields;
 }

@@ -320,7 +320,6 @@ impl Message for JsonText<'_> {
     }
 }
 
-#[inline(always)] // on the path of every message: a call each costs more than the body
 fn skip_space(text: &[u8], mut at: usize) -> usize {
     while matches!(text.get(at), Some(b' ' | b'\t' | b'\n' | b'\r')) {
         at += 1;
