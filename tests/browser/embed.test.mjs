@@ -159,6 +159,24 @@ for (const { name: engine, skip } of engines()) describe(engine, { skip }, () =>
       await destroyAll();
     });
 
+    test('a number the wasm leaves to JavaScript (200,000 digits) is read, with no exception in the page', async () => {
+      const frame = await addFrame('long-number');
+      await attach('p', 'course', 'long-number');
+      await page.evaluate(() => {
+        window.pageErrors = [];
+        window.addEventListener('error', (e) => window.pageErrors.push(String(e.message)));
+      });
+      await frame.evaluate(() => {
+        window.post(`{"type":"course","event":"progress","data":{"progress":42.${'7'.repeat(200000)}}}`, 'raw');
+        window.post(`{"type":"screen","event":"start","data":{"score":1${'0'.repeat(400)}}}`, 'raw');
+      });
+      const { p } = await postAndSettle(frame, { type: 'course', event: 'check' }, 'object', ['p']);
+      assert.deepEqual(p.map((e) => [e.name, e.progress ?? e.score]), [['course:progress', 42], ['screen:start', undefined],
+        ['unknown', undefined]], 'a long fraction is 42.77…; a 401-digit score is not finite, so it is left out');
+      assert.deepEqual(await page.evaluate(() => window.pageErrors), []);
+      await destroyAll();
+    });
+
     test('state snapshot tracks ready, start, feedback (latest wins) and the last screen', async () => {
       const frame = await addFrame('state');
       await attach('p', 'course', 'state');
