@@ -340,11 +340,7 @@ impl Describe for PlayerEvent<String> {
         out.text("name", self.name());
         match self {
             PlayerEvent::CourseProgress { percent } => out.number("progress", (*percent).into()),
-            PlayerEvent::CourseFeedback { data } => {
-                if let Some(data) = data {
-                    out.json("data", data);
-                }
-            }
+            PlayerEvent::CourseFeedback { data: Some(data) } => out.json("data", data),
             PlayerEvent::Screen { info, data, .. } => {
                 if let Some(data) = data {
                     out.json("data", data);

@@ -122,35 +122,10 @@ impl<P: Protocol + 'static> Embed<P> {
     where
         F: FnMut(Result<P::Event<JsValue>, Reject>) + 'static,
     {
-        Self::attach_with(
-            iframe,
-            origin,
-            None,
-            Default::default(),
-            None,
-            move |_, decoded| on_event(decoded),
-        )
-    }
-
-    /// Like [`Embed::attach`], for the JS API: `src` is the URL the iframe is about to load, `state`
-    /// what is already known (a resumed progress), the callback also gets the posted message (to
-    /// hand its raw `data` to JavaScript), and `on_origin` is called with each distinct origin the
-    /// iframe's own window posts from, the first time (see `listen` below).
-    pub(crate) fn attach_with<F>(
-        iframe: &HtmlIFrameElement,
-        origin: Option<&str>,
-        src: Option<&str>,
-        state: P::State<JsValue>,
-        on_origin: Option<&Function>,
-        mut on_event: F,
-    ) -> Result<Self, AttachError>
-    where
-        F: FnMut(&JsValue, Result<P::Event<JsValue>, Reject>) + 'static,
-    {
-        let state = Rc::new(RefCell::new(state));
+        let state = Rc::new(RefCell::new(P::State::<JsValue>::default()));
         let shared = Rc::clone(&state);
         let mut tape = JsonTape::default();
-        let deliver = Closure::<Deliver>::new(move |text: String, msg: JsValue| {
+        let deliver = Closure::<Deliver>::new(move |text: String| {
             let Some(decoded) = read::<P>(&mut tape, &text) else {
                 return;
             };
@@ -164,10 +139,10 @@ impl<P: Protocol + 'static> Embed<P> {
             let accepted = P::accept(&mut state, &decoded);
             drop(state);
             if accepted {
-                on_event(&msg, decoded);
+                on_event(decoded);
             }
         });
-        let (origin, listener) = Listener::new(iframe, origin, src, on_origin, deliver)?;
+        let (origin, listener) = Listener::new(iframe, origin, deliver)?;
         Ok(Embed {
             state,
             origin,
@@ -190,8 +165,8 @@ impl<P: Protocol + 'static> Embed<P> {
     }
 }
 
-/// The listener's entry into wasm: the message as JSON text, and the data as it was posted.
-type Deliver = dyn FnMut(String, JsValue);
+/// The listener's entry into wasm: the message as JSON text.
+type Deliver = dyn FnMut(String);
 
 /// Decodes a message's JSON text in place ([`crate::JsonText`], on the embed's reused `tape`): a
 /// message that is not acted on (another script's, a progress that does not advance) costs no JS
@@ -213,7 +188,6 @@ extern "C" {
         frame: &HtmlIFrameElement,
         origin: &JsValue,
         deliver: &Closure<Deliver>,
-        on_origin: &JsValue,
     ) -> Function;
 }
 
@@ -239,8 +213,6 @@ impl Listener {
     fn new(
         iframe: &HtmlIFrameElement,
         origin: Option<&str>,
-        src: Option<&str>,
-        on_origin: Option<&Function>,
         deliver: Closure<Deliver>,
     ) -> Result<(String, Listener), AttachError> {
         // The window the iframe lives in is the one its messages are posted to. (Also smaller than
@@ -249,15 +221,8 @@ impl Listener {
             .owner_document()
             .and_then(|doc| doc.default_view())
             .ok_or(AttachError::NoWindow)?;
-        let origin = super::origin::resolve_origin(iframe, origin, src)?;
-        let on_origin = on_origin.map_or(JsValue::UNDEFINED, |f| f.clone().into());
-        let remove = listen(
-            &window,
-            iframe,
-            &JsValue::from_str(&origin),
-            &deliver,
-            &on_origin,
-        );
+        let origin = super::origin::resolve_origin(iframe, origin, None)?;
+        let remove = listen(&window, iframe, &JsValue::from_str(&origin), &deliver);
         Ok((
             origin,
             Listener {
