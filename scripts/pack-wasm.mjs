@@ -5,13 +5,12 @@
 //   2. applies the import/export renaming of `wasm-opt --minify-imports-and-exports-and-modules`
 //      (whose mapping is <map>) to the glue: wasm-bindgen's names carry a 16-hex-digit hash each,
 //      written once in the wasm and once in the glue;
-//   3. inlines the crate's `inline_js` snippets into the glue (one file fewer to ship and fetch);
-//   4. inlines the wasm in wasm-bytes.js (scripts/inline-wasm.mjs).
+//   3. inlines the wasm in wasm-bytes.js (scripts/inline-wasm.mjs).
 // Every rewrite checks that it found what it expects, so a wasm-bindgen upgrade fails the build
 // instead of shipping a broken glue. Sizes: README.md, Performance; `npm run size`.
 //
 //   node scripts/pack-wasm.mjs <out dir> <out name> <map.json>
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { inlineWasm } from './inline-wasm.mjs';
 
 const [dir, name, mapFile] = process.argv.slice(2);
@@ -45,47 +44,9 @@ const modules = new Set(WebAssembly.Module.imports(new WebAssembly.Module(wasm))
 if (modules.size !== 1) throw new Error(`${wasmPath}: expected one import module, found ${[...modules]}`);
 const [module] = modules;
 replaceAll(`"./${name}_bg.js": import0`, `${JSON.stringify(module)}: import0`, 'import module name');
-const snippets = new Map(); // snippet module path -> the glue's namespace import of it
-// A snippet function that the glue wraps (to convert its result) is also imported by name.
-const named = new Map(); // snippet module path -> `const { f, g } = importN;` once it is inlined
-for (const [line, names, path] of glue.matchAll(/^import \{ ([\w$, ]+) \} from '(\.\/snippets\/[^']+)';$/gm)) {
-  named.set(path, names);
-  replaceAll(`${line}\n`, '', `named snippet import ${path}`);
-}
-// The snippet's code, as an expression of its exports.
-const inlined = (path) => {
-  const code = readFileSync(`${dir}/${path}`, 'utf8');
-  const names = [...code.matchAll(/^export function (\w+)/gm)].map((m) => m[1]);
-  if (!names.length || /^\s*(import|export (?!function))/m.test(code)) {
-    throw new Error(`${path}: only \`export function\` snippets can be inlined; update scripts/pack-wasm.mjs`);
-  }
-  return `(() => {\n${code.replace(/^export function/gm, 'function')}\nreturn { ${names.join(', ')} };\n})()`;
-};
-for (const [line, namespace, path] of glue.matchAll(/^import \* as (import\d+) from "(\.\/snippets\/[^"]+)"$/gm)) {
-  // Inline the snippet (the crate's `inline_js`): one file fewer to ship and to fetch. (The glue may
-  // import one snippet under two namespaces: the code is inlined once.)
-  const first = snippets.get(path);
-  snippets.set(path, first ?? namespace);
-  replaceAll(line, `const ${namespace} = ${first ?? inlined(path)};` +
-    (named.has(path) ? `\nconst { ${named.get(path)} } = ${namespace};` : ''), `snippet import ${path}`);
-  named.delete(path);
-  // wasm-opt merged every import module into one: the snippet's functions join import0 below.
-  replaceAll(`        ${JSON.stringify(path)}: ${namespace},\n`, '', `snippet module ${path}`);
-}
-// A snippet whose functions are all wrapped by the glue has no namespace import.
-for (const [path, names] of named) {
-  replaceAll('function __wbg_get_imports() {', `const { ${names} } = ${inlined(path)};\nfunction __wbg_get_imports() {`,
-    `glue imports (for ${path})`);
-  named.delete(path);
-}
-if (named.size) throw new Error(`${gluePath}: named snippet imports ${[...named.keys()]} not inlined; update scripts/pack-wasm.mjs`);
-for (const [from_module, from, to] of map.imports) {
-  if (snippets.has(from_module)) {
-    replaceAll('    const import0 = {\n        __proto__: null,\n',
-      `    const import0 = {\n        __proto__: null,\n        ${JSON.stringify(to)}: ${snippets.get(from_module)}.${from},\n`,
-      `snippet import ${from}`);
-    continue;
-  }
+// The webhooks wasm has no `inline_js` snippets (they would each be another file to fetch): say so.
+if (/from ["']\.\/snippets\//.test(glue)) throw new Error(`${gluePath}: imports snippets; inline them or drop them`);
+for (const [, from, to] of map.imports) {
   // Keys of the imports object: `        __wbg_src_711a51ab519fb47a: function(...`
   replaceAll(new RegExp(`^(\\s+)${escape(from)}:`, 'm'), `$1${JSON.stringify(to)}:`, `import ${from}`);
 }
@@ -95,11 +56,10 @@ for (const [from, to] of map.exports) {
   // An export the glue never calls (e.g. a start function wasm-bindgen runs itself) stays unused.
   if (uses.test(glue)) glue = glue.replace(uses, `wasm.${to}`);
 }
-for (const [from_module, from] of map.imports) {
-  if (!snippets.has(from_module) && glue.includes(from)) throw new Error(`${gluePath}: ${from} is still referenced after renaming`);
+for (const [, from] of map.imports) {
+  if (glue.includes(from)) throw new Error(`${gluePath}: ${from} is still referenced after renaming`);
 }
 writeFileSync(gluePath, glue);
-rmSync(`${dir}/snippets`, { recursive: true, force: true });
 
-// 4. The wasm, inlined (scripts/inline-wasm.mjs says how and why).
+// 3. The wasm, inlined (scripts/inline-wasm.mjs says how and why).
 inlineWasm(wasmPath, `${dir}/wasm-bytes.js`);
