@@ -25,8 +25,10 @@ use alloc::vec::Vec;
 /// ```
 #[derive(Debug, Default)]
 pub struct JsonTape {
-    /// Every value and key in text order; a container is followed by its contents.
+    /// Every value and key in text order (a container is followed by its contents): the first
+    /// `used`; the rest is room kept from longer texts, overwritten before `Vec::push` is needed.
     entries: Vec<Entry>,
+    used: usize,
     /// The containers open while reading: their index in `entries`, and whether it is an object.
     open: Vec<(usize, bool)>,
 }
@@ -92,7 +94,7 @@ impl JsonTape {
         self.check(text.as_bytes(), parse_number.is_some())?;
         Ok(JsonText {
             text,
-            tape: &self.entries,
+            tape: self.entries.get(..self.used).unwrap_or_default(),
             index: 0,
             parse_number,
         })
@@ -100,20 +102,24 @@ impl JsonTape {
 
     #[inline(always)] // on the path of every message: a call each costs more than the body
     fn scalar(&mut self, start: usize, end: usize, escaped: bool) {
-        let next = self.entries.len() + 1;
-        self.entries.push(Entry {
+        let entry = Entry {
             start,
             end,
-            next,
+            next: self.used + 1,
             escaped,
-        });
+        };
+        match self.entries.get_mut(self.used) {
+            Some(slot) => *slot = entry,
+            None => self.entries.push(entry),
+        }
+        self.used += 1;
     }
 
     /// Checks that `text` is one JSON value, iteratively (no recursion, so no stack to overflow),
     /// writing the tape as it goes. `any_number`: numbers that are not small whole ones are fine (a parser will
     /// read them).
     fn check(&mut self, text: &[u8], any_number: bool) -> Result<(), NotRead> {
-        self.entries.clear();
+        self.used = 0;
         self.open.clear();
         let mut at = skip_space(text, 0);
         'value: loop {
@@ -121,11 +127,11 @@ impl JsonTape {
             let start = at;
             match text.get(at) {
                 Some(&open @ (b'{' | b'[')) => {
-                    self.open.push((self.entries.len(), open == b'{'));
+                    self.open.push((self.used, open == b'{'));
                     self.scalar(start, start, false); // `end` and `next` are set when it closes
                     at = skip_space(text, at + 1);
                     let close = if open == b'{' { b'}' } else { b']' };
-                    if text.get(at) != Some(&close) {
+                    if !matches!(text.get(at), Some(&b) if b == close) {
                         if open == b'{' {
                             at = self.key(text, at)?;
                         }
@@ -183,7 +189,7 @@ impl JsonTape {
                     (Some(b'}'), true) | (Some(b']'), false) => {
                         at += 1;
                         self.open.pop();
-                        let next = self.entries.len();
+                        let next = self.used;
                         if let Some(entry) = self.entries.get_mut(container) {
                             entry.end = at;
                             entry.next = next;
@@ -197,13 +203,13 @@ impl JsonTape {
 
     /// A member's key (onto the tape) and its colon at `at`; returns where the value starts.
     fn key(&mut self, text: &[u8], at: usize) -> Result<usize, NotRead> {
-        if text.get(at) != Some(&b'"') {
+        if !matches!(text.get(at), Some(b'"')) {
             return Err(NotRead::NotJson);
         }
         let (end, escaped) = string(text, at)?;
         self.scalar(at, end, escaped);
         let at = skip_space(text, end);
-        if text.get(at) != Some(&b':') {
+        if !matches!(text.get(at), Some(b':')) {
             return Err(NotRead::NotJson);
         }
         Ok(skip_space(text, at + 1))
@@ -218,11 +224,22 @@ impl Entry {
     fn is_text(&self, text: &[u8], plain: &str) -> bool {
         let body = text.get(self.start + 1..self.end - 1).unwrap_or_default();
         if self.escaped {
-            body.len() > plain.len()
-                && core::str::from_utf8(body).is_ok_and(|body| unescape(body) == plain)
-        } else {
-            body == plain.as_bytes()
+            return body.len() > plain.len()
+                && core::str::from_utf8(body).is_ok_and(|body| unescape(body) == plain);
         }
+        // By hand: at opt-level "z", `==` on slices is two calls (and `memcmp`) for a few bytes.
+        let plain = plain.as_bytes();
+        if body.len() != plain.len() {
+            return false;
+        }
+        let mut i = 0;
+        while let (Some(a), Some(b)) = (body.get(i), plain.get(i)) {
+            if a != b {
+                return false;
+            }
+            i += 1;
+        }
+        true
     }
 }
 
@@ -341,10 +358,10 @@ fn string(text: &[u8], mut at: usize) -> Result<(usize, bool), NotRead> {
     at += 1;
     loop {
         // The run of plain characters (most strings are nothing else), then what ends it.
-        while text
-            .get(at)
-            .is_some_and(|&b| b != b'"' && b != b'\\' && b >= 0x20)
-        {
+        while let Some(&b) = text.get(at) {
+            if b == b'"' || b == b'\\' || b < 0x20 {
+                break;
+            }
             at += 1;
         }
         match text.get(at) {
