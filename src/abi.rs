@@ -2,8 +2,8 @@
 //!
 //! The seam is one call per trusted message. The JS listener (`js/listen.js`) checks the source
 //! window and the exact origin, writes the message's JSON text into the embed's input buffer here,
-//! and calls [`embed_deliver`]. Rust decodes the text in place ([`JsonText`], on the slot's reused
-//! [`JsonTape`]), applies the protocol
+//! and calls [`embed_deliver`]. Rust decodes the text in place ([`Protocol::decode_text`], on the
+//! slot's reused [`JsonTape`]), applies the protocol
 //! rules ([`Protocol::accept`]), and answers 0 (nothing for the host: another script's message, a
 //! progress that does not advance) or the address of a [`Record`] that describes the event, which
 //! JS turns into the event object. A message that is not acted on costs no JS object and no
@@ -21,7 +21,7 @@
 #![allow(unsafe_code)] // `#[no_mangle]` exports, and the one imported function
 
 use crate::decode::{BuilderEvent, PlayerEvent, Reject, ScreenRef};
-use crate::json_text::{JsonTape, JsonText};
+use crate::json_text::JsonTape;
 use crate::progress::ProgressRule;
 use crate::state::{Builder, BuilderState, CourseState, Player, Protocol};
 use alloc::boxed::Box;
@@ -42,7 +42,7 @@ static ALLOCATOR: lol_alloc::LockedAllocator<lol_alloc::FreeListAllocator> =
     lol_alloc::LockedAllocator::new(lol_alloc::FreeListAllocator::new());
 
 extern "C" {
-    /// JavaScript's `Number(text)` for the number literal at `ptr`: every number [`JsonText`] does
+    /// JavaScript's `Number(text)` for the number literal at `ptr`: every number the JSON text reader does
     /// not read itself (those that are not whole, or longer than 15 digits), so that no float parser
     /// is compiled into the wasm.
     fn parse_number(ptr: *const u8, len: usize) -> f64;
@@ -84,11 +84,11 @@ where
         Embed { state, last: None }
     }
 
-    /// Decodes `msg` (`None`: not JSON), then accepts it.
-    fn deliver(&mut self, msg: Option<JsonText<'_>>, out: &mut Out) -> usize {
+    /// Decodes `text` on `tape`, then accepts it.
+    fn deliver(&mut self, tape: &mut JsonTape, text: &str, out: &mut Out) -> usize {
         // The data an event carries is kept as its JSON text: JS parses it for the event object.
-        self.last = Some(msg.map_or(Err(Reject::Foreign), |msg| {
-            P::decode(msg).map(|event| P::map_data(event, |data| data.as_str().into()))
+        self.last = Some(P::decode_text(tape, text, js_number, |data| {
+            data.as_str().into()
         }));
         self.again(out)
     }
@@ -148,13 +148,11 @@ pub extern "C" fn embed_input(slot: &mut Slot, len: usize) -> *mut u8 {
 #[no_mangle]
 pub extern "C" fn embed_deliver(slot: &mut Slot, len: usize) -> usize {
     let bytes = slot.input.get(..len).unwrap_or_default();
-    // Not JSON (or not text): not ours.
-    let msg = core::str::from_utf8(bytes)
-        .ok()
-        .and_then(|text| slot.tape.read_with_number_parser(text, js_number).ok());
+    // Bytes that are not UTF-8 read as "", which is not JSON either: not ours.
+    let text = core::str::from_utf8(bytes).unwrap_or_default();
     match &mut slot.state {
-        State::Course(embed) => embed.deliver(msg, &mut slot.out),
-        State::Builder(embed) => embed.deliver(msg, &mut slot.out),
+        State::Course(embed) => embed.deliver(&mut slot.tape, text, &mut slot.out),
+        State::Builder(embed) => embed.deliver(&mut slot.tape, text, &mut slot.out),
     }
 }
 

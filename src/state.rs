@@ -5,6 +5,7 @@
 //! dispatch.
 
 use crate::decode::{self, BuilderEvent, Malformed, PlayerEvent, Reject, ScreenRef};
+use crate::json_text::{JsonTape, JsonText};
 use crate::message::Message;
 use crate::progress::{ProgressRule, ProgressUpdate};
 use alloc::string::String;
@@ -25,6 +26,22 @@ pub trait Protocol {
         state: &mut Self::State<M>,
         decoded: &Result<Self::Event<M>, Reject>,
     ) -> bool;
+
+    /// Decodes a message posted as JSON text, read in place on `tape` (reused from message to
+    /// message), with `parse_number` for the numbers the tape leaves to the host. Text that is not
+    /// JSON is another script's: [`Reject::Foreign`]. The data an event carries goes through `data`
+    /// (kept as text, or parsed into the host's objects), for that event only.
+    fn decode_text<N>(
+        tape: &mut JsonTape,
+        text: &str,
+        parse_number: fn(&str) -> f64,
+        data: impl FnMut(JsonText<'_>) -> N,
+    ) -> Result<Self::Event<N>, Reject> {
+        let msg = tape
+            .read_with_number_parser(text, parse_number)
+            .map_err(|_| Reject::Foreign)?;
+        Self::decode(msg).map(|event| Self::map_data(event, data))
+    }
 }
 
 /// The course player protocol.

@@ -126,9 +126,13 @@ impl<P: Protocol + 'static> Embed<P> {
         let shared = Rc::clone(&state);
         let mut tape = JsonTape::default();
         let deliver = Closure::<Deliver>::new(move |text: String| {
-            let Some(decoded) = read::<P>(&mut tape, &text) else {
-                return;
-            };
+            // Read in place: a message that is not acted on (another script's, a progress that
+            // does not advance) costs no JS object; the data an accepted event carries is parsed
+            // into JS objects for it alone. Numbers that are not small whole ones go to
+            // JavaScript's `Number`: no float parser in the wasm.
+            let decoded = P::decode_text(&mut tape, &text, js_number, |data| {
+                parse_json(data.as_str())
+            });
             // The borrow ends before the callback runs: the callback may read the state. Nothing
             // else borrows it mutably, `state()` clones under a short borrow, and deliveries never
             // nest (`listen` queues a message that arrives during one), so this borrow is always
@@ -168,16 +172,6 @@ impl<P: Protocol + 'static> Embed<P> {
 /// The listener's entry into wasm: the message as JSON text.
 type Deliver = dyn FnMut(String);
 
-/// Decodes a message's JSON text in place ([`crate::JsonText`], on the embed's reused `tape`): a
-/// message that is not acted on (another script's, a progress that does not advance) costs no JS
-/// object. Message data that an event carries (feedback, screen and unknown events) is parsed into
-/// JS objects, for that event only.
-fn read<P: Protocol>(tape: &mut JsonTape, text: &str) -> Option<Result<P::Event<JsValue>, Reject>> {
-    // Numbers that are not small whole ones go to JavaScript's `Number`: no float parser in the wasm.
-    let msg = tape.read_with_number_parser(text, js_number).ok()?; // not JSON: not ours
-    Some(P::decode(msg).map(|event| P::map_data(event, |data| parse_json(data.as_str()))))
-}
-
 // The trust check, the origin diagnostics and the queue of re-entrant messages are in js/listen.js,
 // the one copy of them (the npm package runs the same listener): a foreign message never enters wasm.
 #[wasm_bindgen(module = "/js/listen.js")]
@@ -196,7 +190,7 @@ extern "C" {
     /// JavaScript's `Number(text)`, for a JSON number literal.
     #[wasm_bindgen(js_name = Number)]
     fn js_number(text: &str) -> f64;
-    /// `JSON.parse(text)`, for text [`JsonText`] checked.
+    /// `JSON.parse(text)`, for text [`crate::JsonText`] checked.
     #[wasm_bindgen(js_namespace = JSON, js_name = parse)]
     fn parse_json(text: &str) -> JsValue;
 }
