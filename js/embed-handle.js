@@ -17,7 +17,7 @@ const text = (at, length) => decoder.decode(bytes().subarray(at, at + length));
 
 // Synchronous on purpose: attach makes its listener live within the task that called it, so no
 // message can arrive unheard while wasm loads. (Called by attach, not on import: SSR imports this.)
-export function loadWasm() {
+function loadWasm() {
   wasm ??= new WebAssembly.Instance(new WebAssembly.Module(wasmBytes), {
     // The numbers JsonText leaves to the host: not whole, or longer than 15 digits.
     env: { parse_number: (at, length) => Number(text(at, length)) },

@@ -1,6 +1,7 @@
 // The object attach*/embed* return: on/off/once, ready(), state and destroy() around one wasm
 // EmbedHandle. Trust, decoding and the progress rule live in Rust; this file only fans events out to
 // callbacks, isolates their exceptions, and owns the waits and cleanup.
+import { EmbedHandle } from './embed-handle.js';
 import { CoassembleError, DestroyedError, TimeoutError } from './errors.js';
 import { watchRemoval } from './removal.js';
 import { timerOption } from './timers.js';
@@ -10,7 +11,6 @@ export const DEFAULT_READY_TIMEOUT_MS = 20000;
 
 /** One embedded player or builder iframe. Created by attachCourse/embedCourse/attachBuilder/embedBuilder. */
 export class Embed {
-  #EmbedHandle;
   #handle;
   #origin; // as given: a renewed URL's origin is derived again when none was
   #renewUrl;
@@ -26,7 +26,7 @@ export class Embed {
   #ownsIframe;
 
   /** @internal use attachCourse/attachBuilder/embedCourse/embedBuilder */
-  constructor(EmbedHandle, kind, iframe, options = {}, src, ownsIframe = false) {
+  constructor(kind, iframe, options = {}, src, ownsIframe = false) {
     const { origin, readyTimeoutMs = DEFAULT_READY_TIMEOUT_MS, renewUrl, initialProgress } = options;
     timerOption(readyTimeoutMs, 'readyTimeoutMs');
     if (origin !== undefined && origin !== null && typeof origin !== 'string') {
@@ -38,7 +38,6 @@ export class Embed {
     if (initialProgress !== undefined && !(Number.isInteger(initialProgress) && initialProgress >= 0 && initialProgress <= 100)) {
       throw new CoassembleError('invalid_option', `initialProgress must be a whole percent 0..100, got ${initialProgress}`);
     }
-    this.#EmbedHandle = EmbedHandle;
     this.#origin = origin ?? undefined;
     this.#renewUrl = renewUrl;
     this.#handle = this.#attach(kind, iframe, src, initialProgress);
@@ -54,7 +53,7 @@ export class Embed {
   }
 
   #attach(kind, iframe, src, initialProgress) {
-    return new this.#EmbedHandle(kind, iframe, this.#origin, src, initialProgress,
+    return new EmbedHandle(kind, iframe, this.#origin, src, initialProgress,
       (event) => this.#dispatch(event), (heard) => this.#heard(heard));
   }
 

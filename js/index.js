@@ -1,6 +1,5 @@
 // coassemble-events: typed, secure events from embedded Coassemble course players and builders.
 // The public API: attach to an existing <iframe>, or embed a signed URL into a container.
-import { EmbedHandle } from './embed-handle.js';
 import { Embed } from './embed.js';
 import { CoassembleError } from './errors.js';
 
@@ -18,7 +17,7 @@ async function load() {
 
 async function attach(kind, iframe, options, src) {
   await load();
-  return new Embed(EmbedHandle, kind, iframe, options, src);
+  return new Embed(kind, iframe, options, src);
 }
 
 // Coassemble recommends `fullscreen; autoplay; presentation; clipboard-write`; `presentation` is not a
@@ -53,7 +52,7 @@ async function embed(kind, container, signedUrl, options = {}) {
     else if (value !== false && value != null) iframe.setAttribute(name, String(value));
   }
   // The listener is live before the iframe exists, so not even the first session:ready is missed.
-  const created = new Embed(EmbedHandle, kind, iframe, { origin, readyTimeoutMs, renewUrl, initialProgress }, signedUrl, true);
+  const created = new Embed(kind, iframe, { origin, readyTimeoutMs, renewUrl, initialProgress }, signedUrl, true);
   iframe.src = signedUrl;
   container.appendChild(iframe);
   return created;
