@@ -1,14 +1,19 @@
 -- The webhook inbox, PostgreSQL dialect. One schema and one set of statements for every receiver:
 -- the Rust crate (include_str!) and the Node package (read at run time) both load this file, so a Rust
 -- and a Node receiver can serve one database. Keep it in step with inbox.sqlite.sql (same statement
--- names, same parameters in the same order); the inbox contract tests run both against both languages.
+-- names, same parameters in the same order); the conformance suite (tests/inbox_conformance/) runs
+-- both languages against both dialects.
 --
 -- A delivery's life, kept on its row (status):
 --   received    stored by the intake (the 2xx was sent after this row was committed); claimable
---   processing  a worker holds a lease on it until run_at; an expired lease makes it claimable again
---   processed   the handler returned; final
---   failed      the handler threw; claimable again at run_at (backoff)
---   dead        failed max_attempts times, or unprocessable (not JSON): kept, listed, re-driven by hand
+--   processing  a worker runs it under a lease until run_at (renewed by heartbeats while the handler
+--               runs); a lease that expires makes it claimable again (or dead on its last attempt)
+--   processed   the handler returned; removed after the retention period (purge_processed)
+--   failed      the handler threw or timed out; claimable again at run_at (the row's backoff)
+--   dead        failed max_attempts times, or unprocessable (not JSON): kept until re-driven or purged
+-- The lifecycle is decided on the row: max_attempts and the retry schedule (retry_first_ms doubling on
+-- each failed run, at most retry_max_ms) are written by the intake, so every worker of a mixed fleet,
+-- in any language and with any options, runs a delivery the same number of times with the same waits.
 -- Times are unix milliseconds from the application's clock (leases are tens of seconds; skew between
 -- machines is far smaller). delivery_id is the one unique key: inserting a known id is a no-op.
 -- Statements are separated by lines "-- name: <statement>"; $n are positional parameters.
@@ -22,47 +27,58 @@ SET synchronous_commit = off;
 
 -- name: schema
 -- Run as one batch (one implicit transaction); the advisory lock serialises instances that start at
--- the same moment (CREATE ... IF NOT EXISTS alone races on the catalog).
+-- the same moment (CREATE ... IF NOT EXISTS alone races on the catalog). The ALTERs bring a table made
+-- by 0.1 (no lifecycle columns) up to date; its rows get the default lifecycle.
 SELECT pg_advisory_xact_lock(7262617);
 CREATE TABLE IF NOT EXISTS coassemble_webhook_inbox (
-  delivery_id  TEXT PRIMARY KEY,
-  event_type   TEXT NOT NULL,
-  signed_at    BIGINT NOT NULL,
-  received_at  BIGINT NOT NULL,
-  body         BYTEA NOT NULL,
-  event_id     TEXT,
-  test         BOOLEAN NOT NULL DEFAULT FALSE,
-  status       TEXT NOT NULL DEFAULT 'received'
-               CHECK (status IN ('received', 'processing', 'processed', 'failed', 'dead')),
-  attempts     INTEGER NOT NULL DEFAULT 0,
-  run_at       BIGINT NOT NULL,
-  lease_owner  TEXT,
-  last_error   TEXT,
-  processed_at BIGINT
+  delivery_id    TEXT PRIMARY KEY,
+  event_type     TEXT NOT NULL,
+  signed_at      BIGINT NOT NULL,
+  received_at    BIGINT NOT NULL,
+  body           BYTEA NOT NULL,
+  event_id       TEXT,
+  test           BOOLEAN NOT NULL DEFAULT FALSE,
+  status         TEXT NOT NULL DEFAULT 'received'
+                 CHECK (status IN ('received', 'processing', 'processed', 'failed', 'dead')),
+  attempts       INTEGER NOT NULL DEFAULT 0,
+  run_at         BIGINT NOT NULL,
+  lease_owner    TEXT,
+  last_error     TEXT,
+  processed_at   BIGINT
 );
+ALTER TABLE coassemble_webhook_inbox ADD COLUMN IF NOT EXISTS max_attempts INTEGER NOT NULL DEFAULT 10;
+ALTER TABLE coassemble_webhook_inbox ADD COLUMN IF NOT EXISTS retry_first_ms BIGINT NOT NULL DEFAULT 10000;
+ALTER TABLE coassemble_webhook_inbox ADD COLUMN IF NOT EXISTS retry_max_ms BIGINT NOT NULL DEFAULT 3600000;
 CREATE INDEX IF NOT EXISTS coassemble_webhook_inbox_due ON coassemble_webhook_inbox (run_at)
   WHERE status IN ('received', 'processing', 'failed');
+CREATE INDEX IF NOT EXISTS coassemble_webhook_inbox_status ON coassemble_webhook_inbox (status, received_at, delivery_id);
+CREATE INDEX IF NOT EXISTS coassemble_webhook_inbox_received ON coassemble_webhook_inbox (received_at, delivery_id);
+CREATE INDEX IF NOT EXISTS coassemble_webhook_inbox_retention ON coassemble_webhook_inbox (processed_at)
+  WHERE status = 'processed';
 
 -- name: insert
 -- $1 delivery_id, $2 event_type, $3 signed_at (s), $4 received_at (ms), $5 body, $6 event_id,
--- $7 test, $8 status ('received', or 'dead' for a body that is not JSON), $9 last_error.
+-- $7 test, $8 status ('received', or 'dead' for a body that is not JSON), $9 last_error,
+-- $10 max_attempts, $11 retry_first_ms, $12 retry_max_ms (the intake's lifecycle options).
 -- One row affected: stored now. None: a known delivery id (a retry): answer 200, store nothing.
 INSERT INTO coassemble_webhook_inbox
-  (delivery_id, event_type, signed_at, received_at, body, event_id, test, status, attempts, run_at, last_error)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $4, $9)
+  (delivery_id, event_type, signed_at, received_at, body, event_id, test, status, attempts, run_at,
+   last_error, max_attempts, retry_first_ms, retry_max_ms)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $4, $9, $10, $11, $12)
 ON CONFLICT (delivery_id) DO NOTHING;
 
 -- name: bury_expired
--- $1 now (ms), $2 max_attempts. A lease that expired on the last allowed run (its worker died or hung
--- each time) makes the delivery dead instead of claimable.
+-- $1 now (ms). A lease that expired on the row's last allowed run (its worker died or hung each time)
+-- makes the delivery dead instead of claimable.
 UPDATE coassemble_webhook_inbox
 SET status = 'dead', lease_owner = NULL,
     last_error = 'lease expired on run ' || attempts || ' (worker died or hung)'
-WHERE status = 'processing' AND run_at <= $1 AND attempts >= $2;
+WHERE status = 'processing' AND run_at <= $1 AND attempts >= max_attempts;
 
 -- name: claim
 -- $1 now (ms), $2 worker id, $3 lease (ms), $4 how many. Takes due deliveries (new, failed and due,
--- or with an expired lease), sets the lease, counts the run. Returns the claimed rows.
+-- or with an expired lease), sets the lease, counts the run. Returns the claimed rows. A worker asks
+-- for as many as it starts now (its free slots), so each lease runs from the start of its run.
 UPDATE coassemble_webhook_inbox
 SET status = 'processing', attempts = attempts + 1, lease_owner = $2, run_at = $1 + $3
 WHERE delivery_id IN (
@@ -71,7 +87,15 @@ WHERE delivery_id IN (
   ORDER BY run_at
   LIMIT $4
   FOR UPDATE SKIP LOCKED)
-RETURNING delivery_id, event_type, signed_at, received_at, body, event_id, test, attempts;
+RETURNING delivery_id, event_type, signed_at, received_at, body, event_id, test, attempts, max_attempts;
+
+-- name: heartbeat
+-- $1 delivery_id, $2 worker id, $3 attempts (as claimed: the lease's fencing token), $4 the lease's
+-- new end (ms). Run while a handler runs. No row affected: the lease was lost (it expired and another
+-- worker took the delivery over); the run's outcome will not be recorded.
+UPDATE coassemble_webhook_inbox
+SET run_at = $4
+WHERE delivery_id = $1 AND lease_owner = $2 AND attempts = $3 AND status = 'processing';
 
 -- name: complete
 -- $1 delivery_id, $2 worker id, $3 attempts (as claimed: the lease's fencing token), $4 now (ms).
@@ -81,27 +105,58 @@ SET status = 'processed', processed_at = $4, lease_owner = NULL, last_error = NU
 WHERE delivery_id = $1 AND lease_owner = $2 AND attempts = $3 AND status = 'processing';
 
 -- name: fail
--- $1 delivery_id, $2 worker id, $3 attempts (as claimed), $4 next run (ms), $5 error text,
--- $6 max_attempts. After max_attempts runs the delivery is dead (kept, never deleted).
+-- $1 delivery_id, $2 worker id, $3 attempts (as claimed), $4 now (ms), $5 error text, $6 final
+-- (true: dead now whatever the attempts, for a body no handler can run). The next run is the row's
+-- backoff after now: retry_first_ms * 2^(attempts - 1), at most retry_max_ms; after the row's
+-- max_attempts runs the delivery is dead (kept until re-driven or purged).
 UPDATE coassemble_webhook_inbox
-SET status = CASE WHEN attempts >= $6 THEN 'dead' ELSE 'failed' END,
-    run_at = $4, lease_owner = NULL, last_error = $5
+SET status = CASE WHEN $6::boolean OR attempts >= max_attempts THEN 'dead' ELSE 'failed' END,
+    run_at = $4 + LEAST(retry_first_ms << LEAST(GREATEST(attempts - 1, 0), 40), retry_max_ms),
+    lease_owner = NULL, last_error = $5
 WHERE delivery_id = $1 AND lease_owner = $2 AND attempts = $3 AND status = 'processing';
 
 -- name: redrive
 -- $1 delivery_id, or NULL for every dead delivery; $2 now (ms). A re-driven delivery gets a full set
--- of attempts again; last_error keeps why it died until its next run.
+-- of attempts again (its row's max_attempts); last_error keeps why it died until its next run.
 UPDATE coassemble_webhook_inbox
 SET status = 'received', attempts = 0, run_at = $2, lease_owner = NULL
 WHERE status = 'dead' AND ($1::text IS NULL OR delivery_id = $1);
 
+-- name: purge_processed
+-- $1 cutoff (ms): processed before it; $2 batch size. Retention, run by the workers in bounded batches
+-- (repeat while it removes a full batch). Keep the period well past Coassemble's retry window: a
+-- retry of a removed delivery would be stored and run again.
+DELETE FROM coassemble_webhook_inbox
+WHERE delivery_id IN (
+  SELECT delivery_id FROM coassemble_webhook_inbox
+  WHERE status = 'processed' AND processed_at < $1
+  ORDER BY processed_at
+  LIMIT $2
+  FOR UPDATE SKIP LOCKED);
+
+-- name: purge_dead
+-- $1 delivery_id, or NULL for every dead delivery. Only by an explicit call: dead letters are kept.
+DELETE FROM coassemble_webhook_inbox
+WHERE status = 'dead' AND ($1::text IS NULL OR delivery_id = $1);
+
 -- name: list
--- $1 status or NULL for all, $2 limit. Newest first.
-SELECT delivery_id, event_type, status, attempts, received_at, run_at, processed_at, last_error, test
+-- $1 limit. Every delivery, newest first (the received_at index).
+SELECT delivery_id, event_type, status, attempts, max_attempts, received_at, run_at, processed_at,
+       last_error, test
 FROM coassemble_webhook_inbox
-WHERE ($1::text IS NULL OR status = $1)
-ORDER BY received_at DESC, delivery_id
+ORDER BY received_at DESC, delivery_id DESC
+LIMIT $1;
+
+-- name: list_status
+-- $1 status, $2 limit. The deliveries in one status, newest first (the status index).
+SELECT delivery_id, event_type, status, attempts, max_attempts, received_at, run_at, processed_at,
+       last_error, test
+FROM coassemble_webhook_inbox
+WHERE status = $1
+ORDER BY received_at DESC, delivery_id DESC
 LIMIT $2;
 
 -- name: counts
-SELECT status, count(*) FROM coassemble_webhook_inbox GROUP BY status;
+-- One index probe per status (the status index), so counting does not read the table's other rows.
+SELECT s.status, (SELECT count(*) FROM coassemble_webhook_inbox i WHERE i.status = s.status) AS count
+FROM (VALUES ('received'), ('processing'), ('processed'), ('failed'), ('dead')) AS s(status);

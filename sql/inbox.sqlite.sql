@@ -1,24 +1,21 @@
--- The webhook inbox, SQLite dialect (3.35+ for RETURNING). One schema and one set of statements for every receiver:
--- the Rust crate (include_str!) and the Node package (read at run time) both load this file, so a Rust
--- and a Node receiver can serve one database. Keep it in step with inbox.postgres.sql (same statement
--- names, same parameters in the same order); the inbox contract tests run both against both languages.
+-- The webhook inbox, SQLite dialect (3.35+ for RETURNING). One schema and one set of statements for
+-- every receiver: the Rust crate (include_str!) and the Node package (read at run time) both load this
+-- file, so a Rust and a Node receiver can serve one database. Keep it in step with inbox.postgres.sql
+-- (same statement names, same parameters in the same order); the conformance suite
+-- (tests/inbox_conformance/) runs both languages against both dialects.
 --
--- A delivery's life, kept on its row (status):
---   received    stored by the intake (the 2xx was sent after this row was committed); claimable
---   processing  a worker holds a lease on it until run_at; an expired lease makes it claimable again
---   processed   the handler returned; final
---   failed      the handler threw; claimable again at run_at (backoff)
---   dead        failed max_attempts times, or unprocessable (not JSON): kept, listed, re-driven by hand
--- Times are unix milliseconds from the application's clock (leases are tens of seconds; skew between
--- machines is far smaller). delivery_id is the one unique key: inserting a known id is a no-op.
+-- A delivery's life, kept on its row (status): see inbox.postgres.sql, which says it once. In short:
+-- received → processing (leased, heartbeats) → processed | failed (backoff) → … → dead. max_attempts
+-- and the retry schedule are the row's, written by the intake.
+-- Times are unix milliseconds from the application's clock. delivery_id is the one unique key.
 -- Statements are separated by lines "-- name: <statement>"; ?n are positional parameters.
--- SQLite has no SKIP LOCKED: its writers are serialised (run claim in BEGIN IMMEDIATE, WAL mode), so
--- the single UPDATE ... RETURNING below is the claim, atomic across processes on one machine.
+-- SQLite has no SKIP LOCKED: its writers are serialised (run each write in BEGIN IMMEDIATE, WAL mode),
+-- so the single UPDATE ... RETURNING below is the claim, atomic across processes on one machine.
 
 -- name: connect
 -- Run on every new connection. WAL lets readers and one writer work at once across processes;
--- synchronous FULL makes a commit durable (fsync) before the intake answers 2xx; busy_timeout waits
--- for another process's write instead of failing at once.
+-- synchronous FULL makes a commit durable (fsync) before the intake answers 2xx. busy_timeout is how
+-- long a write waits inside SQLite for another process's lock; a receiver may set its own after this.
 PRAGMA journal_mode = WAL;
 PRAGMA synchronous = FULL;
 PRAGMA busy_timeout = 10000;
@@ -45,69 +42,121 @@ CREATE TABLE IF NOT EXISTS coassemble_webhook_inbox (
   run_at       INTEGER NOT NULL,
   lease_owner  TEXT,
   last_error   TEXT,
-  processed_at INTEGER
+  processed_at INTEGER,
+  max_attempts   INTEGER NOT NULL DEFAULT 10,
+  retry_first_ms INTEGER NOT NULL DEFAULT 10000,
+  retry_max_ms   INTEGER NOT NULL DEFAULT 3600000
 );
+
+-- name: columns
+-- The table's columns: a table made by 0.1 lacks max_attempts; then run `upgrade` once.
+SELECT name FROM pragma_table_info('coassemble_webhook_inbox');
+
+-- name: upgrade
+-- Brings a table made by 0.1 up to date (SQLite has no ADD COLUMN IF NOT EXISTS: run it only when
+-- `columns` lacks max_attempts, inside BEGIN IMMEDIATE). Its rows get the default lifecycle.
+ALTER TABLE coassemble_webhook_inbox ADD COLUMN max_attempts INTEGER NOT NULL DEFAULT 10;
+ALTER TABLE coassemble_webhook_inbox ADD COLUMN retry_first_ms INTEGER NOT NULL DEFAULT 10000;
+ALTER TABLE coassemble_webhook_inbox ADD COLUMN retry_max_ms INTEGER NOT NULL DEFAULT 3600000;
+
+-- name: indexes
 CREATE INDEX IF NOT EXISTS coassemble_webhook_inbox_due ON coassemble_webhook_inbox (run_at)
   WHERE status IN ('received', 'processing', 'failed');
+CREATE INDEX IF NOT EXISTS coassemble_webhook_inbox_status ON coassemble_webhook_inbox (status, received_at, delivery_id);
+CREATE INDEX IF NOT EXISTS coassemble_webhook_inbox_received ON coassemble_webhook_inbox (received_at, delivery_id);
+CREATE INDEX IF NOT EXISTS coassemble_webhook_inbox_retention ON coassemble_webhook_inbox (processed_at)
+  WHERE status = 'processed';
 
 -- name: insert
 -- ?1 delivery_id, ?2 event_type, ?3 signed_at (s), ?4 received_at (ms), ?5 body, ?6 event_id,
--- ?7 test, ?8 status ('received', or 'dead' for a body that is not JSON), ?9 last_error.
+-- ?7 test, ?8 status ('received', or 'dead' for a body that is not JSON), ?9 last_error,
+-- ?10 max_attempts, ?11 retry_first_ms, ?12 retry_max_ms (the intake's lifecycle options).
 -- One row affected: stored now. None: a known delivery id (a retry): answer 200, store nothing.
 INSERT INTO coassemble_webhook_inbox
-  (delivery_id, event_type, signed_at, received_at, body, event_id, test, status, attempts, run_at, last_error)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?4, ?9)
+  (delivery_id, event_type, signed_at, received_at, body, event_id, test, status, attempts, run_at,
+   last_error, max_attempts, retry_first_ms, retry_max_ms)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?4, ?9, ?10, ?11, ?12)
 ON CONFLICT (delivery_id) DO NOTHING;
 
 -- name: bury_expired
--- ?1 now (ms), ?2 max_attempts. A lease that expired on the last allowed run (its worker died or hung
--- each time) makes the delivery dead instead of claimable.
+-- ?1 now (ms). A lease that expired on the row's last allowed run makes the delivery dead.
 UPDATE coassemble_webhook_inbox
 SET status = 'dead', lease_owner = NULL,
     last_error = 'lease expired on run ' || attempts || ' (worker died or hung)'
-WHERE status = 'processing' AND run_at <= ?1 AND attempts >= ?2;
+WHERE status = 'processing' AND run_at <= ?1 AND attempts >= max_attempts;
 
 -- name: claim
--- ?1 now (ms), ?2 worker id, ?3 lease (ms), ?4 how many. Takes due deliveries (new, failed and due,
--- or with an expired lease), sets the lease, counts the run. Returns the claimed rows.
+-- ?1 now (ms), ?2 worker id, ?3 lease (ms), ?4 how many (the worker's free slots). INDEXED BY: without
+-- statistics SQLite would pick the status index and sort every due row; the due index is in run_at order.
 UPDATE coassemble_webhook_inbox
 SET status = 'processing', attempts = attempts + 1, lease_owner = ?2, run_at = ?1 + ?3
 WHERE delivery_id IN (
-  SELECT delivery_id FROM coassemble_webhook_inbox
+  SELECT delivery_id FROM coassemble_webhook_inbox INDEXED BY coassemble_webhook_inbox_due
   WHERE status IN ('received', 'processing', 'failed') AND run_at <= ?1
   ORDER BY run_at
   LIMIT ?4)
-RETURNING delivery_id, event_type, signed_at, received_at, body, event_id, test, attempts;
+RETURNING delivery_id, event_type, signed_at, received_at, body, event_id, test, attempts, max_attempts;
+
+-- name: heartbeat
+-- ?1 delivery_id, ?2 worker id, ?3 attempts (as claimed), ?4 the lease's new end (ms).
+UPDATE coassemble_webhook_inbox
+SET run_at = ?4
+WHERE delivery_id = ?1 AND lease_owner = ?2 AND attempts = ?3 AND status = 'processing';
 
 -- name: complete
 -- ?1 delivery_id, ?2 worker id, ?3 attempts (as claimed: the lease's fencing token), ?4 now (ms).
--- No row affected: the lease was lost (expired and taken over); the new holder decides.
 UPDATE coassemble_webhook_inbox
 SET status = 'processed', processed_at = ?4, lease_owner = NULL, last_error = NULL
 WHERE delivery_id = ?1 AND lease_owner = ?2 AND attempts = ?3 AND status = 'processing';
 
 -- name: fail
--- ?1 delivery_id, ?2 worker id, ?3 attempts (as claimed), ?4 next run (ms), ?5 error text,
--- ?6 max_attempts. After max_attempts runs the delivery is dead (kept, never deleted).
+-- ?1 delivery_id, ?2 worker id, ?3 attempts (as claimed), ?4 now (ms), ?5 error text, ?6 final
+-- (1: dead now). Backoff: retry_first_ms * 2^(attempts - 1), at most retry_max_ms.
 UPDATE coassemble_webhook_inbox
-SET status = CASE WHEN attempts >= ?6 THEN 'dead' ELSE 'failed' END,
-    run_at = ?4, lease_owner = NULL, last_error = ?5
+SET status = CASE WHEN ?6 OR attempts >= max_attempts THEN 'dead' ELSE 'failed' END,
+    run_at = ?4 + MIN(retry_first_ms << MIN(MAX(attempts - 1, 0), 40), retry_max_ms),
+    lease_owner = NULL, last_error = ?5
 WHERE delivery_id = ?1 AND lease_owner = ?2 AND attempts = ?3 AND status = 'processing';
 
 -- name: redrive
--- ?1 delivery_id, or NULL for every dead delivery; ?2 now (ms). A re-driven delivery gets a full set
--- of attempts again; last_error keeps why it died until its next run.
+-- ?1 delivery_id, or NULL for every dead delivery; ?2 now (ms).
 UPDATE coassemble_webhook_inbox
 SET status = 'received', attempts = 0, run_at = ?2, lease_owner = NULL
 WHERE status = 'dead' AND (?1 IS NULL OR delivery_id = ?1);
 
+-- name: purge_processed
+-- ?1 cutoff (ms): processed before it; ?2 batch size. Retention in bounded batches.
+DELETE FROM coassemble_webhook_inbox
+WHERE delivery_id IN (
+  SELECT delivery_id FROM coassemble_webhook_inbox INDEXED BY coassemble_webhook_inbox_retention
+  WHERE status = 'processed' AND processed_at < ?1
+  ORDER BY processed_at
+  LIMIT ?2);
+
+-- name: purge_dead
+-- ?1 delivery_id, or NULL for every dead delivery. Only by an explicit call.
+DELETE FROM coassemble_webhook_inbox
+WHERE status = 'dead' AND (?1 IS NULL OR delivery_id = ?1);
+
 -- name: list
--- ?1 status or NULL for all, ?2 limit. Newest first.
-SELECT delivery_id, event_type, status, attempts, received_at, run_at, processed_at, last_error, test
+-- ?1 limit. Every delivery, newest first (the received_at index).
+SELECT delivery_id, event_type, status, attempts, max_attempts, received_at, run_at, processed_at,
+       last_error, test
 FROM coassemble_webhook_inbox
-WHERE (?1 IS NULL OR status = ?1)
-ORDER BY received_at DESC, delivery_id
+ORDER BY received_at DESC, delivery_id DESC
+LIMIT ?1;
+
+-- name: list_status
+-- ?1 status, ?2 limit. The deliveries in one status, newest first (the status index).
+SELECT delivery_id, event_type, status, attempts, max_attempts, received_at, run_at, processed_at,
+       last_error, test
+FROM coassemble_webhook_inbox
+WHERE status = ?1
+ORDER BY received_at DESC, delivery_id DESC
 LIMIT ?2;
 
 -- name: counts
-SELECT status, count(*) FROM coassemble_webhook_inbox GROUP BY status;
+-- One index probe per status (the status index).
+SELECT s.status, (SELECT count(*) FROM coassemble_webhook_inbox i WHERE i.status = s.status) AS count
+FROM (SELECT 'received' AS status UNION ALL SELECT 'processing' UNION ALL SELECT 'processed'
+      UNION ALL SELECT 'failed' UNION ALL SELECT 'dead') AS s;
