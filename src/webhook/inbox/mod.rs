@@ -1,5 +1,5 @@
 //! The webhook inbox: store a verified delivery, then answer; process it from the store, off the
-//! request path, with leases, retries and dead letters.
+//! request path, with leases, heartbeats, retries and dead letters. Async (tokio).
 //!
 //! Coassemble retries a delivery only when it gets no 2xx, so a receiver answers 2xx only once the
 //! delivery is durably stored (committed), and never because it was processed. [`Inbox::intake`]
@@ -12,29 +12,42 @@
 //! Two backends share one contract, the schema and statements in `sql/inbox.sqlite.sql` and
 //! `sql/inbox.postgres.sql` (included here, and read by the Node package, so a Rust and a Node receiver
 //! can serve one database): SQLite (feature `inbox-sqlite`, bundled; one machine, one or several
-//! processes) and PostgreSQL (feature `inbox-postgres`; many instances). A delivery's life:
+//! processes) and PostgreSQL (feature `inbox-postgres`; many instances, TLS). A delivery's life:
 //!
 //! | [`Status`] | meaning |
 //! |---|---|
 //! | `received` | stored by the intake (the 2xx was sent after the commit); claimable |
-//! | `processing` | a worker holds a lease until it expires; then claimable again |
-//! | `processed` | the handler returned `Ok`; final |
-//! | `failed` | the handler failed; claimable again after a backoff |
-//! | `dead` | failed [`WorkerOptions::max_attempts`] times, or not JSON: kept, listed, re-driven by hand |
+//! | `processing` | a worker holds a lease, renewed by heartbeats while the handler runs; an expired lease makes it claimable again |
+//! | `processed` | the handler returned `Ok`; removed after [`InboxOptions::retention`] |
+//! | `failed` | the handler failed or timed out; claimable again after the row's backoff |
+//! | `dead` | failed the row's `max_attempts` times, or not JSON: kept until [`Inbox::redrive`] or [`Inbox::purge_dead`] |
+//!
+//! **The lifecycle is decided on the row**: the intake writes [`InboxOptions::max_attempts`],
+//! [`InboxOptions::first_retry`] and [`InboxOptions::max_retry`] on each row it stores, so every worker
+//! of a fleet (Rust or Node, any options) runs a delivery the same number of times with the same waits.
+//! Workers choose only how they run: [`WorkerOptions`] (concurrency, lease, heartbeat, handler timeout).
+//!
+//! Defaults (the same in the Node package): max_attempts 10, first_retry 10 s doubling up to max_retry
+//! 1 h, lease 30 s renewed by a heartbeat every lease/3, handler_timeout 20 s, retention of processed
+//! rows 7 days (removed by workers in batches of 500, at most once a minute; dead rows are kept),
+//! concurrency 4 per worker, body limit 1 MiB, timestamp tolerance 300 s; PostgreSQL: pool of 10, connect,
+//! acquire and statement timeouts 10 s, `sslmode=prefer` (see [`InboxOptions`]).
 //!
 //! ```
-//! # #[cfg(feature = "inbox-sqlite")] {
-//! use coassemble_events::webhook::inbox::{Inbox, Intake, Worker, WorkerOptions};
+//! # #[cfg(feature = "inbox-sqlite")]
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use coassemble_events::webhook::inbox::{Inbox, InboxOptions, Intake, Worker, WorkerOptions};
 //! use coassemble_events::webhook::{sign, WebhookEvent};
-//! use std::time::{Duration, SystemTime, UNIX_EPOCH};
+//! use std::time::{SystemTime, UNIX_EPOCH};
 //!
 //! let dir = std::env::temp_dir().join(format!("inbox-doc-{}", std::process::id()));
 //! std::fs::create_dir_all(&dir)?;
-//! let inbox = Inbox::open(dir.join("inbox.db").to_str().unwrap())?; // or "postgres://..."
+//! let url = dir.join("inbox.db").display().to_string(); // or "postgres://...?sslmode=verify-full"
+//! let inbox = Inbox::open(&url, InboxOptions::default()).await?;
 //!
 //! let body = br#"{"id":"evt_1","type":"course.completed","data":{"tracking":{"totalTime":12.5}}}"#;
-//! let now = SystemTime::now();
-//! let timestamp = now.duration_since(UNIX_EPOCH)?.as_secs();
+//! let timestamp = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs();
 //! let signature = sign(b"whsec_current", timestamp, body);
 //! let headers = [
 //!     ("X-Coassemble-Event", "course.completed"),
@@ -42,24 +55,32 @@
 //!     ("X-Coassemble-Timestamp", &timestamp.to_string()),
 //!     ("X-Coassemble-Signature", &signature),
 //! ];
-//! // In the HTTP handler: 200 for Stored and Duplicate, error.http_status() otherwise (400/401/503).
-//! assert!(matches!(inbox.intake(&headers[..], body, &["whsec_current"], now)?, Intake::Stored(_)));
-//! assert!(matches!(inbox.intake(&headers[..], body, &["whsec_current"], now)?, Intake::Duplicate(_)));
+//! // In the HTTP handler: 200 for Stored and Duplicate, error.http_status() otherwise (400/401/413/503).
+//! let secrets = ["whsec_current"];
+//! assert!(matches!(inbox.intake(&headers[..], body, &secrets).await?, Intake::Stored(_)));
+//! assert!(matches!(inbox.intake(&headers[..], body, &secrets).await?, Intake::Duplicate(_)));
 //!
-//! // In a worker thread (`worker.run(&stop, handler)` loops until `stop` is set):
+//! // A worker: `worker.run(shutdown, handler).await` loops until `shutdown` completes; run_once claims
+//! // what its free slots allow (concurrency 4), runs them concurrently and records each outcome.
 //! let worker = Worker::new(&inbox, WorkerOptions::default());
-//! let handled = worker.run_once(|job| match &job.delivery.payload {
-//!     WebhookEvent::CourseCompleted(progress) => {
-//!         assert_eq!(progress.tracking.total_time, None); // 12.5 is not whole seconds...
-//!         assert_eq!(job.delivery.json["data"]["tracking"]["totalTime"], 12.5); // ...kept here
-//!         Ok(())
-//!     }
-//!     _ => Err("unexpected event"),
-//! })?;
-//! assert_eq!(handled.processed, 1);
+//! let report = worker
+//!     .run_once(|job| async move {
+//!         match &job.delivery.payload {
+//!             WebhookEvent::CourseCompleted(progress) => {
+//!                 assert_eq!(progress.tracking.total_time, None); // 12.5 is not whole seconds...
+//!                 assert_eq!(job.delivery.json["data"]["tracking"]["totalTime"], 12.5); // ...kept here
+//!                 Ok(())
+//!             }
+//!             _ => Err("unexpected event"),
+//!         }
+//!     })
+//!     .await?;
+//! assert_eq!(report.processed, 1);
 //! # std::fs::remove_dir_all(&dir)?;
+//! # Ok(())
 //! # }
-//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # #[cfg(not(feature = "inbox-sqlite"))]
+//! # fn main() {}
 //! ```
 
 #[cfg(feature = "inbox-postgres")]
@@ -67,12 +88,15 @@ mod postgres;
 #[cfg(feature = "inbox-sqlite")]
 mod sqlite;
 
+#[cfg(feature = "inbox-postgres")]
+pub use postgres::connect_postgres;
 #[cfg(feature = "inbox-sqlite")]
 pub use sqlite::sqlite_busy_handler;
 
 use std::fmt;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::{verify, Delivery, Headers, WebhookError, WebhookEvent, DEFAULT_TOLERANCE};
@@ -124,12 +148,12 @@ impl fmt::Display for Status {
 
 /// The inbox could not read or write its database (down, unreachable, disk full, locked too long).
 /// The intake answers it with 503, so that Coassemble retries.
-#[derive(Debug)]
-pub struct StoreError(Box<dyn std::error::Error + Send + Sync>);
+#[derive(Debug, Clone)]
+pub struct StoreError(Arc<dyn std::error::Error + Send + Sync>);
 
 impl StoreError {
     fn new(error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> StoreError {
-        StoreError(error.into())
+        StoreError(Arc::from(error.into()))
     }
 }
 
@@ -164,22 +188,31 @@ pub enum IntakeError {
     Refused(WebhookError),
     /// It is authentic but could not be stored (503): Coassemble will retry.
     Unavailable(StoreError),
+    /// The body is longer than [`InboxOptions::max_body_bytes`] (413): not verified, not stored. An
+    /// HTTP server should refuse it before reading it all (see `examples/axum_receiver.rs`).
+    TooLarge {
+        /// The limit, bytes.
+        limit: usize,
+    },
 }
 
 impl IntakeError {
-    /// 400 or 401 for a refusal ([`WebhookError::http_status`]), 503 when the store is unavailable.
+    /// 400 or 401 for a refusal ([`WebhookError::http_status`]), 413 for a body over the limit, 503
+    /// when the store is unavailable.
     pub fn http_status(&self) -> u16 {
         match self {
             IntakeError::Refused(error) => error.http_status(),
             IntakeError::Unavailable(_) => 503,
+            IntakeError::TooLarge { .. } => 413,
         }
     }
 
-    /// A stable code: the [`WebhookError::code`], or `store_unavailable`.
+    /// A stable code: the [`WebhookError::code`], `store_unavailable` or `body_too_large`.
     pub fn code(&self) -> &'static str {
         match self {
             IntakeError::Refused(error) => error.code(),
             IntakeError::Unavailable(_) => "store_unavailable",
+            IntakeError::TooLarge { .. } => "body_too_large",
         }
     }
 }
@@ -189,6 +222,7 @@ impl fmt::Display for IntakeError {
         match self {
             IntakeError::Refused(error) => error.fmt(f),
             IntakeError::Unavailable(error) => error.fmt(f),
+            IntakeError::TooLarge { limit } => write!(f, "the body is longer than {limit} bytes"),
         }
     }
 }
@@ -198,12 +232,14 @@ impl std::error::Error for IntakeError {
         match self {
             IntakeError::Refused(error) => Some(error),
             IntakeError::Unavailable(error) => Some(error),
+            IntakeError::TooLarge { .. } => None,
         }
     }
 }
 
 /// One row of [`Inbox::list`]: where a delivery is and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Entry {
     /// The delivery id.
     pub id: String,
@@ -213,6 +249,8 @@ pub struct Entry {
     pub status: Status,
     /// Handler runs so far (claims, including one whose worker died).
     pub attempts: u32,
+    /// Runs allowed before it is dead (written by the intake, [`InboxOptions::max_attempts`]).
+    pub max_attempts: u32,
     /// When it was stored, unix milliseconds.
     pub received_at: i64,
     /// The lease's end while `processing`, the next run while `received` or `failed`.
@@ -234,17 +272,25 @@ pub enum Redrive<'a> {
     AllDead,
 }
 
-/// A delivery to store (the `insert` statement's parameters).
-struct NewRow<'a> {
-    id: &'a str,
-    event_type: &'a str,
+/// Which dead deliveries [`Inbox::purge_dead`] removes (the same choice as [`Redrive`]).
+pub type Purge<'a> = Redrive<'a>;
+
+/// A delivery to store (the `insert` statement's parameters), owned: the SQLite committer thread and
+/// the PostgreSQL pool outlive the caller's borrow.
+#[derive(Debug, Clone)]
+struct NewRow {
+    id: String,
+    event_type: String,
     signed_at: i64,
     received_at: i64,
-    body: &'a [u8],
-    event_id: Option<&'a str>,
+    body: Vec<u8>,
+    event_id: Option<String>,
     test: bool,
     status: Status,
     last_error: Option<String>,
+    max_attempts: u32,
+    retry_first_ms: i64,
+    retry_max_ms: i64,
 }
 
 /// A claimed row (the `claim` statement's result).
@@ -255,35 +301,7 @@ struct Claimed {
     received_at: i64,
     body: Vec<u8>,
     attempts: u32,
-}
-
-/// One backend's side of the contract: each method runs the named statement(s) of its SQL file.
-trait Store: Send + Sync {
-    fn insert(&self, row: &NewRow<'_>) -> Result<bool, StoreError>;
-    /// `bury_expired`, then `claim`.
-    fn claim(
-        &self,
-        now: i64,
-        worker: &str,
-        lease: i64,
-        limit: u32,
-        max_attempts: u32,
-    ) -> Result<Vec<Claimed>, StoreError>;
-    fn complete(&self, id: &str, worker: &str, attempts: u32, now: i64)
-        -> Result<bool, StoreError>;
-    #[allow(clippy::too_many_arguments)]
-    fn fail(
-        &self,
-        id: &str,
-        worker: &str,
-        attempts: u32,
-        next_run: i64,
-        error: &str,
-        max_attempts: u32,
-    ) -> Result<bool, StoreError>;
-    fn redrive(&self, id: Option<&str>, now: i64) -> Result<u64, StoreError>;
-    fn list(&self, status: Option<Status>, limit: u32) -> Result<Vec<Entry>, StoreError>;
-    fn counts(&self) -> Result<Vec<(Status, u64)>, StoreError>;
+    max_attempts: u32,
 }
 
 /// The text of the statement `name` in one of the SQL files: the lines after `-- name: <name>` up to
@@ -313,34 +331,285 @@ fn ms(duration: Duration) -> i64 {
     i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
 }
 
+/// The two backends. An enum rather than a trait object: async methods, no boxing crate.
+#[derive(Clone)]
+enum Backend {
+    #[cfg(feature = "inbox-sqlite")]
+    Sqlite(Arc<sqlite::SqliteStore>),
+    #[cfg(feature = "inbox-postgres")]
+    Postgres(Arc<postgres::PostgresStore>),
+}
+
+/// Runs `$call` on whichever store this is: SQLite's blocking calls on tokio's blocking pool,
+/// PostgreSQL's natively async ones awaited.
+macro_rules! dispatch {
+    ($backend:expr, |$store:ident| $call:expr) => {
+        match $backend {
+            #[cfg(feature = "inbox-sqlite")]
+            Backend::Sqlite(store) => {
+                let $store = store.clone();
+                tokio::task::spawn_blocking(move || $call)
+                    .await
+                    .map_err(|e| StoreError::new(format!("the database task failed: {e}")))?
+            }
+            #[cfg(feature = "inbox-postgres")]
+            Backend::Postgres(store) => {
+                let $store = store.clone();
+                $call.await
+            }
+        }
+    };
+}
+
+impl Backend {
+    async fn insert(&self, row: NewRow) -> Result<bool, StoreError> {
+        match self {
+            // The committer thread answers on a oneshot channel: nothing blocks the runtime.
+            #[cfg(feature = "inbox-sqlite")]
+            Backend::Sqlite(store) => store.insert(row).await,
+            #[cfg(feature = "inbox-postgres")]
+            Backend::Postgres(store) => store.insert(&row).await,
+        }
+    }
+
+    /// `bury_expired`, then `claim`.
+    async fn claim(
+        &self,
+        now: i64,
+        worker: String,
+        lease: i64,
+        limit: u32,
+    ) -> Result<Vec<Claimed>, StoreError> {
+        dispatch!(self, |s| s.claim(now, &worker, lease, limit))
+    }
+
+    async fn heartbeat(
+        &self,
+        id: String,
+        worker: String,
+        attempts: u32,
+        until: i64,
+    ) -> Result<bool, StoreError> {
+        dispatch!(self, |s| s.heartbeat(&id, &worker, attempts, until))
+    }
+
+    async fn complete(
+        &self,
+        id: String,
+        worker: String,
+        attempts: u32,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        dispatch!(self, |s| s.complete(&id, &worker, attempts, now))
+    }
+
+    async fn fail(&self, lease: LeaseKey, now: i64, error: String, last: bool) -> Result<bool, StoreError> {
+        dispatch!(self, |s| s.fail(&lease.id, &lease.worker, lease.attempts, now, &error, last))
+    }
+
+    async fn redrive(&self, id: Option<String>, now: i64) -> Result<u64, StoreError> {
+        dispatch!(self, |s| s.redrive(id.as_deref(), now))
+    }
+
+    async fn purge_processed(&self, cutoff: i64, batch: u32) -> Result<u64, StoreError> {
+        dispatch!(self, |s| s.purge_processed(cutoff, batch))
+    }
+
+    async fn purge_dead(&self, id: Option<String>) -> Result<u64, StoreError> {
+        dispatch!(self, |s| s.purge_dead(id.as_deref()))
+    }
+
+    async fn list(&self, status: Option<Status>, limit: u32) -> Result<Vec<Entry>, StoreError> {
+        dispatch!(self, |s| s.list(status, limit))
+    }
+
+    async fn counts(&self) -> Result<Vec<(Status, u64)>, StoreError> {
+        dispatch!(self, |s| s.counts())
+    }
+}
+
+/// The fencing token of a lease: which row, which worker, which run.
+#[derive(Debug, Clone)]
+struct LeaseKey {
+    id: String,
+    worker: String,
+    attempts: u32,
+}
+
+/// Where the inbox and its workers read the time: the system clock, or one a test moves.
+///
+/// Every time the inbox writes (received, lease ends, backoffs, retention cut-offs) and the intake's
+/// timestamp check read this clock. Timeouts and waits (handler timeout, heartbeat period, idle wait)
+/// are real time.
+///
+/// ```
+/// use coassemble_events::webhook::inbox::Clock;
+/// use std::sync::atomic::{AtomicU64, Ordering};
+/// use std::sync::Arc;
+/// use std::time::{Duration, UNIX_EPOCH};
+///
+/// let ms = Arc::new(AtomicU64::new(1_700_000_000_000));
+/// let read = ms.clone();
+/// let clock = Clock::new(move || UNIX_EPOCH + Duration::from_millis(read.load(Ordering::SeqCst)));
+/// ms.fetch_add(30_000, Ordering::SeqCst);
+/// assert_eq!(clock.now(), UNIX_EPOCH + Duration::from_millis(1_700_000_030_000));
+/// ```
+#[derive(Clone)]
+pub struct Clock(Arc<dyn Fn() -> SystemTime + Send + Sync>);
+
+impl Clock {
+    /// `SystemTime::now()`.
+    pub fn system() -> Clock {
+        Clock(Arc::new(SystemTime::now))
+    }
+
+    /// A clock that reads `now`.
+    pub fn new(now: impl Fn() -> SystemTime + Send + Sync + 'static) -> Clock {
+        Clock(Arc::new(now))
+    }
+
+    /// The time now.
+    pub fn now(&self) -> SystemTime {
+        (self.0)()
+    }
+
+    fn now_ms(&self) -> i64 {
+        unix_ms(self.now())
+    }
+}
+
+impl Default for Clock {
+    fn default() -> Self {
+        Clock::system()
+    }
+}
+
+impl fmt::Debug for Clock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Clock")
+    }
+}
+
+/// How an [`Inbox`] stores deliveries: the lifecycle written on each row, the intake's checks, and the
+/// database connection. `Default` is what the Node package uses too.
+///
+/// PostgreSQL URLs take `sslmode` and `sslrootcert` parameters (read here, not by `tokio-postgres`):
+///
+/// | `sslmode` | TLS | certificate |
+/// |---|---|---|
+/// | `disable` | never | — |
+/// | `prefer` (default) | when the server offers it, else plaintext | verified as `verify-full`; a certificate that fails verification is an **error**, never a silent fallback to plaintext or to an unverified connection |
+/// | `require`, `verify-full` | always | chain and host name verified (as Node's `pg` reads `require`) |
+/// | `verify-ca` | always | chain verified, host name not |
+/// | `no-verify` | always | not verified (explicit opt-out: encryption without authentication) |
+///
+/// Roots: `sslrootcert=<path>` (a PEM file of one or more certificates) or
+/// [`InboxOptions::tls_roots_pem`]; when neither is given, the Mozilla roots (`webpki-roots`). A
+/// self-signed server certificate that is itself one of the given roots is accepted as that root
+/// (with its host name checked for `verify-full`: its subjectAltName, else its common name).
+#[derive(Debug, Clone)]
+pub struct InboxOptions {
+    /// Runs before a delivery is dead (a run whose worker died or timed out counts). Written on each
+    /// row by the intake. Default 10.
+    pub max_attempts: u32,
+    /// The wait after the first failed run; it doubles on each later one (written on the row).
+    /// Default 10 s.
+    pub first_retry: Duration,
+    /// The longest wait between runs (written on the row). Default 1 h.
+    pub max_retry: Duration,
+    /// How long processed rows are kept (workers remove older ones, in batches of 500, at most once a
+    /// minute). Keep it well past Coassemble's retry window: a retry of a removed delivery would be
+    /// stored and run again. Dead rows are never removed by it. Default 7 days.
+    pub retention: Duration,
+    /// The intake's timestamp tolerance. Default [`DEFAULT_TOLERANCE`] (300 s).
+    pub tolerance: Duration,
+    /// The longest body the intake accepts ([`IntakeError::TooLarge`], 413). Default 1 MiB.
+    pub max_body_bytes: usize,
+    /// Where the inbox and its workers read the time. Default the system clock.
+    pub clock: Clock,
+    /// PostgreSQL: the most connections open at once per [`Inbox`] (shared by its intake and its
+    /// workers). Default 10.
+    pub pool_size: usize,
+    /// PostgreSQL: how long opening a connection (TCP, TLS, authentication) may take. Default 10 s.
+    pub connect_timeout: Duration,
+    /// PostgreSQL: how long a call waits for a free connection of the pool before it fails (the intake
+    /// then answers 503). Default 10 s.
+    pub acquire_timeout: Duration,
+    /// PostgreSQL: `SET statement_timeout` on every connection: a statement stuck on a lock or a
+    /// saturated server fails instead of holding the connection (and the caller's request) forever.
+    /// Longer than any inbox statement runs (each is one indexed row or a bounded batch). Default 10 s.
+    pub statement_timeout: Duration,
+    /// PostgreSQL: root certificates (PEM text, one or more) trusted for TLS instead of the Mozilla
+    /// roots, like `sslrootcert=<path>` in the URL (both may be given: all are trusted).
+    pub tls_roots_pem: Option<String>,
+}
+
+impl Default for InboxOptions {
+    fn default() -> Self {
+        InboxOptions {
+            max_attempts: 10,
+            first_retry: Duration::from_secs(10),
+            max_retry: Duration::from_secs(3600),
+            retention: Duration::from_secs(7 * 24 * 3600),
+            tolerance: DEFAULT_TOLERANCE,
+            max_body_bytes: 1024 * 1024,
+            clock: Clock::system(),
+            pool_size: 10,
+            connect_timeout: Duration::from_secs(10),
+            acquire_timeout: Duration::from_secs(10),
+            statement_timeout: Duration::from_secs(10),
+            tls_roots_pem: None,
+        }
+    }
+}
+
+impl InboxOptions {
+    /// The wait after failed run number `attempt` (1-based): `first_retry * 2^(attempt-1)`, at most
+    /// `max_retry` (the `fail` statement computes it on the row; this is the same rule).
+    pub fn backoff(&self, attempt: u32) -> Duration {
+        let factor = 1u32
+            .checked_shl(attempt.saturating_sub(1).min(31))
+            .unwrap_or(u32::MAX);
+        self.first_retry
+            .checked_mul(factor)
+            .map_or(self.max_retry, |wait| wait.min(self.max_retry))
+    }
+}
+
+/// Processed rows removed per `purge_processed` statement.
+const PURGE_BATCH: u32 = 500;
+
 /// A webhook inbox on SQLite or PostgreSQL. Cheap to clone (the clones share one connection pool):
 /// hand one to the HTTP handlers and one to each [`Worker`].
 #[derive(Clone)]
 pub struct Inbox {
-    store: Arc<dyn Store>,
-    tolerance: Duration,
+    backend: Backend,
+    options: Arc<InboxOptions>,
 }
 
 impl fmt::Debug for Inbox {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Inbox")
-            .field("tolerance", &self.tolerance)
+            .field("options", &self.options)
             .finish_non_exhaustive()
     }
 }
 
 impl Inbox {
-    /// Opens (and creates, when missing) the inbox at `database_url`: `postgres://...` or
-    /// `postgresql://...` for PostgreSQL (feature `inbox-postgres`), anything else is a SQLite file
-    /// path (feature `inbox-sqlite`; a `sqlite:` prefix is allowed). The timestamp tolerance is
-    /// [`DEFAULT_TOLERANCE`]; see [`Inbox::with_tolerance`].
-    pub fn open(database_url: &str) -> Result<Inbox, StoreError> {
-        let store: Arc<dyn Store> = if database_url.starts_with("postgres://")
+    /// Opens (and creates or upgrades, when needed) the inbox at `database_url`: `postgres://...` or
+    /// `postgresql://...` for PostgreSQL (feature `inbox-postgres`; `sslmode`, `sslrootcert`: see
+    /// [`InboxOptions`]), anything else is a SQLite file path (feature `inbox-sqlite`; a `sqlite:`
+    /// prefix is allowed). A SQLite table made by version 0.1 is upgraded in place (its rows get the
+    /// default lifecycle).
+    pub async fn open(database_url: &str, options: InboxOptions) -> Result<Inbox, StoreError> {
+        let backend = if database_url.starts_with("postgres://")
             || database_url.starts_with("postgresql://")
         {
             #[cfg(feature = "inbox-postgres")]
             {
-                Arc::new(postgres::PostgresStore::open(database_url)?)
+                Backend::Postgres(Arc::new(
+                    postgres::PostgresStore::open(database_url, &options).await?,
+                ))
             }
             #[cfg(not(feature = "inbox-postgres"))]
             return Err(StoreError::new(
@@ -350,7 +619,12 @@ impl Inbox {
             let path = database_url.strip_prefix("sqlite:").unwrap_or(database_url);
             #[cfg(feature = "inbox-sqlite")]
             {
-                Arc::new(sqlite::SqliteStore::open(path)?)
+                let path = path.to_owned();
+                Backend::Sqlite(Arc::new(
+                    tokio::task::spawn_blocking(move || sqlite::SqliteStore::open(&path))
+                        .await
+                        .map_err(|e| StoreError::new(format!("opening the inbox: {e}")))??,
+                ))
             }
             #[cfg(not(feature = "inbox-sqlite"))]
             {
@@ -361,28 +635,34 @@ impl Inbox {
             }
         };
         Ok(Inbox {
-            store,
-            tolerance: DEFAULT_TOLERANCE,
+            backend,
+            options: Arc::new(options),
         })
     }
 
-    /// The same inbox with another timestamp tolerance for [`Inbox::intake`].
-    pub fn with_tolerance(mut self, tolerance: Duration) -> Inbox {
-        self.tolerance = tolerance;
-        self
+    /// The options this inbox was opened with.
+    pub fn options(&self) -> &InboxOptions {
+        &self.options
     }
 
-    /// Verifies a delivery ([`verify`]) and stores it: returns once it is committed, or known. Answer
-    /// `Ok` with 200 and an error with [`IntakeError::http_status`]. A verified body is never refused
-    /// for its content: one that is not JSON is stored as `dead`, with the parser's reason.
-    pub fn intake<H: Headers, S: AsRef<[u8]>>(
+    /// Verifies a delivery ([`verify`], at the inbox's clock) and stores it with the inbox's lifecycle:
+    /// returns once it is committed, or known. Answer `Ok` with 200 and an error with
+    /// [`IntakeError::http_status`]. A verified body is never refused for its content: one that is not
+    /// JSON is stored as `dead`, with the parser's reason.
+    pub async fn intake<H: Headers, S: AsRef<[u8]>>(
         &self,
         headers: H,
         raw_body: &[u8],
         secrets: &[S],
-        now: SystemTime,
     ) -> Result<Intake, IntakeError> {
-        let delivery = verify(headers, raw_body, secrets, self.tolerance, now)
+        let options = &self.options;
+        if raw_body.len() > options.max_body_bytes {
+            return Err(IntakeError::TooLarge {
+                limit: options.max_body_bytes,
+            });
+        }
+        let now = options.clock.now();
+        let delivery = verify(headers, raw_body, secrets, options.tolerance, now)
             .map_err(IntakeError::Refused)?;
         let (status, last_error) = match &delivery.payload {
             WebhookEvent::NotJson(reason) => {
@@ -390,19 +670,24 @@ impl Inbox {
             }
             _ => (Status::Received, None),
         };
+        let row = NewRow {
+            id: delivery.id.clone(),
+            event_type: delivery.event_type.clone(),
+            signed_at: i64::try_from(delivery.timestamp).unwrap_or(i64::MAX),
+            received_at: unix_ms(now),
+            body: raw_body.to_vec(),
+            event_id: delivery.payload.event_id().map(str::to_owned),
+            test: delivery.test,
+            status,
+            last_error,
+            max_attempts: options.max_attempts.max(1),
+            retry_first_ms: ms(options.first_retry),
+            retry_max_ms: ms(options.max_retry),
+        };
         let stored = self
-            .store
-            .insert(&NewRow {
-                id: &delivery.id,
-                event_type: &delivery.event_type,
-                signed_at: i64::try_from(delivery.timestamp).unwrap_or(i64::MAX),
-                received_at: unix_ms(now),
-                body: raw_body,
-                event_id: delivery.payload.event_id(),
-                test: delivery.test,
-                status,
-                last_error,
-            })
+            .backend
+            .insert(row)
+            .await
             .map_err(IntakeError::Unavailable)?;
         Ok(if stored {
             Intake::Stored(delivery)
@@ -412,42 +697,67 @@ impl Inbox {
     }
 
     /// Deliveries, newest first: all of them (`None`) or those in one status; at most `limit`.
-    pub fn list(&self, status: Option<Status>, limit: u32) -> Result<Vec<Entry>, StoreError> {
-        self.store.list(status, limit)
+    pub async fn list(&self, status: Option<Status>, limit: u32) -> Result<Vec<Entry>, StoreError> {
+        self.backend.list(status, limit).await
     }
 
-    /// How many deliveries are in each status (statuses with none are left out).
-    pub fn counts(&self) -> Result<Vec<(Status, u64)>, StoreError> {
-        self.store.counts()
+    /// How many deliveries are in each status (all five, zeros included).
+    pub async fn counts(&self) -> Result<Vec<(Status, u64)>, StoreError> {
+        self.backend.counts().await
     }
 
-    /// Makes dead deliveries claimable again with a full set of attempts; returns how many. A delivery
-    /// that is not dead is left alone.
-    pub fn redrive(&self, which: Redrive<'_>, now: SystemTime) -> Result<u64, StoreError> {
+    /// Makes dead deliveries claimable again with a full set of attempts (the row's max_attempts);
+    /// returns how many. A delivery that is not dead is left alone.
+    pub async fn redrive(&self, which: Redrive<'_>) -> Result<u64, StoreError> {
         let id = match which {
-            Redrive::One(id) => Some(id),
+            Redrive::One(id) => Some(id.to_owned()),
             Redrive::AllDead => None,
         };
-        self.store.redrive(id, unix_ms(now))
+        self.backend.redrive(id, self.options.clock.now_ms()).await
+    }
+
+    /// Removes dead deliveries (one, or all of them); returns how many. Only by this call: dead rows
+    /// are kept otherwise.
+    pub async fn purge_dead(&self, which: Purge<'_>) -> Result<u64, StoreError> {
+        let id = match which {
+            Redrive::One(id) => Some(id.to_owned()),
+            Redrive::AllDead => None,
+        };
+        self.backend.purge_dead(id).await
+    }
+
+    /// One retention pass: removes rows processed more than [`InboxOptions::retention`] ago, in
+    /// batches of 500 until none is left; returns how many. Workers run it at most once a minute.
+    pub async fn purge_processed(&self) -> Result<u64, StoreError> {
+        let cutoff = self.options.clock.now_ms() - ms(self.options.retention);
+        let mut removed = 0;
+        loop {
+            let batch = self.backend.purge_processed(cutoff, PURGE_BATCH).await?;
+            removed += batch;
+            if batch < u64::from(PURGE_BATCH) {
+                return Ok(removed);
+            }
+        }
     }
 }
 
-/// How a [`Worker`] claims and retries. `Default` suits most handlers.
+/// How a [`Worker`] runs deliveries. `Default` suits most handlers. The lifecycle (attempts, backoff)
+/// is not here: it is the row's ([`InboxOptions`]).
 #[derive(Debug, Clone)]
 pub struct WorkerOptions {
     /// Names this worker on the rows it leases (shown while `processing`). Default: `host-pid-n`.
     pub id: String,
-    /// How long a claim lasts; a delivery whose handler has not finished by then is claimable again.
-    /// Longer than the slowest handler run. Default 60 s.
+    /// Handler runs at once. A worker claims only as many deliveries as it has free slots, when it
+    /// starts them. Default 4.
+    pub concurrency: usize,
+    /// How long a claim (and each heartbeat) holds a delivery; a delivery whose worker stopped
+    /// renewing it is claimable again after this. Default 30 s.
     pub lease: Duration,
-    /// Runs before a delivery is dead (a run whose worker died counts). Default 5.
-    pub max_attempts: u32,
-    /// The wait before the first retry; it doubles on each later one. Default 1 s.
-    pub first_retry: Duration,
-    /// The longest wait between retries. Default 5 min.
-    pub max_retry: Duration,
-    /// Deliveries claimed at once (each leased for `lease` from the claim). Default 10.
-    pub batch: u32,
+    /// How often a running handler's lease is renewed (`None`: lease / 3, i.e. 10 s). Default `None`.
+    pub heartbeat: Option<Duration>,
+    /// A handler run still going after this is cancelled (its future dropped) and counts as a failed run
+    /// ("timed out"); its slot is freed. Below the lease. Default 20 s.
+    pub handler_timeout: Duration,
     /// How long [`Worker::run`] waits when nothing was due, or the database was unavailable.
     /// Default 200 ms.
     pub idle_wait: Duration,
@@ -455,7 +765,6 @@ pub struct WorkerOptions {
 
 impl Default for WorkerOptions {
     fn default() -> Self {
-        use std::sync::atomic::AtomicU64;
         static NEXT: AtomicU64 = AtomicU64::new(0);
         let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "worker".to_owned());
         WorkerOptions {
@@ -464,151 +773,409 @@ impl Default for WorkerOptions {
                 std::process::id(),
                 NEXT.fetch_add(1, Ordering::Relaxed)
             ),
-            lease: Duration::from_secs(60),
-            max_attempts: 5,
-            first_retry: Duration::from_secs(1),
-            max_retry: Duration::from_secs(300),
-            batch: 10,
+            concurrency: 4,
+            lease: Duration::from_secs(30),
+            heartbeat: None,
+            handler_timeout: Duration::from_secs(20),
             idle_wait: Duration::from_millis(200),
         }
     }
 }
 
 impl WorkerOptions {
-    /// The wait after failed run number `attempt` (1-based): `first_retry * 2^(attempt-1)`, at most
-    /// `max_retry`.
-    pub fn backoff(&self, attempt: u32) -> Duration {
-        let factor = 1u32
-            .checked_shl(attempt.saturating_sub(1))
-            .unwrap_or(u32::MAX);
-        self.first_retry
-            .checked_mul(factor)
-            .map_or(self.max_retry, |wait| wait.min(self.max_retry))
+    fn heartbeat_period(&self) -> Duration {
+        self.heartbeat
+            .unwrap_or(self.lease / 3)
+            .max(Duration::from_millis(10))
     }
 }
 
 /// A claimed delivery, as the handler sees it.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Job {
     /// The delivery, decoded from the stored body as the intake decoded it.
     pub delivery: Delivery,
-    /// This run's number, from 1 (runs whose worker died count).
+    /// The stored body, byte for byte as signed (for a handler that keeps or forwards the raw JSON).
+    pub body: Vec<u8>,
+    /// This run's number, from 1 (runs whose worker died or timed out count).
     pub attempt: u32,
+    /// Runs allowed (the row's max_attempts): this is the last one when `attempt == max_attempts`.
+    pub max_attempts: u32,
     /// When the intake stored it.
     pub received_at: SystemTime,
 }
 
+/// What became of one handler run (see [`RunReport::outcomes`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Outcome {
+    /// The handler returned `Ok`; recorded.
+    Processed,
+    /// The handler failed, panicked or timed out; recorded, claimable again after the row's backoff.
+    Failed,
+    /// Failed on its last attempt (or not JSON: no handler runs it); recorded as dead.
+    Dead,
+    /// The lease was lost (it expired and another worker took the delivery over): that worker's
+    /// outcome counts; this one was not recorded.
+    Lost,
+    /// The outcome could not be recorded (the database failed): the lease will expire and the delivery
+    /// run again. The text is the error.
+    Unrecorded(String),
+}
+
+/// A delivery claimed by a [`Worker`]: the lease-level API. [`Worker::run`] does all of this itself;
+/// use it for a loop of your own (and the conformance tests do). Each call returns whether the lease
+/// was still held (`false`: it expired and another worker took the delivery over, or it was already
+/// completed or failed).
+#[derive(Debug)]
+pub struct Lease {
+    job: Job,
+    key: LeaseKey,
+    backend: Backend,
+    clock: Clock,
+    lease: Duration,
+}
+
+impl fmt::Debug for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Backend")
+    }
+}
+
+impl Lease {
+    /// The delivery.
+    pub fn job(&self) -> &Job {
+        &self.job
+    }
+
+    /// Moves the lease's end to now + the worker's lease (statement `heartbeat`).
+    pub async fn heartbeat(&self) -> Result<bool, StoreError> {
+        let until = self.clock.now_ms().saturating_add(ms(self.lease));
+        let key = self.key.clone();
+        self.backend
+            .heartbeat(key.id, key.worker, key.attempts, until)
+            .await
+    }
+
+    /// Records a successful run (statement `complete`).
+    pub async fn complete(&self) -> Result<bool, StoreError> {
+        let key = self.key.clone();
+        self.backend
+            .complete(key.id, key.worker, key.attempts, self.clock.now_ms())
+            .await
+    }
+
+    /// Records a failed run (statement `fail`): `failed` with the row's backoff, or `dead` on its last
+    /// attempt or when `last` (a delivery no handler can run).
+    pub async fn fail(&self, error: &str, last: bool) -> Result<bool, StoreError> {
+        self.backend
+            .fail(self.key.clone(), self.clock.now_ms(), error.to_owned(), last)
+            .await
+    }
+
+    /// Whether a failure recorded now makes it dead.
+    fn fail_is_dead(&self, last: bool) -> bool {
+        last || self.job.attempt >= self.job.max_attempts
+    }
+}
+
 /// What one [`Worker::run_once`] did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RunReport {
     /// Deliveries claimed.
     pub claimed: usize,
-    /// Handler runs that returned `Ok` and were recorded.
+    /// Runs recorded as processed.
     pub processed: usize,
-    /// Handler runs that failed (or panicked) and were recorded, as `failed` or `dead`.
+    /// Runs recorded as failed or dead.
     pub failed: usize,
-    /// Runs whose outcome could not be recorded because the lease had expired and another worker
-    /// claimed the delivery: that worker's outcome counts.
+    /// Runs whose lease was lost (see [`Outcome::Lost`]).
     pub lost_leases: usize,
+    /// Runs whose outcome the database did not record (see [`Outcome::Unrecorded`]).
+    pub unrecorded: usize,
+    /// Each claimed delivery's id and outcome, in claim order.
+    pub outcomes: Vec<(String, Outcome)>,
 }
 
-/// Claims deliveries from an [`Inbox`], runs the handler, records the outcome.
+impl RunReport {
+    fn add(&mut self, id: String, outcome: Outcome) {
+        match &outcome {
+            Outcome::Processed => self.processed += 1,
+            Outcome::Failed | Outcome::Dead => self.failed += 1,
+            Outcome::Lost => self.lost_leases += 1,
+            Outcome::Unrecorded(_) => self.unrecorded += 1,
+        }
+        self.outcomes.push((id, outcome));
+    }
+}
+
+/// Claims deliveries from an [`Inbox`], runs the handler on each (up to
+/// [`WorkerOptions::concurrency`] at once), keeps their leases with heartbeats, records the outcomes.
 #[derive(Debug, Clone)]
 pub struct Worker {
     inbox: Inbox,
-    options: WorkerOptions,
+    options: Arc<WorkerOptions>,
+    /// When this worker last ran the retention pass (unix ms, inbox clock); 0: never.
+    purged_at: Arc<Mutex<i64>>,
 }
+
+/// How often a worker runs the retention pass, at most.
+const PURGE_EVERY_MS: i64 = 60_000;
 
 impl Worker {
     /// A worker on `inbox` (several may run, in one process or many).
     pub fn new(inbox: &Inbox, options: WorkerOptions) -> Worker {
         Worker {
             inbox: inbox.clone(),
-            options,
+            options: Arc::new(options),
+            purged_at: Arc::new(Mutex::new(0)),
         }
     }
 
-    /// Claims up to [`WorkerOptions::batch`] due deliveries and runs `handler` on each in turn. An
-    /// `Err` (or a panic) of the handler is a failed run: retried after [`WorkerOptions::backoff`],
-    /// dead after [`WorkerOptions::max_attempts`] runs.
-    pub fn run_once<F, E>(&self, mut handler: F) -> Result<RunReport, StoreError>
-    where
-        F: FnMut(&Job) -> Result<(), E>,
-        E: fmt::Display,
-    {
-        let options = &self.options;
-        let store = &self.inbox.store;
-        let claimed = store.claim(
-            unix_ms(SystemTime::now()),
-            &options.id,
-            ms(options.lease),
-            options.batch,
-            options.max_attempts,
-        )?;
-        let mut report = RunReport {
-            claimed: claimed.len(),
-            ..RunReport::default()
-        };
-        for row in claimed {
-            let job = Job {
-                delivery: Delivery::decode(
-                    row.id,
+    /// The options this worker runs with.
+    pub fn options(&self) -> &WorkerOptions {
+        &self.options
+    }
+
+    /// Claims up to `limit` due deliveries, each leased from now for [`WorkerOptions::lease`].
+    /// Expired leases on their last attempt are buried (dead) first. For [`Worker::run`]'s own loop
+    /// this is its free slots; claim only what you start now.
+    pub async fn claim(&self, limit: usize) -> Result<Vec<Lease>, StoreError> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let clock = &self.inbox.options.clock;
+        let rows = self
+            .inbox
+            .backend
+            .claim(
+                clock.now_ms(),
+                self.options.id.clone(),
+                ms(self.options.lease),
+                u32::try_from(limit).unwrap_or(u32::MAX),
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| {
+                let delivery = Delivery::decode(
+                    row.id.clone(),
                     &row.event_type,
                     u64::try_from(row.signed_at).unwrap_or(0),
                     &row.body,
-                ),
-                attempt: row.attempts,
-                received_at: UNIX_EPOCH
-                    + Duration::from_millis(u64::try_from(row.received_at).unwrap_or(0)),
-            };
-            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handler(&job)))
-                .map_err(|_| "the handler panicked".to_owned())
-                .and_then(|result| result.map_err(|error| error.to_string()));
-            let id = &job.delivery.id;
-            let recorded = match outcome {
-                Ok(()) => {
-                    let done =
-                        store.complete(id, &options.id, job.attempt, unix_ms(SystemTime::now()))?;
-                    report.processed += usize::from(done);
-                    done
+                );
+                Lease {
+                    key: LeaseKey {
+                        id: row.id,
+                        worker: self.options.id.clone(),
+                        attempts: row.attempts,
+                    },
+                    job: Job {
+                        delivery,
+                        body: row.body,
+                        attempt: row.attempts,
+                        max_attempts: row.max_attempts,
+                        received_at: UNIX_EPOCH
+                            + Duration::from_millis(u64::try_from(row.received_at).unwrap_or(0)),
+                    },
+                    backend: self.inbox.backend.clone(),
+                    clock: clock.clone(),
+                    lease: self.options.lease,
                 }
-                Err(error) => {
-                    let next = SystemTime::now() + options.backoff(job.attempt);
-                    let done = store.fail(
-                        id,
-                        &options.id,
-                        job.attempt,
-                        unix_ms(next),
-                        &error,
-                        options.max_attempts,
-                    )?;
-                    report.failed += usize::from(done);
-                    done
-                }
-            };
-            report.lost_leases += usize::from(!recorded);
+            })
+            .collect())
+    }
+
+    /// Claims as many due deliveries as [`WorkerOptions::concurrency`] allows, runs `handler` on them
+    /// concurrently (each with heartbeats and the handler timeout), records each outcome, and returns
+    /// when all are recorded. An `Err`, a panic or a timeout of the handler is a failed run. A database
+    /// error on one outcome is reported in [`RunReport::outcomes`] and does not stop the others.
+    pub async fn run_once<F, Fut, E>(&self, handler: F) -> Result<RunReport, StoreError>
+    where
+        F: Fn(Job) -> Fut,
+        Fut: Future<Output = Result<(), E>> + Send + 'static,
+        E: fmt::Display + Send + 'static,
+    {
+        let leases = self.claim(self.options.concurrency).await?;
+        let mut report = RunReport {
+            claimed: leases.len(),
+            ..RunReport::default()
+        };
+        let mut running = tokio::task::JoinSet::new();
+        let ids: Vec<String> = leases.iter().map(|l| l.job.delivery.id.clone()).collect();
+        for (n, lease) in leases.into_iter().enumerate() {
+            let run = self.start(lease, &handler);
+            running.spawn(async move { (n, run.await) });
         }
+        let mut outcomes = vec![None; ids.len()];
+        while let Some(done) = running.join_next().await {
+            if let Ok((n, outcome)) = done {
+                outcomes[n] = Some(outcome);
+            }
+        }
+        for (id, outcome) in ids.into_iter().zip(outcomes) {
+            let outcome = outcome
+                .unwrap_or_else(|| Outcome::Unrecorded("the run's task failed".to_owned()));
+            report.add(id, outcome);
+        }
+        self.retention_if_due().await;
         Ok(report)
     }
 
-    /// Runs [`Worker::run_once`] until `stop` is set, waiting [`WorkerOptions::idle_wait`] when
-    /// nothing was due. A database error is written to stderr and retried after the same wait (the
-    /// deliveries stay stored; an unrecorded run is claimed again when its lease expires).
-    pub fn run<F, E>(&self, stop: &AtomicBool, mut handler: F)
+    /// Runs deliveries until `shutdown` completes: keeps up to [`WorkerOptions::concurrency`] handler
+    /// runs going, claiming only for free slots, waiting [`WorkerOptions::idle_wait`] when nothing was
+    /// due; runs the retention pass at most once a minute. A database error is written to stderr and
+    /// retried after the same wait (the deliveries stay stored; an unrecorded run is claimed again when
+    /// its lease expires). On shutdown it claims nothing more and waits for the runs in progress (each
+    /// bounded by the handler timeout).
+    pub async fn run<S, F, Fut, E>(&self, shutdown: S, handler: F)
     where
-        F: FnMut(&Job) -> Result<(), E>,
-        E: fmt::Display,
+        S: Future<Output = ()>,
+        F: Fn(Job) -> Fut,
+        Fut: Future<Output = Result<(), E>> + Send + 'static,
+        E: fmt::Display + Send + 'static,
     {
-        while !stop.load(Ordering::Relaxed) {
-            match self.run_once(&mut handler) {
-                Ok(report) if report.claimed > 0 => continue,
-                Ok(_) => {}
-                Err(error) => eprintln!(
-                    "[coassemble-events inbox worker {}] {error}",
-                    self.options.id
-                ),
+        let mut shutdown = std::pin::pin!(shutdown);
+        let mut running = tokio::task::JoinSet::new();
+        let concurrency = self.options.concurrency.max(1);
+        loop {
+            let free = concurrency.saturating_sub(running.len());
+            let mut wait = true;
+            if free > 0 {
+                match self.claim(free).await {
+                    Ok(leases) => {
+                        // A full claim may leave more due: claim again as soon as a slot frees.
+                        wait = leases.len() < free;
+                        for lease in leases {
+                            running.spawn(self.start(lease, &handler));
+                        }
+                    }
+                    Err(error) => self.log(&error),
+                }
+                self.retention_if_due().await;
             }
-            std::thread::sleep(self.options.idle_wait);
+            let idle = tokio::time::sleep(if wait {
+                self.options.idle_wait
+            } else {
+                Duration::ZERO
+            });
+            tokio::select! {
+                () = &mut shutdown => break,
+                Some(_) = running.join_next(), if !running.is_empty() => {}
+                () = idle, if running.len() < concurrency => {}
+            }
+        }
+        while running.join_next().await.is_some() {}
+    }
+
+    fn log(&self, error: &dyn fmt::Display) {
+        eprintln!(
+            "[coassemble-events inbox worker {}] {error}",
+            self.options.id
+        );
+    }
+
+    /// The retention pass, when this worker has not run it in the last minute.
+    async fn retention_if_due(&self) {
+        let now = self.inbox.options.clock.now_ms();
+        {
+            let mut at = self.purged_at.lock().unwrap_or_else(|e| e.into_inner());
+            if *at != 0 && now - *at < PURGE_EVERY_MS {
+                return;
+            }
+            *at = now;
+        }
+        if let Err(error) = self.inbox.purge_processed().await {
+            self.log(&error);
+        }
+    }
+
+    /// One run of one claimed delivery, as a future to spawn: the handler in a task of its own (so a
+    /// panic is caught and a timeout cancels it), heartbeats while it runs, then the outcome recorded.
+    fn start<F, Fut, E>(&self, lease: Lease, handler: &F) -> impl Future<Output = Outcome> + Send + 'static
+    where
+        F: Fn(Job) -> Fut,
+        Fut: Future<Output = Result<(), E>> + Send + 'static,
+        E: fmt::Display + Send + 'static,
+    {
+        // A body no handler can read is dead at once (re-driven not-JSON rows come back here).
+        let unreadable = match &lease.job.delivery.payload {
+            WebhookEvent::NotJson(reason) => Some(format!("body is not JSON: {reason}")),
+            _ => None,
+        };
+        let task = unreadable.is_none().then(|| handler(lease.job.clone()));
+        let options = self.options.clone();
+        let worker = self.clone();
+        async move {
+            let result = match (task, unreadable) {
+                (Some(task), _) => run_handler(&lease, task, &options).await,
+                (None, reason) => Err((reason.unwrap_or_default(), true)),
+            };
+            let (recorded, dead) = match &result {
+                Ok(()) => (lease.complete().await, false),
+                Err((error, last)) => (lease.fail(error, *last).await, lease.fail_is_dead(*last)),
+            };
+            match recorded {
+                Ok(true) if result.is_ok() => Outcome::Processed,
+                Ok(true) if dead => Outcome::Dead,
+                Ok(true) => Outcome::Failed,
+                Ok(false) => Outcome::Lost,
+                Err(error) => {
+                    worker.log(&format_args!(
+                        "recording the outcome of {}: {error}",
+                        lease.job.delivery.id
+                    ));
+                    Outcome::Unrecorded(error.to_string())
+                }
+            }
+        }
+    }
+}
+
+/// Runs the handler's future with heartbeats and the timeout. `Err((reason, last))`.
+async fn run_handler<Fut, E>(
+    lease: &Lease,
+    task: Fut,
+    options: &WorkerOptions,
+) -> Result<(), (String, bool)>
+where
+    Fut: Future<Output = Result<(), E>> + Send + 'static,
+    E: fmt::Display + Send + 'static,
+{
+    let mut handle = tokio::spawn(async move { task.await.map_err(|e| e.to_string()) });
+    let deadline = tokio::time::sleep(options.handler_timeout);
+    let mut deadline = std::pin::pin!(deadline);
+    let period = options.heartbeat_period();
+    let mut beat = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+    beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            joined = &mut handle => {
+                return match joined {
+                    Ok(Ok(())) => Ok(()),
+                    Ok(Err(error)) => Err((error, false)),
+                    Err(e) if e.is_panic() => Err(("the handler panicked".to_owned(), false)),
+                    Err(_) => Err(("the handler was cancelled".to_owned(), false)),
+                };
+            }
+            () = &mut deadline => {
+                handle.abort();
+                return Err((
+                    format!("timed out after {} ms", options.handler_timeout.as_millis()),
+                    false,
+                ));
+            }
+            _ = beat.tick() => {
+                // A lost lease (false) is not a reason to stop the handler: its outcome will simply
+                // not be recorded. A database error: the next beat tries again.
+                if let Err(error) = lease.heartbeat().await {
+                    eprintln!(
+                        "[coassemble-events inbox worker {}] heartbeat of {}: {error}",
+                        lease.key.worker, lease.key.id
+                    );
+                }
+            }
         }
     }
 }
@@ -629,10 +1196,14 @@ mod tests {
                 "insert",
                 "bury_expired",
                 "claim",
+                "heartbeat",
                 "complete",
                 "fail",
                 "redrive",
+                "purge_processed",
+                "purge_dead",
                 "list",
+                "list_status",
                 "counts",
             ] {
                 let text = statement(sql, name);
@@ -643,10 +1214,10 @@ mod tests {
 
     #[test]
     fn backoff_doubles_up_to_the_cap() {
-        let options = WorkerOptions {
+        let options = InboxOptions {
             first_retry: Duration::from_secs(1),
             max_retry: Duration::from_secs(10),
-            ..WorkerOptions::default()
+            ..InboxOptions::default()
         };
         let waits: Vec<u64> = (1..=6).map(|a| options.backoff(a).as_secs()).collect();
         assert_eq!(waits, [1, 2, 4, 8, 10, 10]);

@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use rusqlite::{params, Connection, Transaction, TransactionBehavior};
 
-use super::{statement, Claimed, Entry, NewRow, Status, Store, StoreError};
+use super::{statement, Claimed, Entry, NewRow, Status, StoreError};
 
 const SQL: &str = include_str!("../../../sql/inbox.sqlite.sql");
 
@@ -29,10 +29,14 @@ fn failed(error: rusqlite::Error) -> StoreError {
 struct Statements {
     bury_expired: String,
     claim: String,
+    heartbeat: String,
     complete: String,
     fail: String,
     redrive: String,
+    purge_processed: String,
+    purge_dead: String,
     list: String,
+    list_status: String,
     counts: String,
 }
 
@@ -107,20 +111,11 @@ impl Database {
     }
 }
 
-/// A verified delivery waiting for the next intake commit (the `insert` statement's parameters,
-/// owned: the committer thread outlives the caller's borrow).
+/// A verified delivery waiting for the next intake commit.
 struct QueuedRow {
-    id: String,
-    event_type: String,
-    signed_at: i64,
-    received_at: i64,
-    body: Vec<u8>,
-    event_id: Option<String>,
-    test: bool,
-    status: Status,
-    last_error: Option<String>,
-    /// Where the caller waits: stored now (`true`), a known id (`false`), or the commit's error.
-    answer: mpsc::SyncSender<Result<bool, String>>,
+    row: NewRow,
+    /// Where the caller awaits: stored now (`true`), a known id (`false`), or the commit's error.
+    answer: tokio::sync::oneshot::Sender<Result<bool, String>>,
 }
 
 /// The committer thread's loop, until the store is dropped (its sender with it).
@@ -137,7 +132,7 @@ fn commit_intakes(database: Arc<Database>, insert: String, queue: mpsc::Receiver
                 let mut insert = transaction.prepare_cached(&insert)?;
                 batch
                     .iter()
-                    .map(|row| {
+                    .map(|QueuedRow { row, .. }| {
                         let changed = insert.execute(params![
                             row.id,
                             row.event_type,
@@ -147,7 +142,10 @@ fn commit_intakes(database: Arc<Database>, insert: String, queue: mpsc::Receiver
                             row.event_id,
                             row.test,
                             row.status.as_str(),
-                            row.last_error
+                            row.last_error,
+                            row.max_attempts,
+                            row.retry_first_ms,
+                            row.retry_max_ms
                         ])?;
                         Ok(changed == 1)
                     })
@@ -156,17 +154,18 @@ fn commit_intakes(database: Arc<Database>, insert: String, queue: mpsc::Receiver
             transaction.commit()?;
             Ok(stored)
         });
-        // A caller that gave up waiting (its thread ended) has dropped its receiver: nothing to do.
+        // A caller that gave up waiting (its request was dropped) has dropped its receiver: nothing
+        // to do.
         match outcome {
             Ok(stored) => {
-                for (row, stored) in batch.iter().zip(stored) {
+                for (row, stored) in batch.into_iter().zip(stored) {
                     let _ = row.answer.send(Ok(stored));
                 }
             }
             // Nothing of the batch is committed (the transaction rolled back): each caller's 503.
             Err(error) => {
                 let error = error.to_string();
-                for row in &batch {
+                for row in batch {
                     let _ = row.answer.send(Err(error.clone()));
                 }
             }
@@ -187,7 +186,7 @@ impl SqliteStore {
             path: path.to_owned(),
             connections: Mutex::new(None),
         });
-        database.with(false, |c| c.execute_batch(&statement(SQL, "schema")))?;
+        database.with(false, migrate)?;
         let (intake, queue) = mpsc::channel();
         let (committer, insert) = (database.clone(), statement(SQL, "insert"));
         std::thread::Builder::new()
@@ -200,10 +199,14 @@ impl SqliteStore {
             sql: Statements {
                 bury_expired: statement(SQL, "bury_expired"),
                 claim: statement(SQL, "claim"),
+                heartbeat: statement(SQL, "heartbeat"),
                 complete: statement(SQL, "complete"),
                 fail: statement(SQL, "fail"),
                 redrive: statement(SQL, "redrive"),
+                purge_processed: statement(SQL, "purge_processed"),
+                purge_dead: statement(SQL, "purge_dead"),
                 list: statement(SQL, "list"),
+                list_status: statement(SQL, "list_status"),
                 counts: statement(SQL, "counts"),
             },
         })
@@ -221,57 +224,108 @@ impl SqliteStore {
     }
 }
 
-impl Store for SqliteStore {
-    /// Queues the row for the committer thread and waits until its batch is committed (or failed).
-    fn insert(&self, row: &NewRow<'_>) -> Result<bool, StoreError> {
+/// `schema`, then `upgrade` when the table is one made by 0.1 (checked again inside the write lock, so
+/// that processes opening the file at once upgrade it once), then `indexes`.
+fn migrate(c: &Connection) -> Result<(), rusqlite::Error> {
+    c.execute_batch(&statement(SQL, "schema"))?;
+    let current = |c: &Connection| -> Result<bool, rusqlite::Error> {
+        let mut columns = c.prepare(&statement(SQL, "columns"))?;
+        let names = columns.query_map([], |row| row.get::<_, String>(0))?;
+        for name in names {
+            if name? == "max_attempts" {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    };
+    if !current(c)? {
+        let transaction = Transaction::new_unchecked(c, TransactionBehavior::Immediate)?;
+        if !current(&transaction)? {
+            transaction.execute_batch(&statement(SQL, "upgrade"))?;
+        }
+        transaction.commit()?;
+    }
+    c.execute_batch(&statement(SQL, "indexes"))
+}
+
+fn entry(row: &rusqlite::Row<'_>) -> Result<(String, Entry), rusqlite::Error> {
+    Ok((
+        row.get::<_, String>(2)?,
+        Entry {
+            id: row.get(0)?,
+            event_type: row.get(1)?,
+            status: Status::Received,
+            attempts: row.get(3)?,
+            max_attempts: row.get(4)?,
+            received_at: row.get(5)?,
+            run_at: row.get(6)?,
+            processed_at: row.get(7)?,
+            last_error: row.get(8)?,
+            test: row.get(9)?,
+        },
+    ))
+}
+
+/// Each method runs the statement(s) of the same name in `sql/inbox.sqlite.sql`; blocking (the inbox
+/// calls them on tokio's blocking pool), except `insert`, which awaits the committer thread.
+impl SqliteStore {
+    /// Queues the row for the committer thread and awaits its batch's commit (or failure).
+    pub(super) async fn insert(&self, row: NewRow) -> Result<bool, StoreError> {
         let stopped = || StoreError::new("the inbox's intake committer has stopped");
-        let (answer, outcome) = mpsc::sync_channel(1);
+        let (answer, outcome) = tokio::sync::oneshot::channel();
         self.intake
-            .send(QueuedRow {
-                id: row.id.to_owned(),
-                event_type: row.event_type.to_owned(),
-                signed_at: row.signed_at,
-                received_at: row.received_at,
-                body: row.body.to_owned(),
-                event_id: row.event_id.map(str::to_owned),
-                test: row.test,
-                status: row.status,
-                last_error: row.last_error.clone(),
-                answer,
-            })
+            .send(QueuedRow { row, answer })
             .map_err(|_| stopped())?;
         outcome
-            .recv()
+            .await
             .map_err(|_| stopped())?
             .map_err(StoreError::new)
     }
 
-    fn claim(
+    pub(super) fn claim(
         &self,
         now: i64,
         worker: &str,
         lease: i64,
         limit: u32,
-        max_attempts: u32,
     ) -> Result<Vec<Claimed>, StoreError> {
-        self.execute(&self.sql.bury_expired, params![now, max_attempts])?;
         self.with(|c| {
-            let mut claim = c.prepare_cached(&self.sql.claim)?;
-            let rows = claim.query_map(params![now, worker, lease, limit], |row| {
-                Ok(Claimed {
-                    id: row.get(0)?,
-                    event_type: row.get(1)?,
-                    signed_at: row.get(2)?,
-                    received_at: row.get(3)?,
-                    body: row.get(4)?,
-                    attempts: row.get(7)?,
-                })
-            })?;
-            rows.collect()
+            // One write transaction for both, so that a claim is one lock acquisition.
+            let transaction = Transaction::new_unchecked(c, TransactionBehavior::Immediate)?;
+            transaction
+                .prepare_cached(&self.sql.bury_expired)?
+                .execute(params![now])?;
+            let claimed = {
+                let mut claim = transaction.prepare_cached(&self.sql.claim)?;
+                let rows = claim.query_map(params![now, worker, lease, limit], |row| {
+                    Ok(Claimed {
+                        id: row.get(0)?,
+                        event_type: row.get(1)?,
+                        signed_at: row.get(2)?,
+                        received_at: row.get(3)?,
+                        body: row.get(4)?,
+                        attempts: row.get(7)?,
+                        max_attempts: row.get(8)?,
+                    })
+                })?;
+                rows.collect::<Result<Vec<_>, _>>()?
+            };
+            transaction.commit()?;
+            Ok(claimed)
         })
     }
 
-    fn complete(
+    pub(super) fn heartbeat(
+        &self,
+        id: &str,
+        worker: &str,
+        attempts: u32,
+        until: i64,
+    ) -> Result<bool, StoreError> {
+        Ok(self.execute(&self.sql.heartbeat, params![id, worker, attempts, until])? == 1)
+    }
+
+    pub(super) fn complete(
         &self,
         id: &str,
         worker: &str,
@@ -281,46 +335,44 @@ impl Store for SqliteStore {
         Ok(self.execute(&self.sql.complete, params![id, worker, attempts, now])? == 1)
     }
 
-    fn fail(
+    pub(super) fn fail(
         &self,
         id: &str,
         worker: &str,
         attempts: u32,
-        next_run: i64,
+        now: i64,
         error: &str,
-        max_attempts: u32,
+        last: bool,
     ) -> Result<bool, StoreError> {
         let changed = self.execute(
             &self.sql.fail,
-            params![id, worker, attempts, next_run, error, max_attempts],
+            params![id, worker, attempts, now, error, last],
         )?;
         Ok(changed == 1)
     }
 
-    fn redrive(&self, id: Option<&str>, now: i64) -> Result<u64, StoreError> {
+    pub(super) fn redrive(&self, id: Option<&str>, now: i64) -> Result<u64, StoreError> {
         Ok(self.execute(&self.sql.redrive, params![id, now])? as u64)
     }
 
-    fn list(&self, status: Option<Status>, limit: u32) -> Result<Vec<Entry>, StoreError> {
-        let rows = self.with(|c| {
-            let mut list = c.prepare_cached(&self.sql.list)?;
-            let rows = list.query_map(params![status.map(Status::as_str), limit], |row| {
-                Ok((
-                    row.get::<_, String>(2)?,
-                    Entry {
-                        id: row.get(0)?,
-                        event_type: row.get(1)?,
-                        status: Status::Received,
-                        attempts: row.get(3)?,
-                        received_at: row.get(4)?,
-                        run_at: row.get(5)?,
-                        processed_at: row.get(6)?,
-                        last_error: row.get(7)?,
-                        test: row.get(8)?,
-                    },
-                ))
-            })?;
-            rows.collect::<Result<Vec<_>, _>>()
+    pub(super) fn purge_processed(&self, cutoff: i64, batch: u32) -> Result<u64, StoreError> {
+        Ok(self.execute(&self.sql.purge_processed, params![cutoff, batch])? as u64)
+    }
+
+    pub(super) fn purge_dead(&self, id: Option<&str>) -> Result<u64, StoreError> {
+        Ok(self.execute(&self.sql.purge_dead, params![id])? as u64)
+    }
+
+    pub(super) fn list(&self, status: Option<Status>, limit: u32) -> Result<Vec<Entry>, StoreError> {
+        let rows = self.with(|c| match status {
+            None => c
+                .prepare_cached(&self.sql.list)?
+                .query_map(params![limit], entry)?
+                .collect::<Result<Vec<_>, _>>(),
+            Some(status) => c
+                .prepare_cached(&self.sql.list_status)?
+                .query_map(params![status.as_str(), limit], entry)?
+                .collect::<Result<Vec<_>, _>>(),
         })?;
         rows.into_iter()
             .map(|(status, entry)| {
@@ -332,7 +384,7 @@ impl Store for SqliteStore {
             .collect()
     }
 
-    fn counts(&self) -> Result<Vec<(Status, u64)>, StoreError> {
+    pub(super) fn counts(&self) -> Result<Vec<(Status, u64)>, StoreError> {
         let rows = self.with(|c| {
             let mut counts = c.prepare_cached(&self.sql.counts)?;
             let rows = counts.query_map([], |row| {
