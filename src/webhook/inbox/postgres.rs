@@ -1,116 +1,571 @@
-//! The PostgreSQL backend (`postgres`, the synchronous client of `tokio-postgres`):
+//! The PostgreSQL backend (`tokio-postgres`, async; TLS by `rustls` on the `ring` provider):
 //! `sql/inbox.postgres.sql`, for many instances on many machines (`FOR UPDATE SKIP LOCKED` claims).
+//!
+//! The pool is this file's own (about sixty lines) rather than `deadpool-postgres`: it needs one
+//! semaphore for its bound, an acquire timeout, two kinds of connection (the intake's, durable commits;
+//! the workers', `work_session`) under one bound, and every statement prepared once per connection.
+//! deadpool would bring its own runtime abstraction and config types for what is a `Vec` and a
+//! `Semaphore` here.
 
-use std::sync::Mutex;
+use std::str::FromStr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use postgres::{Client, NoTls, Statement};
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio_postgres::config::SslMode;
+use tokio_postgres::{Client, Config, NoTls, Statement};
 
-use super::{statement, Claimed, Entry, NewRow, Status, Store, StoreError};
+use super::{statement, Claimed, Entry, InboxOptions, NewRow, Status, StoreError};
 
 const SQL: &str = include_str!("../../../sql/inbox.postgres.sql");
 
-impl From<postgres::Error> for StoreError {
-    fn from(error: postgres::Error) -> StoreError {
+impl From<tokio_postgres::Error> for StoreError {
+    fn from(error: tokio_postgres::Error) -> StoreError {
+        // rustls' verification failures reach here as "error performing TLS handshake: invalid peer
+        // certificate: ...": say what to do about it.
+        let text = error.to_string();
+        let detail = std::error::Error::source(&error).map_or(String::new(), |s| s.to_string());
+        if text.contains("TLS") && detail.contains("invalid peer certificate") {
+            return StoreError::new(format!(
+                "TLS: the server's certificate was not verified ({detail}); give its root \
+                 certificate with sslrootcert=<PEM file> in the URL (or InboxOptions::tls_roots_pem), \
+                 or sslmode=no-verify to encrypt without verifying"
+            ));
+        }
         StoreError::new(error)
     }
 }
 
-/// A connection with every statement prepared on it (one round trip per call afterwards).
+/// How to reach the server: the URL's settings, TLS mode and roots.
+#[derive(Clone)]
+struct Target {
+    config: Config,
+    tls: Option<tokio_postgres_rustls::MakeRustlsConnect>,
+    /// `SET ...` run on each new connection (statement_timeout).
+    session: String,
+}
+
+/// `sslmode` values this crate reads (tokio-postgres' own parser knows only disable/prefer/require).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Disable,
+    Prefer,
+    VerifyFull,
+    VerifyCa,
+    NoVerify,
+}
+
+impl Target {
+    fn parse(url: &str, options: &InboxOptions) -> Result<Target, StoreError> {
+        let (base, query) = url.split_once('?').unwrap_or((url, ""));
+        let mut mode = Mode::Prefer;
+        let mut roots_pem: Vec<u8> = options
+            .tls_roots_pem
+            .as_deref()
+            .map_or(Vec::new(), |pem| pem.as_bytes().to_vec());
+        let mut kept = Vec::new();
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            match key {
+                "sslmode" => {
+                    mode = match value {
+                        "disable" => Mode::Disable,
+                        "prefer" | "allow" => Mode::Prefer,
+                        "require" | "verify-full" => Mode::VerifyFull,
+                        "verify-ca" => Mode::VerifyCa,
+                        "no-verify" => Mode::NoVerify,
+                        other => {
+                            return Err(StoreError::new(format!(
+                                "sslmode={other}: expected disable, prefer, require, verify-ca, \
+                                 verify-full or no-verify"
+                            )))
+                        }
+                    }
+                }
+                "sslrootcert" => {
+                    let path = percent_decode(value);
+                    let pem = std::fs::read(&path).map_err(|e| {
+                        StoreError::new(format!("sslrootcert={path}: cannot read it: {e}"))
+                    })?;
+                    roots_pem.extend_from_slice(b"\n");
+                    roots_pem.extend_from_slice(&pem);
+                }
+                _ => kept.push(pair),
+            }
+        }
+        let url = if kept.is_empty() {
+            base.to_owned()
+        } else {
+            format!("{base}?{}", kept.join("&"))
+        };
+        let mut config = Config::from_str(&url)?;
+        config.connect_timeout(options.connect_timeout);
+        config.ssl_mode(match mode {
+            Mode::Disable => SslMode::Disable,
+            Mode::Prefer => SslMode::Prefer,
+            _ => SslMode::Require,
+        });
+        let tls = if mode == Mode::Disable {
+            None
+        } else {
+            Some(tokio_postgres_rustls::MakeRustlsConnect::new(tls_config(
+                mode, &roots_pem,
+            )?))
+        };
+        Ok(Target {
+            config,
+            tls,
+            session: format!(
+                "SET statement_timeout = {}",
+                options.statement_timeout.as_millis()
+            ),
+        })
+    }
+
+    /// A connection, its driver task spawned on the runtime.
+    async fn connect(&self) -> Result<Client, StoreError> {
+        let client = match &self.tls {
+            None => {
+                let (client, connection) = self.config.connect(NoTls).await?;
+                tokio::spawn(connection);
+                client
+            }
+            Some(tls) => {
+                let (client, connection) = self.config.connect(tls.clone()).await?;
+                tokio::spawn(connection);
+                client
+            }
+        };
+        client.batch_execute(&self.session).await?;
+        Ok(client)
+    }
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(byte) = u8::from_str_radix(text.get(i + 1..i + 3).unwrap_or("x"), 16) {
+                out.push(byte);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn tls_config(mode: Mode, roots_pem: &[u8]) -> Result<rustls::ClientConfig, StoreError> {
+    // ring, not aws-lc-rs (which needs cmake to build). rustls 0.23.48 deprecates ring's provider for
+    // lacking post-quantum key exchange, which aws-lc-rs alone offers; classical ECDHE is what
+    // PostgreSQL servers negotiate today.
+    #[allow(deprecated)]
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut roots = RootCertStore::empty();
+    let mut pinned = Vec::new();
+    if roots_pem.iter().any(|b| !b.is_ascii_whitespace()) {
+        for cert in CertificateDer::pem_slice_iter(roots_pem) {
+            let cert = cert.map_err(|e| StoreError::new(format!("root certificate PEM: {e}")))?;
+            roots
+                .add(cert.clone())
+                .map_err(|e| StoreError::new(format!("root certificate: {e}")))?;
+            pinned.push(cert);
+        }
+        if pinned.is_empty() {
+            return Err(StoreError::new("root certificate PEM: no certificate in it"));
+        }
+    } else {
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    }
+    let inner = rustls::client::WebPkiServerVerifier::builder_with_provider(
+        Arc::new(roots),
+        provider.clone(),
+    )
+    .build()
+    .map_err(|e| StoreError::new(format!("TLS roots: {e}")))?;
+    let verifier = Verifier {
+        inner,
+        pinned,
+        mode,
+        provider: provider.clone(),
+    };
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| StoreError::new(format!("TLS: {e}")))?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(verifier))
+        .with_no_client_auth();
+    Ok(config)
+}
+
+/// WebPKI verification, with the modes' relaxations: verify-ca skips the host name; no-verify skips
+/// the certificate (not the handshake signatures); a server certificate that is itself one of the
+/// given roots (a self-signed certificate, which WebPKI refuses as an end entity when it is marked as
+/// a CA, as `openssl req -x509` makes them) is trusted as that root, its host name still checked.
+#[derive(Debug)]
+struct Verifier {
+    inner: Arc<rustls::client::WebPkiServerVerifier>,
+    pinned: Vec<CertificateDer<'static>>,
+    mode: Mode,
+    provider: Arc<rustls::crypto::CryptoProvider>,
+}
+
+impl ServerCertVerifier for Verifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        if self.mode == Mode::NoVerify {
+            return Ok(ServerCertVerified::assertion());
+        }
+        let check_name = self.mode != Mode::VerifyCa;
+        match self.inner.verify_server_cert(
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp_response,
+            now,
+        ) {
+            Ok(verified) => Ok(verified),
+            // The chain was verified (the name is checked after it): verify-ca accepts it.
+            Err(rustls::Error::InvalidCertificate(
+                rustls::CertificateError::NotValidForName
+                | rustls::CertificateError::NotValidForNameContext { .. },
+            )) if !check_name => Ok(ServerCertVerified::assertion()),
+            Err(error) if self.pinned.iter().any(|p| p.as_ref() == end_entity.as_ref()) => {
+                if !check_name || name_matches(end_entity, server_name) {
+                    Ok(ServerCertVerified::assertion())
+                } else {
+                    Err(error)
+                }
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.inner.supported_verify_schemes()
+    }
+}
+
+/// Whether a (pinned) certificate names the host: its subjectAltName entries (WebPKI), or, when it has
+/// none, its subject's common name (as libpq and OpenSSL fall back to it).
+fn name_matches(cert: &CertificateDer<'_>, server_name: &ServerName<'_>) -> bool {
+    let Ok(parsed) = webpki::EndEntityCert::try_from(cert) else {
+        return false;
+    };
+    if parsed
+        .verify_is_valid_for_subject_name(server_name)
+        .is_ok()
+    {
+        return true;
+    }
+    const SAN_OID: [u8; 5] = [0x06, 0x03, 0x55, 0x1d, 0x11];
+    if cert.as_ref().windows(5).any(|w| w == SAN_OID) {
+        return false;
+    }
+    let host = match server_name {
+        ServerName::DnsName(name) => name.as_ref().to_ascii_lowercase(),
+        ServerName::IpAddress(ip) => std::net::IpAddr::from(*ip).to_string(),
+        _ => return false,
+    };
+    common_name(cert.as_ref()).is_some_and(|cn| cn.eq_ignore_ascii_case(&host))
+}
+
+/// The subject's common name of a DER certificate (the last CN), read with a minimal DER walk.
+fn common_name(der: &[u8]) -> Option<String> {
+    /// One TLV: (tag, content, rest).
+    fn tlv(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+        let (&tag, rest) = input.split_first()?;
+        let (&first, mut rest) = rest.split_first()?;
+        let len = if first < 0x80 {
+            usize::from(first)
+        } else {
+            let n = usize::from(first & 0x7f);
+            if n == 0 || n > 4 || rest.len() < n {
+                return None;
+            }
+            let len = rest[..n].iter().fold(0usize, |l, &b| (l << 8) | usize::from(b));
+            rest = &rest[n..];
+            len
+        };
+        (rest.len() >= len).then(|| (tag, &rest[..len], &rest[len..]))
+    }
+    let (_, certificate, _) = tlv(der)?;
+    let (_, tbs, _) = tlv(certificate)?;
+    let mut fields = tbs;
+    let mut items = Vec::new();
+    while let Some((tag, content, rest)) = tlv(fields) {
+        items.push((tag, content));
+        fields = rest;
+    }
+    // [0] version (optional), serial, signature, issuer, validity, subject.
+    let skip = usize::from(items.first()?.0 == 0xa0);
+    let (_, subject) = *items.get(skip + 4)?;
+    let mut name = None;
+    let mut sets = subject;
+    while let Some((_, set, rest)) = tlv(sets) {
+        let mut attributes = set;
+        while let Some((_, attribute, more)) = tlv(attributes) {
+            if let Some((0x06, oid, value)) = tlv(attribute) {
+                if oid == [0x55, 0x04, 0x03] {
+                    if let Some((_, text, _)) = tlv(value) {
+                        name = Some(String::from_utf8_lossy(text).into_owned());
+                    }
+                }
+            }
+            attributes = more;
+        }
+        sets = rest;
+    }
+    name
+}
+
+/// A connection with its kind's statements prepared on it (one round trip per call afterwards).
 struct Connection {
     client: Client,
-    insert: Statement,
-    bury_expired: Statement,
-    claim: Statement,
-    complete: Statement,
-    fail: Statement,
-    redrive: Statement,
-    list: Statement,
-    counts: Statement,
+    work: bool,
+    statements: Vec<Statement>,
 }
+
+/// The statements of each kind of connection, in the order they are prepared.
+const INTAKE: [&str; 1] = ["insert"];
+const WORK: [&str; 11] = [
+    "bury_expired",
+    "claim",
+    "heartbeat",
+    "complete",
+    "fail",
+    "redrive",
+    "purge_processed",
+    "purge_dead",
+    "list",
+    "list_status",
+    "counts",
+];
 
 impl Connection {
-    /// A connection for the intake, or (`work`) for the workers and operators: see `work_session`.
-    fn open(url: &str, work: bool) -> Result<Connection, StoreError> {
-        let mut client = Client::connect(url, NoTls)?;
-        if work {
-            client.batch_execute(&statement(SQL, "work_session"))?;
-        }
-        let mut prepare = |name: &str| client.prepare(&statement(SQL, name));
-        Ok(Connection {
-            insert: prepare("insert")?,
-            bury_expired: prepare("bury_expired")?,
-            claim: prepare("claim")?,
-            complete: prepare("complete")?,
-            fail: prepare("fail")?,
-            redrive: prepare("redrive")?,
-            list: prepare("list")?,
-            counts: prepare("counts")?,
-            client,
-        })
+    fn statement(&self, name: &str) -> &Statement {
+        let names: &[&str] = if self.work { &WORK } else { &INTAKE };
+        let at = names.iter().position(|n| *n == name).expect("a known statement");
+        &self.statements[at]
     }
 }
 
-/// Connections kept for reuse; one is made when none is idle, and one that failed is dropped (so a
-/// database that restarts is reconnected on the next call). Small on purpose: a pool library would
-/// add a dependency for these ten lines.
-struct Pool<C> {
-    idle: Mutex<Vec<C>>,
-    connect: Box<dyn Fn() -> Result<C, StoreError> + Send + Sync>,
+/// Connections kept for reuse under one bound (`pool_size`) for both kinds; a connection whose call
+/// failed is dropped, so a database that restarts is reconnected on the next call.
+struct Pool {
+    target: Target,
+    permits: Arc<Semaphore>,
+    /// Idle connections: the intake's (durable commits) and the workers' (`work_session`).
+    idle: Mutex<(Vec<Connection>, Vec<Connection>)>,
+    acquire_timeout: Duration,
 }
 
-impl<C: Send> Pool<C> {
-    fn new(connect: impl Fn() -> Result<C, StoreError> + Send + Sync + 'static) -> Self {
-        Pool {
-            idle: Mutex::new(Vec::new()),
-            connect: Box::new(connect),
-        }
-    }
+/// A connection lent by the pool, with the permit that counts it.
+struct Lent {
+    connection: Connection,
+    _permit: OwnedSemaphorePermit,
+}
 
-    fn with<T>(&self, work: impl FnOnce(&mut C) -> Result<T, StoreError>) -> Result<T, StoreError> {
-        let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
-        let mut connection = match idle {
-            Some(connection) => connection,
-            None => (self.connect)()?,
+impl Pool {
+    async fn get(&self, work: bool) -> Result<Lent, StoreError> {
+        let permit = tokio::time::timeout(self.acquire_timeout, self.permits.clone().acquire_owned())
+            .await
+            .map_err(|_| {
+                StoreError::new(format!(
+                    "no free database connection within {} ms (pool_size)",
+                    self.acquire_timeout.as_millis()
+                ))
+            })?
+            .map_err(|_| StoreError::new("the connection pool is closed"))?;
+        let reused = {
+            let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+            let (intake, workers) = &mut *idle;
+            let (mine, other) = if work {
+                (workers, intake)
+            } else {
+                (intake, workers)
+            };
+            loop {
+                match mine.pop() {
+                    Some(c) if c.client.is_closed() => continue,
+                    Some(c) => break Some(c),
+                    None => {
+                        // Opening one more: close an idle one of the other kind so that open
+                        // connections never exceed the bound.
+                        // (Open = lent, this one included, + idle; lent = size - available.)
+                        if other.len() > self.permits.available_permits() {
+                            other.pop();
+                        }
+                        break None;
+                    }
+                }
+            }
         };
-        let result = work(&mut connection);
-        if result.is_ok() {
-            self.idle
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .push(connection);
-        }
-        result
-    }
-}
-
-/// Two pools: the intake's connections commit durably before the answer; the workers' do not wait
-/// for the WAL flush (`work_session` in the SQL file says why that is safe).
-pub(super) struct PostgresStore {
-    intake: Pool<Connection>,
-    pool: Pool<Connection>,
-}
-
-impl PostgresStore {
-    pub(super) fn open(url: &str) -> Result<PostgresStore, StoreError> {
-        // The schema first: the statements are prepared against its table.
-        Client::connect(url, NoTls)?.batch_execute(&statement(SQL, "schema"))?;
-        let (intake_url, work_url) = (url.to_owned(), url.to_owned());
-        Ok(PostgresStore {
-            intake: Pool::new(move || Connection::open(&intake_url, false)),
-            pool: Pool::new(move || Connection::open(&work_url, true)),
+        let connection = match reused {
+            Some(connection) => connection,
+            None => self.open(work).await?,
+        };
+        Ok(Lent {
+            connection,
+            _permit: permit,
         })
     }
+
+    async fn open(&self, work: bool) -> Result<Connection, StoreError> {
+        let client = self.target.connect().await?;
+        if work {
+            client
+                .batch_execute(&statement(SQL, "work_session"))
+                .await?;
+        }
+        let names: &[&str] = if work { &WORK } else { &INTAKE };
+        let mut statements = Vec::with_capacity(names.len());
+        for name in names {
+            statements.push(client.prepare(&statement(SQL, name)).await?);
+        }
+        Ok(Connection {
+            client,
+            work,
+            statements,
+        })
+    }
+
+    /// Returns a connection after a call that succeeded.
+    fn put(&self, lent: Lent) {
+        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        let connection = lent.connection;
+        if connection.work {
+            idle.1.push(connection);
+        } else {
+            idle.0.push(connection);
+        }
+    }
+}
+
+/// Opens a connection to the inbox's PostgreSQL database with the inbox's rules (`sslmode`,
+/// `sslrootcert`, [`InboxOptions`] roots, connect and statement timeouts): for the application's own
+/// effects in the same database. Its driver task is spawned on the current tokio runtime.
+pub async fn connect_postgres(url: &str, options: &InboxOptions) -> Result<Client, StoreError> {
+    Target::parse(url, options)?.connect().await
+}
+
+/// One pool for the intake's durable commits and the workers' `work_session` connections.
+pub(super) struct PostgresStore {
+    pool: Pool,
 }
 
 fn int(value: u32) -> i32 {
     i32::try_from(value).unwrap_or(i32::MAX)
 }
 
-impl Store for PostgresStore {
-    fn insert(&self, row: &NewRow<'_>) -> Result<bool, StoreError> {
-        self.intake.with(|c| {
-            let changed = c.client.execute(
-                &c.insert,
+impl PostgresStore {
+    pub(super) async fn open(url: &str, options: &InboxOptions) -> Result<PostgresStore, StoreError> {
+        let target = Target::parse(url, options)?;
+        // The schema first: the statements are prepared against its table.
+        target
+            .connect()
+            .await?
+            .batch_execute(&statement(SQL, "schema"))
+            .await?;
+        Ok(PostgresStore {
+            pool: Pool {
+                target,
+                permits: Arc::new(Semaphore::new(options.pool_size.max(1))),
+                idle: Mutex::new((Vec::new(), Vec::new())),
+                acquire_timeout: options.acquire_timeout,
+            },
+        })
+    }
+
+    async fn execute(
+        &self,
+        name: &'static str,
+        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    ) -> Result<u64, StoreError> {
+        let lent = self.pool.get(true).await?;
+        let result = lent
+            .connection
+            .client
+            .execute(lent.connection.statement(name), params)
+            .await;
+        match result {
+            Ok(changed) => {
+                self.pool.put(lent);
+                Ok(changed)
+            }
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    async fn query(
+        &self,
+        name: &'static str,
+        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    ) -> Result<Vec<tokio_postgres::Row>, StoreError> {
+        let lent = self.pool.get(true).await?;
+        let result = lent
+            .connection
+            .client
+            .query(lent.connection.statement(name), params)
+            .await;
+        match result {
+            Ok(rows) => {
+                self.pool.put(lent);
+                Ok(rows)
+            }
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    pub(super) async fn insert(&self, row: &NewRow) -> Result<bool, StoreError> {
+        let lent = self.pool.get(false).await?;
+        let c = &lent.connection;
+        let result = c
+            .client
+            .execute(
+                c.statement("insert"),
                 &[
                     &row.id,
                     &row.event_type,
@@ -121,119 +576,172 @@ impl Store for PostgresStore {
                     &row.test,
                     &row.status.as_str(),
                     &row.last_error,
+                    &int(row.max_attempts),
+                    &row.retry_first_ms,
+                    &row.retry_max_ms,
                 ],
-            )?;
-            Ok(changed == 1)
-        })
+            )
+            .await;
+        match result {
+            Ok(changed) => {
+                self.pool.put(lent);
+                Ok(changed == 1)
+            }
+            Err(error) => Err(error.into()),
+        }
     }
 
-    fn claim(
+    pub(super) async fn claim(
         &self,
         now: i64,
         worker: &str,
         lease: i64,
         limit: u32,
-        max_attempts: u32,
     ) -> Result<Vec<Claimed>, StoreError> {
-        self.pool.with(|c| {
-            c.client
-                .execute(&c.bury_expired, &[&now, &int(max_attempts)])?;
-            let rows = c
-                .client
-                .query(&c.claim, &[&now, &worker, &lease, &i64::from(limit)])?;
-            rows.iter()
-                .map(|row| {
-                    Ok(Claimed {
-                        id: row.try_get(0)?,
-                        event_type: row.try_get(1)?,
-                        signed_at: row.try_get(2)?,
-                        received_at: row.try_get(3)?,
-                        body: row.try_get(4)?,
-                        attempts: row.try_get::<_, i32>(7)?.max(0) as u32,
-                    })
+        self.execute("bury_expired", &[&now]).await?;
+        let rows = self
+            .query("claim", &[&now, &worker, &lease, &i64::from(limit)])
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(Claimed {
+                    id: row.try_get(0)?,
+                    event_type: row.try_get(1)?,
+                    signed_at: row.try_get(2)?,
+                    received_at: row.try_get(3)?,
+                    body: row.try_get(4)?,
+                    attempts: row.try_get::<_, i32>(7)?.max(0) as u32,
+                    max_attempts: row.try_get::<_, i32>(8)?.max(0) as u32,
                 })
-                .collect()
-        })
+            })
+            .collect()
     }
 
-    fn complete(
+    pub(super) async fn heartbeat(
+        &self,
+        id: &str,
+        worker: &str,
+        attempts: u32,
+        until: i64,
+    ) -> Result<bool, StoreError> {
+        let changed = self
+            .execute("heartbeat", &[&id, &worker, &int(attempts), &until])
+            .await?;
+        Ok(changed == 1)
+    }
+
+    pub(super) async fn complete(
         &self,
         id: &str,
         worker: &str,
         attempts: u32,
         now: i64,
     ) -> Result<bool, StoreError> {
-        self.pool.with(|c| {
-            Ok(c.client
-                .execute(&c.complete, &[&id, &worker, &int(attempts), &now])?
-                == 1)
-        })
+        let changed = self
+            .execute("complete", &[&id, &worker, &int(attempts), &now])
+            .await?;
+        Ok(changed == 1)
     }
 
-    fn fail(
+    pub(super) async fn fail(
         &self,
         id: &str,
         worker: &str,
         attempts: u32,
-        next_run: i64,
+        now: i64,
         error: &str,
-        max_attempts: u32,
+        last: bool,
     ) -> Result<bool, StoreError> {
-        self.pool.with(|c| {
-            let changed = c.client.execute(
-                &c.fail,
-                &[
-                    &id,
-                    &worker,
-                    &int(attempts),
-                    &next_run,
-                    &error,
-                    &int(max_attempts),
-                ],
-            )?;
-            Ok(changed == 1)
-        })
+        let changed = self
+            .execute(
+                "fail",
+                &[&id, &worker, &int(attempts), &now, &error, &last],
+            )
+            .await?;
+        Ok(changed == 1)
     }
 
-    fn redrive(&self, id: Option<&str>, now: i64) -> Result<u64, StoreError> {
-        self.pool
-            .with(|c| Ok(c.client.execute(&c.redrive, &[&id, &now])?))
+    pub(super) async fn redrive(&self, id: Option<&str>, now: i64) -> Result<u64, StoreError> {
+        self.execute("redrive", &[&id, &now]).await
     }
 
-    fn list(&self, status: Option<Status>, limit: u32) -> Result<Vec<Entry>, StoreError> {
-        self.pool.with(|c| {
-            let rows = c
-                .client
-                .query(&c.list, &[&status.map(Status::as_str), &i64::from(limit)])?;
-            rows.iter()
-                .map(|row| {
-                    Ok(Entry {
-                        id: row.try_get(0)?,
-                        event_type: row.try_get(1)?,
-                        status: Status::parse(row.try_get(2)?)?,
-                        attempts: row.try_get::<_, i32>(3)?.max(0) as u32,
-                        received_at: row.try_get(4)?,
-                        run_at: row.try_get(5)?,
-                        processed_at: row.try_get(6)?,
-                        last_error: row.try_get(7)?,
-                        test: row.try_get(8)?,
-                    })
+    pub(super) async fn purge_processed(&self, cutoff: i64, batch: u32) -> Result<u64, StoreError> {
+        self.execute("purge_processed", &[&cutoff, &i64::from(batch)])
+            .await
+    }
+
+    pub(super) async fn purge_dead(&self, id: Option<&str>) -> Result<u64, StoreError> {
+        self.execute("purge_dead", &[&id]).await
+    }
+
+    pub(super) async fn list(
+        &self,
+        status: Option<Status>,
+        limit: u32,
+    ) -> Result<Vec<Entry>, StoreError> {
+        let rows = match status {
+            None => self.query("list", &[&i64::from(limit)]).await?,
+            Some(status) => {
+                self.query("list_status", &[&status.as_str(), &i64::from(limit)])
+                    .await?
+            }
+        };
+        rows.iter()
+            .map(|row| {
+                Ok(Entry {
+                    id: row.try_get(0)?,
+                    event_type: row.try_get(1)?,
+                    status: Status::parse(row.try_get(2)?)?,
+                    attempts: row.try_get::<_, i32>(3)?.max(0) as u32,
+                    max_attempts: row.try_get::<_, i32>(4)?.max(0) as u32,
+                    received_at: row.try_get(5)?,
+                    run_at: row.try_get(6)?,
+                    processed_at: row.try_get(7)?,
+                    last_error: row.try_get(8)?,
+                    test: row.try_get(9)?,
                 })
-                .collect()
-        })
+            })
+            .collect()
     }
 
-    fn counts(&self) -> Result<Vec<(Status, u64)>, StoreError> {
-        self.pool.with(|c| {
-            let rows = c.client.query(&c.counts, &[])?;
-            rows.iter()
-                .map(|row| {
-                    Ok((
-                        Status::parse(row.try_get(0)?)?,
-                        row.try_get::<_, i64>(1)?.max(0) as u64,
-                    ))
-                })
-                .collect()
-        })
+    pub(super) async fn counts(&self) -> Result<Vec<(Status, u64)>, StoreError> {
+        let rows = self.query("counts", &[]).await?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    Status::parse(row.try_get(0)?)?,
+                    row.try_get::<_, i64>(1)?.max(0) as u64,
+                ))
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_parameters_are_read_and_stripped() {
+        let options = InboxOptions::default();
+        let target = Target::parse(
+            "postgres://u:p@db.example:5433/app?sslmode=verify-full&application_name=x",
+            &options,
+        )
+        .unwrap();
+        assert!(target.tls.is_some());
+        assert_eq!(target.config.get_ssl_mode(), SslMode::Require);
+        assert_eq!(target.config.get_application_name(), Some("x"));
+        let plain = Target::parse("postgres://u@h/app?sslmode=disable", &options).unwrap();
+        assert!(plain.tls.is_none());
+        let err = Target::parse("postgres://u@h/app?sslmode=bogus", &options)
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("sslmode=bogus"), "{err}");
+        let err = Target::parse("postgres://u@h/app?sslrootcert=/nonexistent.pem", &options)
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("/nonexistent.pem"), "{err}");
+        assert_eq!(percent_decode("%2Ftmp%2Fca.pem"), "/tmp/ca.pem");
     }
 }
