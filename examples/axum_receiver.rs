@@ -11,19 +11,19 @@
 //!
 //! The answer is 200 only once the delivery is committed to the inbox (or was already there);
 //! 400/401 when verification refuses it; 503 when the database cannot store it, so Coassemble retries.
-//! A worker thread processes the inbox: a failing handler is retried with backoff, a dead one waits
-//! for a re-drive (`Inbox::redrive`).
+//! Bodies over 1 MiB are refused with 413 as soon as their Content-Length or the bytes read pass the
+//! limit (axum's `DefaultBodyLimit`), before any verification. A worker task processes the inbox
+//! (4 handler runs at once, leases kept by heartbeats): a failing handler is retried with the row's
+//! backoff, a dead one waits for a re-drive (`Inbox::redrive`). Ctrl-C stops both gracefully.
 
-use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
-use std::time::SystemTime;
 
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::Router;
-use coassemble_events::webhook::inbox::{Inbox, Intake, Job, Worker, WorkerOptions};
+use coassemble_events::webhook::inbox::{Inbox, InboxOptions, Intake, Job, Worker, WorkerOptions};
 use coassemble_events::webhook::WebhookEvent;
 
 struct App {
@@ -47,29 +47,25 @@ async fn receive(
             .collect();
         pairs.push((name.as_str().to_owned(), values.join(", ")));
     }
-    // The inbox blocks on its database: keep it off the async runtime's threads.
-    let intake = tokio::task::spawn_blocking(move || {
-        app.inbox
-            .intake(&pairs, &body, &app.secrets, SystemTime::now())
-    })
-    .await;
-    match intake {
-        Ok(Ok(Intake::Stored(_))) => (StatusCode::OK, "stored"),
-        Ok(Ok(Intake::Duplicate(_))) => (StatusCode::OK, "duplicate"),
-        Ok(Ok(_)) => (StatusCode::OK, "stored"),
-        Ok(Err(error)) => {
+    // Async all the way: the SQLite inbox awaits its committer thread, PostgreSQL its pool.
+    match app.inbox.intake(&pairs, &body, &app.secrets).await {
+        Ok(Intake::Stored(_)) => (StatusCode::OK, "stored"),
+        Ok(Intake::Duplicate(_)) => (StatusCode::OK, "duplicate"),
+        Ok(_) => (StatusCode::OK, "stored"),
+        Err(error) => {
             eprintln!("not stored: {error}");
             let status = StatusCode::from_u16(error.http_status())
                 .unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
             (status, error.code())
         }
-        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "store_unavailable"),
     }
 }
 
 /// The application's work, at least once per delivery: make its effect idempotent, keyed by
-/// `job.delivery.id` (or the signed event id), e.g. an `INSERT ... ON CONFLICT DO NOTHING`.
-fn handle(job: &Job) -> Result<(), String> {
+/// `job.delivery.id` (or the signed event id), e.g. an `INSERT ... ON CONFLICT DO NOTHING`. Await your
+/// database or HTTP calls here; do not block the thread (a blocking call cannot be cancelled by the
+/// handler timeout: use `tokio::task::spawn_blocking` for it).
+async fn handle(job: Job) -> Result<(), String> {
     let delivery = &job.delivery;
     let test = if delivery.test { " (test)" } else { "" };
     match &delivery.payload {
@@ -96,33 +92,38 @@ fn handle(job: &Job) -> Result<(), String> {
     Ok(())
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let secrets: Vec<String> = std::env::var("COASSEMBLE_WEBHOOK_SECRET")
         .unwrap_or_else(|_| "whsec_demo".into())
         .split(',')
         .map(|s| s.trim().to_owned())
         .collect();
     let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| "target/axum-inbox.db".into());
-    // Opened before the async runtime starts: the inbox's database clients block.
-    let inbox = Inbox::open(&url)?;
+    let inbox = Inbox::open(&url, InboxOptions::default()).await?;
+    let limit = inbox.options().max_body_bytes;
+
     let worker = Worker::new(&inbox, WorkerOptions::default());
-    std::thread::spawn(move || worker.run(&AtomicBool::new(false), handle));
+    let worker = tokio::spawn(async move {
+        worker
+            .run(async { tokio::signal::ctrl_c().await.unwrap_or(()) }, handle)
+            .await
+    });
 
     let app = Arc::new(App { inbox, secrets });
     let router = Router::new()
         .route("/webhooks", post(receive))
+        .layer(DefaultBodyLimit::max(limit))
         .with_state(app);
     let port = std::env::var("PORT").unwrap_or_else(|_| "3000".into());
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?
-        .block_on(async {
-            let listener = tokio::net::TcpListener::bind(format!("127.0.0.1:{port}")).await?;
-            println!(
-                "listening on http://{}/webhooks (inbox: {url})",
-                listener.local_addr()?
-            );
-            axum::serve(listener, router).await
-        })?;
+    let listener = tokio::net::TcpListener::bind(format!("127.0.0.1:{port}")).await?;
+    println!(
+        "listening on http://{}/webhooks (inbox: {url})",
+        listener.local_addr()?
+    );
+    axum::serve(listener, router)
+        .with_graceful_shutdown(async { tokio::signal::ctrl_c().await.unwrap_or(()) })
+        .await?;
+    worker.await?;
     Ok(())
 }
