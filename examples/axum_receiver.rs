@@ -106,7 +106,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let worker = Worker::new(&inbox, WorkerOptions::default());
     let worker = tokio::spawn(async move {
         worker
-            .run(async { tokio::signal::ctrl_c().await.unwrap_or(()) }, handle)
+            .run(
+                async { tokio::signal::ctrl_c().await.unwrap_or(()) },
+                handle,
+            )
             .await
     });
 

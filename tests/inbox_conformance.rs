@@ -136,12 +136,19 @@ async fn run_scenario(file: &Value, scenario: &Value, url: &str) -> Result<(), S
         };
         if let Some(id) = step.get("deliver").and_then(Value::as_str) {
             let template = step["body"].as_str().unwrap_or("completed");
-            let body = file["bodies"][template].as_str().unwrap().replace("{id}", id);
+            let body = file["bodies"][template]
+                .as_str()
+                .unwrap()
+                .replace("{id}", id);
             bodies.insert(id.to_owned(), body.clone());
             let secret = step["secret"].as_str().unwrap_or(secret);
             let headers = signed_headers(id, body.as_bytes(), secret, clock.now_ms());
             let answer = inbox(step["via"].as_str())
-                .intake(&headers, body.as_bytes(), &[file["secret"].as_str().unwrap()])
+                .intake(
+                    &headers,
+                    body.as_bytes(),
+                    &[file["secret"].as_str().unwrap()],
+                )
                 .await;
             let got = match answer {
                 Ok(Intake::Stored(_)) => json!({"status": 200, "outcome": "stored"}),
@@ -161,10 +168,7 @@ async fn run_scenario(file: &Value, scenario: &Value, url: &str) -> Result<(), S
                 .map(|lease| lease.job().delivery.id.clone())
                 .collect();
             for lease in claimed {
-                let key = (
-                    worker.options().id.clone(),
-                    lease.job().delivery.id.clone(),
-                );
+                let key = (worker.options().id.clone(), lease.job().delivery.id.clone());
                 leases.insert(key, lease);
             }
             if json!(ids) != *expect {
@@ -181,7 +185,11 @@ async fn run_scenario(file: &Value, scenario: &Value, url: &str) -> Result<(), S
                 .ok_or_else(|| format!("step {n}: no lease of {id}"))?;
             let recorded = match action {
                 "complete" => lease.complete().await,
-                "fail" => lease.fail(step["error"].as_str().unwrap_or("failed"), false).await,
+                "fail" => {
+                    lease
+                        .fail(step["error"].as_str().unwrap_or("failed"), false)
+                        .await
+                }
                 _ => lease.heartbeat().await,
             }
             .map_err(|e| e.to_string())?;
@@ -192,9 +200,7 @@ async fn run_scenario(file: &Value, scenario: &Value, url: &str) -> Result<(), S
             let base = worker_of("run");
             let limit = step["limit"].as_u64().unwrap_or(10) as usize;
             let worker = Worker::new(
-                &inbox(
-                    scenario["workers"][step["run"].as_str().unwrap()]["inbox"].as_str(),
-                ),
+                &inbox(scenario["workers"][step["run"].as_str().unwrap()]["inbox"].as_str()),
                 WorkerOptions {
                     concurrency: limit,
                     ..base.options().clone()
@@ -265,19 +271,22 @@ async fn run_scenario(file: &Value, scenario: &Value, url: &str) -> Result<(), S
                 let ok = match (entry, want) {
                     (None, Value::Null) => true,
                     (Some(_), Value::Null) | (None, _) => false,
-                    (Some(e), want) => want.as_object().unwrap().iter().all(|(k, v)| match k
-                        .as_str()
-                    {
-                        "status" => v == e.status.as_str(),
-                        "attempts" => v == e.attempts,
-                        "maxAttempts" => v == e.max_attempts,
-                        "runAt" => v.as_i64() == Some(e.run_at - clock.t0()),
-                        "lastError" => e
-                            .last_error
-                            .as_deref()
-                            .is_some_and(|text| text.contains(v.as_str().unwrap())),
-                        other => panic!("unknown row field {other}"),
-                    }),
+                    (Some(e), want) => {
+                        want.as_object()
+                            .unwrap()
+                            .iter()
+                            .all(|(k, v)| match k.as_str() {
+                                "status" => v == e.status.as_str(),
+                                "attempts" => v == e.attempts,
+                                "maxAttempts" => v == e.max_attempts,
+                                "runAt" => v.as_i64() == Some(e.run_at - clock.t0()),
+                                "lastError" => e
+                                    .last_error
+                                    .as_deref()
+                                    .is_some_and(|text| text.contains(v.as_str().unwrap())),
+                                other => panic!("unknown row field {other}"),
+                            })
+                    }
                 };
                 if !ok {
                     let got = entry.map(|e| {
@@ -305,28 +314,27 @@ async fn run_scenario(file: &Value, scenario: &Value, url: &str) -> Result<(), S
         } else if let Some(want) = step.get("saw") {
             let saw = saw.lock().unwrap();
             for (id, want) in want.as_object().unwrap() {
-                let job = saw.get(id).ok_or_else(|| format!("step {n}: {id} not seen"))?;
+                let job = saw
+                    .get(id)
+                    .ok_or_else(|| format!("step {n}: {id} not seen"))?;
                 for (key, value) in want.as_object().unwrap() {
                     let ok = match key.as_str() {
                         "type" => value == job.delivery.event_type.as_str(),
-                        "eventType" => {
-                            value.as_str() == job.delivery.payload.event_type()
-                        }
+                        "eventType" => value.as_str() == job.delivery.payload.event_type(),
                         "rawIsBody" => {
-                            value.as_bool()
-                                == Some(job.body == bodies[id.as_str()].as_bytes())
+                            value.as_bool() == Some(job.body == bodies[id.as_str()].as_bytes())
                         }
                         "json" => value.as_object().unwrap().iter().all(|(path, text)| {
-                            let held = path
-                                .split('.')
-                                .fold(&job.delivery.json, |v, part| &v[part]);
+                            let held = path.split('.').fold(&job.delivery.json, |v, part| &v[part]);
                             serde_json::from_str::<Value>(text.as_str().unwrap()).ok()
                                 == Some(held.clone())
                         }),
                         other => panic!("unknown saw field {other}"),
                     };
                     if !ok {
-                        return fail(json!({ "id": id, "field": key, "json": job.delivery.json.to_string().chars().take(300).collect::<String>() }));
+                        return fail(
+                            json!({ "id": id, "field": key, "json": job.delivery.json.to_string().chars().take(300).collect::<String>() }),
+                        );
                     }
                 }
             }
@@ -379,7 +387,9 @@ async fn scenarios_on_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scenarios_on_postgres() {
     let Some(server) = support_inbox::postgres_server() else {
-        eprintln!("SKIPPED: COASSEMBLE_TEST_POSTGRES_URL is not set (bash scripts/postgres.sh run ...)");
+        eprintln!(
+            "SKIPPED: COASSEMBLE_TEST_POSTGRES_URL is not set (bash scripts/postgres.sh run ...)"
+        );
         return;
     };
     run_all("postgres", move |_| {

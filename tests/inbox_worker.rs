@@ -198,7 +198,11 @@ async fn a_store_error_on_one_outcome_does_not_abandon_the_others() {
     assert!(format!("{outcome:?}").contains("injected failure"));
     let counts = inbox.counts().await.unwrap();
     assert_eq!(count_of(&counts, Status::Processed), 5);
-    assert_eq!(count_of(&counts, Status::Processing), 1, "left to its lease");
+    assert_eq!(
+        count_of(&counts, Status::Processing),
+        1,
+        "left to its lease"
+    );
 }
 
 /// A panicking handler is a failed run; the worker goes on.
@@ -349,9 +353,12 @@ async fn postgres_tls_verifies_the_server() {
         connect_timeout: Duration::from_secs(5),
         ..InboxOptions::default()
     };
-    let inbox = Inbox::open(&with(&format!("sslmode=verify-full&sslrootcert={root}")), quick())
-        .await
-        .expect("verify-full with the server's root connects");
+    let inbox = Inbox::open(
+        &with(&format!("sslmode=verify-full&sslrootcert={root}")),
+        quick(),
+    )
+    .await
+    .expect("verify-full with the server's root connects");
     deliver(&inbox, "tls-1").await.unwrap();
     assert_eq!(inbox.list(None, 10).await.unwrap().len(), 1);
     // The root in code instead of the URL.
@@ -372,11 +379,26 @@ async fn postgres_tls_verifies_the_server() {
         err.to_string().contains("certificate") && err.to_string().contains("sslrootcert"),
         "a clear error: {err}"
     );
+    // prefer (the default) uses TLS when the server offers it, verified: a certificate that fails
+    // verification is an error, not a fallback to plaintext or to an unverified connection.
+    let err = Inbox::open(&url, quick())
+        .await
+        .expect_err("prefer verifies the certificate it is offered");
+    assert!(err.to_string().contains("sslrootcert"), "{err}");
+    Inbox::open(
+        &with(&format!("sslmode=verify-ca&sslrootcert={root}")),
+        quick(),
+    )
+    .await
+    .expect("verify-ca with the root");
     Inbox::open(&with("sslmode=no-verify"), quick())
         .await
         .expect("no-verify encrypts without verifying");
     let err = Inbox::open(&with("sslmode=disable"), quick())
         .await
         .expect_err("the server refuses plaintext");
-    eprintln!("sslmode=disable: {err}");
+    assert!(
+        err.to_string().contains("28000"),
+        "refused by pg_hba: {err}"
+    );
 }

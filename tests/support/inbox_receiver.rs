@@ -111,7 +111,12 @@ impl Effects {
 
     /// The run's log line and, for an ok run, its effect: one transaction, so that a kill or an
     /// outage leaves both or neither. Gives the connection back when it still works.
-    async fn record(self, id: String, attempt: u32, outcome: &'static str) -> Result<Effects, String> {
+    async fn record(
+        self,
+        id: String,
+        attempt: u32,
+        outcome: &'static str,
+    ) -> Result<Effects, String> {
         let attempt = attempt as i32;
         let at = now_ms();
         match self {
@@ -192,7 +197,13 @@ impl Effects {
 struct EffectsPool(Arc<Mutex<Vec<Effects>>>);
 
 impl EffectsPool {
-    async fn record(&self, url: &str, id: String, attempt: u32, outcome: &'static str) -> Result<(), String> {
+    async fn record(
+        &self,
+        url: &str,
+        id: String,
+        attempt: u32,
+        outcome: &'static str,
+    ) -> Result<(), String> {
         let idle = self.0.lock().unwrap().pop();
         let effects = match idle {
             Some(effects) => effects,
@@ -224,7 +235,10 @@ async fn floor(url: &str) -> serde_json::Value {
             let (url, options) = (url.to_owned(), options.clone());
             tasks.push(tokio::spawn(async move {
                 let client = connect_postgres(&url, &options).await.unwrap();
-                let insert = client.prepare("INSERT INTO floor_inserts VALUES ($1, $2)").await.unwrap();
+                let insert = client
+                    .prepare("INSERT INTO floor_inserts VALUES ($1, $2)")
+                    .await
+                    .unwrap();
                 let body = vec![b'x'; 1024];
                 let mut n = 0u64;
                 while started.elapsed() < run_for {

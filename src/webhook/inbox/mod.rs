@@ -403,8 +403,21 @@ impl Backend {
         dispatch!(self, |s| s.complete(&id, &worker, attempts, now))
     }
 
-    async fn fail(&self, lease: LeaseKey, now: i64, error: String, last: bool) -> Result<bool, StoreError> {
-        dispatch!(self, |s| s.fail(&lease.id, &lease.worker, lease.attempts, now, &error, last))
+    async fn fail(
+        &self,
+        lease: LeaseKey,
+        now: i64,
+        error: String,
+        last: bool,
+    ) -> Result<bool, StoreError> {
+        dispatch!(self, |s| s.fail(
+            &lease.id,
+            &lease.worker,
+            lease.attempts,
+            now,
+            &error,
+            last
+        ))
     }
 
     async fn redrive(&self, id: Option<String>, now: i64) -> Result<u64, StoreError> {
@@ -870,7 +883,12 @@ impl Lease {
     /// attempt or when `last` (a delivery no handler can run).
     pub async fn fail(&self, error: &str, last: bool) -> Result<bool, StoreError> {
         self.backend
-            .fail(self.key.clone(), self.clock.now_ms(), error.to_owned(), last)
+            .fail(
+                self.key.clone(),
+                self.clock.now_ms(),
+                error.to_owned(),
+                last,
+            )
             .await
     }
 
@@ -1015,8 +1033,8 @@ impl Worker {
             }
         }
         for (id, outcome) in ids.into_iter().zip(outcomes) {
-            let outcome = outcome
-                .unwrap_or_else(|| Outcome::Unrecorded("the run's task failed".to_owned()));
+            let outcome =
+                outcome.unwrap_or_else(|| Outcome::Unrecorded("the run's task failed".to_owned()));
             report.add(id, outcome);
         }
         self.retention_if_due().await;
@@ -1093,7 +1111,11 @@ impl Worker {
 
     /// One run of one claimed delivery, as a future to spawn: the handler in a task of its own (so a
     /// panic is caught and a timeout cancels it), heartbeats while it runs, then the outcome recorded.
-    fn start<F, Fut, E>(&self, lease: Lease, handler: &F) -> impl Future<Output = Outcome> + Send + 'static
+    fn start<F, Fut, E>(
+        &self,
+        lease: Lease,
+        handler: &F,
+    ) -> impl Future<Output = Outcome> + Send + 'static
     where
         F: Fn(Job) -> Fut,
         Fut: Future<Output = Result<(), E>> + Send + 'static,

@@ -36,7 +36,19 @@ impl From<tokio_postgres::Error> for StoreError {
                  or sslmode=no-verify to encrypt without verifying"
             ));
         }
-        StoreError::new(error)
+        // tokio-postgres says only "db error" for a server's refusal: add the server's message.
+        match error.as_db_error() {
+            Some(db) => StoreError::new(format!(
+                "{} {}: {}",
+                db.severity(),
+                db.code().code(),
+                db.message()
+            )),
+            None if !detail.is_empty() && !text.contains(&detail) => {
+                StoreError::new(format!("{text}: {detail}"))
+            }
+            None => StoreError::new(error),
+        }
     }
 }
 
@@ -180,7 +192,9 @@ fn tls_config(mode: Mode, roots_pem: &[u8]) -> Result<rustls::ClientConfig, Stor
             pinned.push(cert);
         }
         if pinned.is_empty() {
-            return Err(StoreError::new("root certificate PEM: no certificate in it"));
+            return Err(StoreError::new(
+                "root certificate PEM: no certificate in it",
+            ));
         }
     } else {
         roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
@@ -244,7 +258,12 @@ impl ServerCertVerifier for Verifier {
                 rustls::CertificateError::NotValidForName
                 | rustls::CertificateError::NotValidForNameContext { .. },
             )) if !check_name => Ok(ServerCertVerified::assertion()),
-            Err(error) if self.pinned.iter().any(|p| p.as_ref() == end_entity.as_ref()) => {
+            Err(error)
+                if self
+                    .pinned
+                    .iter()
+                    .any(|p| p.as_ref() == end_entity.as_ref()) =>
+            {
                 if !check_name || name_matches(end_entity, server_name) {
                     Ok(ServerCertVerified::assertion())
                 } else {
@@ -294,10 +313,7 @@ fn name_matches(cert: &CertificateDer<'_>, server_name: &ServerName<'_>) -> bool
     let Ok(parsed) = webpki::EndEntityCert::try_from(cert) else {
         return false;
     };
-    if parsed
-        .verify_is_valid_for_subject_name(server_name)
-        .is_ok()
-    {
+    if parsed.verify_is_valid_for_subject_name(server_name).is_ok() {
         return true;
     }
     const SAN_OID: [u8; 5] = [0x06, 0x03, 0x55, 0x1d, 0x11];
@@ -325,7 +341,9 @@ fn common_name(der: &[u8]) -> Option<String> {
             if n == 0 || n > 4 || rest.len() < n {
                 return None;
             }
-            let len = rest[..n].iter().fold(0usize, |l, &b| (l << 8) | usize::from(b));
+            let len = rest[..n]
+                .iter()
+                .fold(0usize, |l, &b| (l << 8) | usize::from(b));
             rest = &rest[n..];
             len
         };
@@ -387,7 +405,10 @@ const WORK: [&str; 11] = [
 impl Connection {
     fn statement(&self, name: &str) -> &Statement {
         let names: &[&str] = if self.work { &WORK } else { &INTAKE };
-        let at = names.iter().position(|n| *n == name).expect("a known statement");
+        let at = names
+            .iter()
+            .position(|n| *n == name)
+            .expect("a known statement");
         &self.statements[at]
     }
 }
@@ -410,15 +431,16 @@ struct Lent {
 
 impl Pool {
     async fn get(&self, work: bool) -> Result<Lent, StoreError> {
-        let permit = tokio::time::timeout(self.acquire_timeout, self.permits.clone().acquire_owned())
-            .await
-            .map_err(|_| {
-                StoreError::new(format!(
-                    "no free database connection within {} ms (pool_size)",
-                    self.acquire_timeout.as_millis()
-                ))
-            })?
-            .map_err(|_| StoreError::new("the connection pool is closed"))?;
+        let permit =
+            tokio::time::timeout(self.acquire_timeout, self.permits.clone().acquire_owned())
+                .await
+                .map_err(|_| {
+                    StoreError::new(format!(
+                        "no free database connection within {} ms (pool_size)",
+                        self.acquire_timeout.as_millis()
+                    ))
+                })?
+                .map_err(|_| StoreError::new("the connection pool is closed"))?;
         let reused = {
             let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
             let (intake, workers) = &mut *idle;
@@ -501,7 +523,10 @@ fn int(value: u32) -> i32 {
 }
 
 impl PostgresStore {
-    pub(super) async fn open(url: &str, options: &InboxOptions) -> Result<PostgresStore, StoreError> {
+    pub(super) async fn open(
+        url: &str,
+        options: &InboxOptions,
+    ) -> Result<PostgresStore, StoreError> {
         let target = Target::parse(url, options)?;
         // The schema first: the statements are prepared against its table.
         target
@@ -653,10 +678,7 @@ impl PostgresStore {
         last: bool,
     ) -> Result<bool, StoreError> {
         let changed = self
-            .execute(
-                "fail",
-                &[&id, &worker, &int(attempts), &now, &error, &last],
-            )
+            .execute("fail", &[&id, &worker, &int(attempts), &now, &error, &last])
             .await?;
         Ok(changed == 1)
     }

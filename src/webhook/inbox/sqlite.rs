@@ -363,7 +363,11 @@ impl SqliteStore {
         Ok(self.execute(&self.sql.purge_dead, params![id])? as u64)
     }
 
-    pub(super) fn list(&self, status: Option<Status>, limit: u32) -> Result<Vec<Entry>, StoreError> {
+    pub(super) fn list(
+        &self,
+        status: Option<Status>,
+        limit: u32,
+    ) -> Result<Vec<Entry>, StoreError> {
         let rows = self.with(|c| match status {
             None => c
                 .prepare_cached(&self.sql.list)?
