@@ -1155,6 +1155,14 @@ impl Worker {
     }
 }
 
+struct AbortOnDrop(tokio::task::AbortHandle);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// Runs the handler's future with heartbeats and the timeout. `Err((reason, last))`.
 async fn run_handler<Fut, E>(
     lease: &Lease,
@@ -1166,6 +1174,8 @@ where
     E: fmt::Display + Send + 'static,
 {
     let mut handle = tokio::spawn(async move { task.await.map_err(|e| e.to_string()) });
+    // The run's future dropped (its worker's `run` dropped): the handler is cancelled with it.
+    let _cancel = AbortOnDrop(handle.abort_handle());
     let deadline = tokio::time::sleep(options.handler_timeout);
     let mut deadline = std::pin::pin!(deadline);
     let period = options.heartbeat_period();
