@@ -1,5 +1,5 @@
 //! Every case of `tests/vectors/webhooks.json` through `webhook::verify`, and the typed view of the
-//! valid ones. (Duplicates are the inbox's: tests/inbox_contract.)
+//! valid ones. (Duplicates are the inbox's: tests/inbox_conformance.rs.)
 #![cfg(feature = "webhook")]
 
 use std::collections::HashMap;

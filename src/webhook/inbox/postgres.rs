@@ -766,4 +766,18 @@ mod tests {
         assert!(err.to_string().contains("/nonexistent.pem"), "{err}");
         assert_eq!(percent_decode("%2Ftmp%2Fca.pem"), "/tmp/ca.pem");
     }
+
+    /// The certificate `openssl req -x509 -subj "/CN=localhost"` makes (as the TLS test servers do):
+    /// CA:TRUE, no subjectAltName. Its name is its common name.
+    #[test]
+    fn a_self_signed_certificate_is_named_by_its_common_name() {
+        let pem = include_bytes!("../../../tests/support_inbox/self-signed-localhost.pem");
+        let cert = CertificateDer::pem_slice_iter(pem).next().unwrap().unwrap();
+        assert_eq!(common_name(cert.as_ref()).as_deref(), Some("localhost"));
+        let name = |host: &'static str| ServerName::try_from(host).unwrap();
+        assert!(name_matches(&cert, &name("localhost")));
+        assert!(name_matches(&cert, &name("LOCALHOST")));
+        assert!(!name_matches(&cert, &name("db.example.com")));
+        assert!(!name_matches(&cert, &name("127.0.0.1")));
+    }
 }
