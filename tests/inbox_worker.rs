@@ -402,3 +402,55 @@ async fn postgres_tls_verifies_the_server() {
         "refused by pg_hba: {err}"
     );
 }
+
+/// The pool's bounds on PostgreSQL: with one connection held by a statement stuck on a lock, another
+/// call fails after the acquire timeout (the intake answers 503), and the stuck statement itself fails
+/// at the statement timeout instead of holding its connection forever.
+#[cfg(feature = "inbox-postgres")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_pool_acquire_and_statement_timeouts() {
+    let Some(server) = support_inbox::postgres_server() else {
+        return eprintln!("SKIPPED: COASSEMBLE_TEST_POSTGRES_URL is not set");
+    };
+    let url = support_inbox::fresh_postgres(&server).await;
+    let options = InboxOptions {
+        pool_size: 1,
+        acquire_timeout: Duration::from_millis(300),
+        statement_timeout: Duration::from_millis(1500),
+        ..InboxOptions::default()
+    };
+    let inbox = Inbox::open(&url, options.clone()).await.unwrap();
+    let mut locker = coassemble_events::webhook::inbox::connect_postgres(&url, &options)
+        .await
+        .unwrap();
+    let lock = locker.transaction().await.unwrap();
+    lock.batch_execute("LOCK TABLE coassemble_webhook_inbox IN ACCESS EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    let stuck = {
+        let inbox = inbox.clone();
+        tokio::spawn(async move { deliver(&inbox, "stuck").await })
+    };
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let started = std::time::Instant::now();
+    let err = deliver(&inbox, "waiting").await.unwrap_err();
+    assert_eq!(err.http_status(), 503);
+    assert!(
+        err.to_string().contains("no free database connection"),
+        "{err}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_millis(1200),
+        "{:?}",
+        started.elapsed()
+    );
+    let err = stuck.await.unwrap().unwrap_err();
+    assert!(
+        err.to_string().contains("57014"),
+        "statement timeout: {err}"
+    );
+    lock.rollback().await.unwrap();
+    deliver(&inbox, "after")
+        .await
+        .expect("the pool serves again");
+}
