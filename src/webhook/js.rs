@@ -10,12 +10,14 @@ use std::time::{Duration, UNIX_EPOCH};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use serde_json::Value;
-
 use super::{sign, verify, Delivery, WebhookError, WebhookEvent};
 
-/// A verified delivery as the JS API returns it: the lenient typed `event` (`null` when the body is not
-/// JSON, then `notJson` says why), and the whole body as parsed, `json` (`null` when not JSON).
+/// A verified delivery as the JS API gets it, as JSON *text*: the lenient typed `event` (`null` when
+/// the body is not JSON, then `notJson` says why). The whole body (`json`, `raw`) is added in JS:
+/// `JSON.parse` of the body text there (any depth V8 handles; big integers as JS numbers), so nothing
+/// here converts a number JS cannot hold exactly. JSON text rather than serde-wasm-bindgen's
+/// json_compatible serializer, which fails on an integer beyond 2^53 (`"workspaceId":
+/// 12345678901234567890` in an unknown event) and turned the delivery into an Error object (issue 16).
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct JsDelivery<'a> {
@@ -25,7 +27,6 @@ struct JsDelivery<'a> {
     timestamp: u64,
     test: bool,
     event: Option<&'a WebhookEvent>,
-    json: &'a Value,
     not_json: Option<&'a str>,
 }
 
@@ -38,8 +39,8 @@ struct JsError<'a> {
 }
 
 /// Verifies a delivery. `headers` is flattened `[name, value, name, value, ...]`; `now` and
-/// `tolerance_seconds` are seconds. Returns `{ id, type, timestamp, test, event, json, notJson }` or
-/// throws `{ code, status, message }`.
+/// `tolerance_seconds` are seconds. Returns the JSON text of `{ id, type, timestamp, test, event,
+/// notJson }` or throws `{ code, status, message }`.
 #[wasm_bindgen(js_name = verifyWebhook)]
 pub fn verify_webhook(
     headers: Vec<String>,
@@ -56,7 +57,7 @@ pub fn verify_webhook(
     let tolerance = Duration::from_secs(tolerance_seconds as u64);
     let now = UNIX_EPOCH + Duration::from_secs(now as u64);
     match verify(&pairs, body, &secrets, tolerance, now) {
-        Ok(delivery) => Ok(to_js(&delivery_view(&delivery))),
+        Ok(delivery) => Ok(JsValue::from(view_text(&delivery))),
         Err(error) => Err(to_js(&error_view(&error))),
     }
 }
@@ -71,16 +72,17 @@ pub fn sign_webhook(secret: &str, timestamp: u64, body: &[u8]) -> String {
 /// Decodes a body that [`verify`] accepted before: the inbox stores the raw bytes, and its worker
 /// (maybe another process, long after the signature's window) decodes them here, so the handler gets
 /// the verifier's own lenient view, not a second copy of it in JS. `id`, `header_type` and
-/// `timestamp` are the stored row's. Returns `{ id, type, timestamp, test, event, json, notJson }`,
-/// the shape of `verifyWebhook`'s result.
+/// `timestamp` are the stored row's. Returns the JSON text of `{ id, type, timestamp, test, event,
+/// notJson }`, the shape of `verifyWebhook`'s result (js/webhooks.js adds `json` and `raw`).
 #[wasm_bindgen(js_name = decodeWebhookBody)]
-pub fn decode_webhook_body(id: String, header_type: &str, timestamp: f64, body: &[u8]) -> JsValue {
-    to_js(&delivery_view(&Delivery::decode(
-        id,
-        header_type,
-        timestamp as u64,
-        body,
-    )))
+pub fn decode_webhook_body(id: String, header_type: &str, timestamp: f64, body: &[u8]) -> String {
+    view_text(&Delivery::decode(id, header_type, timestamp as u64, body))
+}
+
+/// The view as JSON text. serde_json serialises any `Value` (the lenient parser keeps it at most
+/// 128 levels deep, and finite), so this cannot fail; `{}` is a safe fallback all the same.
+fn view_text(delivery: &Delivery) -> String {
+    serde_json::to_string(&delivery_view(delivery)).unwrap_or_else(|_| "{}".to_owned())
 }
 
 fn delivery_view(delivery: &Delivery) -> JsDelivery<'_> {
@@ -93,7 +95,6 @@ fn delivery_view(delivery: &Delivery) -> JsDelivery<'_> {
             WebhookEvent::NotJson(_) => None,
             event => Some(event),
         },
-        json: &delivery.json,
         not_json: match &delivery.payload {
             WebhookEvent::NotJson(reason) => Some(reason),
             _ => None,
