@@ -2,9 +2,33 @@
 // when DATABASE_URL is postgres://…). Many receivers on many machines share one table: the primary
 // key dedupes intakes, and `claim` takes rows with FOR UPDATE SKIP LOCKED, so two workers never hold
 // one lease.
+//
+// Group commit at intake (issue 16): concurrent receive() calls are gathered into one multi-row
+// `insert … RETURNING delivery_id` (the shared `insert` statement's VALUES tuple repeated), so N
+// deliveries that arrive together cost one round trip and one WAL flush instead of N. Same
+// durability as one INSERT each: every caller is answered only after the statement that holds its
+// row has committed (autocommit, synchronous_commit on). At most INTAKE_BATCHES_IN_FLIGHT such
+// statements run at once; deliveries arriving meanwhile wait for the next one (at most
+// MAX_BATCH_ROWS rows each).
 import { claimedRow, listedRow, loadStatements } from './inbox-sql.js';
 
 const sql = loadStatements('postgres');
+
+const MAX_BATCH_ROWS = 100;
+// Two statements in flight: one being committed while the next one fills up (measured with
+// bench/node-inbox-intake.mjs: see README, Performance of the inbox).
+const INTAKE_BATCHES_IN_FLIGHT = 2;
+const INSERT_PARAMS = 12;
+
+/** The `insert` statement for `rows` rows: its VALUES tuple repeated, $n renumbered, ids returned. */
+function multiInsert(rows) {
+  const text = sql.insert;
+  const start = text.indexOf('VALUES (');
+  const end = text.indexOf(')', start);
+  const tuple = text.slice(start + 'VALUES '.length, end + 1);
+  const tuples = Array.from({ length: rows }, (_, r) => tuple.replace(/\$(\d+)/g, (_, n) => `$${Number(n) + r * INSERT_PARAMS}`));
+  return `${text.slice(0, start)}VALUES ${tuples.join(',\n  ')}${text.slice(end + 1).replace(/;?\s*$/, '')}\nRETURNING delivery_id`;
+}
 
 /**
  * Opens the inbox in the PostgreSQL database at `url` and creates its table when missing.
@@ -36,34 +60,89 @@ export async function openPostgresStore(url, { poolSize = 10 } = {}) {
 
   const query = (name, values, pool = work) => pool.query({ name: `coassemble_inbox_${name}`, text: sql[name], values });
 
+  const inserts = new Map(); // rows → statement text
+  let queue = [];
+  let inFlight = 0;
+  function flush() {
+    while (queue.length > 0 && inFlight < INTAKE_BATCHES_IN_FLIGHT) {
+      const pending = queue.splice(0, MAX_BATCH_ROWS);
+      inFlight++;
+      const n = pending.length;
+      if (!inserts.has(n)) inserts.set(n, multiInsert(n));
+      intake
+        .query({ name: `coassemble_inbox_insert_${n}`, text: inserts.get(n), values: pending.flatMap((p) => p.row) })
+        .then(
+          (result) => {
+            const stored = new Set(result.rows.map((r) => r.delivery_id));
+            // A delivery id twice in one batch: the first is the stored one, the other a duplicate.
+            for (const p of pending) p.resolve(stored.delete(p.row[0]));
+          },
+          (error) => pending.forEach((p) => p.reject(error)),
+        )
+        .finally(() => {
+          inFlight--;
+          flush();
+        });
+    }
+  }
+
   return {
     dialect: 'postgres',
-    async insert(row) {
-      const result = await query('insert', [
-        row.id, row.type, row.signedAt, row.receivedAt, row.body, row.eventId, row.test, row.status, row.lastError,
-      ], intake);
-      return result.rowCount === 1;
+    insert(row) {
+      return new Promise((resolve, reject) => {
+        queue.push({
+          row: [row.id, row.type, row.signedAt, row.receivedAt, row.body, row.eventId, row.test, row.status, row.lastError,
+            row.maxAttempts, row.firstRetryMs, row.maxRetryMs],
+          resolve,
+          reject,
+        });
+        // Deliveries of this turn of the event loop join one statement when none is in flight.
+        if (queue.length === 1) queueMicrotask(flush);
+      });
     },
-    async claim({ now, workerId, leaseMs, limit, maxAttempts }) {
-      await query('bury_expired', [now, maxAttempts]);
+    async claim({ now, workerId, leaseMs, limit }) {
+      await query('bury_expired', [now]);
       const result = await query('claim', [now, workerId, leaseMs, limit]);
       return result.rows.map(claimedRow);
+    },
+    async heartbeat({ id, workerId, attempts, until }) {
+      return (await query('heartbeat', [id, workerId, attempts, until])).rowCount === 1;
     },
     async complete({ id, workerId, attempts, now }) {
       return (await query('complete', [id, workerId, attempts, now])).rowCount === 1;
     },
-    async fail({ id, workerId, attempts, runAt, error, maxAttempts }) {
-      return (await query('fail', [id, workerId, attempts, runAt, error, maxAttempts])).rowCount === 1;
+    async fail({ id, workerId, attempts, now, error, final }) {
+      return (await query('fail', [id, workerId, attempts, now, error, final])).rowCount === 1;
     },
     async redrive({ id, now }) {
       return (await query('redrive', [id, now])).rowCount;
     },
+    async purgeProcessed({ cutoff, batch }) {
+      return (await query('purge_processed', [cutoff, batch])).rowCount;
+    },
+    async purgeDead({ id }) {
+      return (await query('purge_dead', [id])).rowCount;
+    },
     async list({ status, limit }) {
-      return (await query('list', [status, limit])).rows.map(listedRow);
+      const result = status == null ? await query('list', [limit]) : await query('list_status', [status, limit]);
+      return result.rows.map(listedRow);
     },
     async counts() {
       return (await query('counts', [])).rows.map((r) => ({ status: r.status, count: Number(r.count) }));
     },
+    /** EXPLAIN of a named statement (tests: the plans use the indexes). */
+    async plan(name, values) {
+      const client = await work.connect();
+      try {
+        // Bound values, as a prepared statement would run them (a generic plan is not forced).
+        const result = await client.query({ text: `EXPLAIN ${sql[name]}`, values });
+        return result.rows.map((r) => r['QUERY PLAN']).join('\n');
+      } finally {
+        client.release();
+      }
+    },
+    /** Runs SQL on the workers' pool (tests: ANALYZE). */
+    raw: (text, values) => work.query(text, values),
     close: end,
   };
 }

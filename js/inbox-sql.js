@@ -45,16 +45,18 @@ export function claimedRow(r) {
     eventId: r.event_id,
     test: Boolean(r.test),
     attempts: Number(r.attempts),
+    maxAttempts: Number(r.max_attempts),
   };
 }
 
-/** A row returned by `list`. */
+/** A row returned by `list` / `list_status`. */
 export function listedRow(r) {
   return {
     id: r.delivery_id,
     type: r.event_type,
     status: r.status,
     attempts: Number(r.attempts),
+    maxAttempts: Number(r.max_attempts),
     receivedAt: Number(r.received_at),
     runAt: time(r.run_at),
     processedAt: time(r.processed_at),

@@ -75,7 +75,17 @@ function seconds(value, name) {
  * notJson }`; throws a `WebhookError` (`code`, `status`) when the delivery must be refused (never for
  * the content of a signed body). See webhooks.d.ts.
  */
-export function verifyWebhook({
+export function verifyWebhook(options) {
+  const { view, bytes } = verifyWebhookView(options);
+  return withBody(view, bytes);
+}
+
+/**
+ * The verifier's checks and its view as JSON text (without `json` and `raw`): what the inbox's intake
+ * needs, without parsing the whole body in JS.
+ * @internal shared with inbox.js
+ */
+export function verifyWebhookView({
   headers,
   body,
   secrets,
@@ -85,13 +95,41 @@ export function verifyWebhook({
   const clock = seconds(now, 'now');
   // Year 5138 in seconds: almost certainly Date.now() milliseconds, which would make every delivery stale.
   if (clock > 1e11) throw new TypeError('verifyWebhook: `now` is unix seconds, not milliseconds');
-  const args = [headerList(headers), rawBytes(body), secretList(secrets), seconds(toleranceSeconds, 'toleranceSeconds'), clock];
+  const bytes = rawBytes(body);
+  const args = [headerList(headers), bytes, secretList(secrets), seconds(toleranceSeconds, 'toleranceSeconds'), clock];
   try {
-    return verifyInWasm(...args);
+    return { view: verifyInWasm(...args), bytes };
   } catch (e) {
     if (e && typeof e.code === 'string' && typeof e.status === 'number') {
       throw new WebhookError(e.code, e.status, e.message);
     }
     throw e;
   }
+}
+
+// Keeps a BOM as a character, so `raw` is the body's text exactly (and JSON.parse refuses it, as the
+// verifier does).
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
+
+/**
+ * The wasm's view (JSON text: id, type, timestamp, test, event, notJson) with the whole body added:
+ * `raw`, its exact text, and `json`, `JSON.parse(raw)` (null when it is not JSON). The body is parsed
+ * here, not in wasm: V8's JSON.parse takes any depth a 1 MiB body can hold, and a number beyond 2^53
+ * becomes the nearest JS number as in any JSON.parse, instead of failing a conversion (issue 16).
+ * @internal shared with inbox.js
+ */
+export function withBody(viewText, bytes) {
+  const view = JSON.parse(viewText);
+  view.raw = utf8.decode(bytes);
+  view.json = null;
+  if (view.notJson == null) {
+    try {
+      view.json = JSON.parse(view.raw);
+    } catch (error) {
+      // The verifier accepts only valid JSON, which JSON.parse reads too; kept for safety.
+      view.notJson = `JSON.parse: ${error.message}`;
+      view.event = null;
+    }
+  }
+  return view;
 }
