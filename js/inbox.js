@@ -230,11 +230,8 @@ export async function openInbox(databaseUrl, options = {}) {
   /** A claimed delivery: the lease's fencing token is (id, workerId, attempts). */
   function leaseOf(claimed, lease) {
     const token = { id: claimed.id, workerId: lease.workerId, attempts: claimed.attempts };
-    let settled = false;
-    const settle = () => {
-      if (settled) throw new Error(`inbox lease ${claimed.id}: already completed or failed`);
-      settled = true;
-    };
+    // No local "settled" flag: the SQL fences every outcome (a second one, or one after the lease
+    // was taken over, affects no row and resolves false).
     return {
       id: claimed.id,
       type: claimed.type,
@@ -248,11 +245,9 @@ export async function openInbox(databaseUrl, options = {}) {
       delivery: () => deliveryOf(claimed),
       heartbeat: () => store.heartbeat({ ...token, until: now() + lease.leaseMs }),
       async complete() {
-        settle();
         return store.complete({ ...token, now: now() });
       },
       async fail(error, { final = false } = {}) {
-        settle();
         return store.fail({ ...token, now: now(), error: errorText(error), final });
       },
     };
