@@ -70,3 +70,25 @@ export function webhook(headers: Record<string, string>, body: string): string {
     throw err;
   }
 }
+
+// coassemble-events/api: the Headless API client (README, "Mint the URL on your server").
+import { createCoassembleApi, CoassembleApiError } from 'coassemble-events/api';
+
+export async function headless(apiKey: string): Promise<string> {
+  const api = createCoassembleApi({ apiKey, timeoutMs: 10_000 });
+  for await (const t of api.trackings({ courseId: 981 })) {
+    if (t.completed !== null) console.log(t.identifier?.trim(), t.progress?.toFixed(0));
+  }
+  const { endpoints } = await api.webhooks.list();
+  console.log(endpoints.map((e) => e.url.trim()));
+  try {
+    return await api.embedUrl({ action: 'view', courseId: 981, identifier: 'learner-77', options: { back: 'event' } });
+  } catch (err) {
+    if (err instanceof CoassembleApiError && err.code === 'rate_limited') console.warn(err.retryAfterMs, err.status);
+    throw err;
+  }
+}
+// @ts-expect-error: action is 'view' or 'edit'
+void createCoassembleApi({ apiKey: 'k' }).embedUrl({ action: 'play', identifier: 'l' });
+// @ts-expect-error: a typo in an option name
+void createCoassembleApi({ apiKey: 'k', timeoutMS: 1 });
