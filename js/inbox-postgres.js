@@ -10,7 +10,7 @@
 // row has committed (autocommit, synchronous_commit on). At most INTAKE_BATCHES_IN_FLIGHT such
 // statements run at once; deliveries arriving meanwhile wait for the next one (at most
 // MAX_BATCH_ROWS rows each).
-import { claimedRow, listedRow, loadStatements } from './inbox-sql.js';
+import { activityRow, claimedRow, listedRow, listStatement, loadStatements, storedRow, withLeases } from './inbox-sql.js';
 
 const sql = loadStatements('postgres');
 
@@ -100,10 +100,13 @@ export async function openPostgresStore(url, { poolSize = 10 } = {}) {
         if (queue.length === 1) queueMicrotask(flush);
       });
     },
-    async claim({ now, workerId, leaseMs, limit }) {
-      await query('bury_expired', [now]);
+    async claim({ now, workerId, leaseMs, limit, observe = false }) {
+      // observe: which expired leases this claim takes over. Read just before it: a lease that
+      // another worker takes over in between is not claimable here any more, so nothing is counted twice.
+      const expired = observe ? new Set((await query('expired_leases', [now, limit])).rows.map((r) => r.delivery_id)) : null;
+      const buried = (await query('bury_expired', [now])).rowCount;
       const result = await query('claim', [now, workerId, leaseMs, limit]);
-      return result.rows.map(claimedRow);
+      return withLeases(result.rows.map(claimedRow), expired, buried);
     },
     async heartbeat({ id, workerId, attempts, until }) {
       return (await query('heartbeat', [id, workerId, attempts, until])).rowCount === 1;
@@ -123,9 +126,20 @@ export async function openPostgresStore(url, { poolSize = 10 } = {}) {
     async purgeDead({ id }) {
       return (await query('purge_dead', [id])).rowCount;
     },
-    async list({ status, limit }) {
-      const result = status == null ? await query('list', [limit]) : await query('list_status', [status, limit]);
-      return result.rows.map(listedRow);
+    async list({ status, type = null, limit }) {
+      const [name, values] = listStatement({ status, type, limit });
+      return (await query(name, values)).rows.map(listedRow);
+    },
+    async get({ id }) {
+      const row = (await query('get', [id])).rows[0];
+      return row ? storedRow(row) : null;
+    },
+    async oldestDue({ now }) {
+      const value = (await query('oldest_due', [now])).rows[0]?.run_at;
+      return value == null ? null : Number(value);
+    },
+    async activity({ since, bucketMs }) {
+      return (await query('activity', [since, bucketMs])).rows.map(activityRow);
     },
     async counts() {
       return (await query('counts', [])).rows.map((r) => ({ status: r.status, count: Number(r.count) }));

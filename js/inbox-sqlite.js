@@ -26,7 +26,7 @@
 // intake p99 at 1,000 deliveries/s stays a few ms, bench/node-inbox-intake.mjs). The cost of (b): a
 // waiting writer polls instead of queueing inside SQLite, so under heavy contention from another
 // process it may wait a little longer than its turn; the cap keeps each poll cheap.
-import { claimedRow, listedRow, loadStatements } from './inbox-sql.js';
+import { activityRow, claimedRow, listedRow, listStatement, loadStatements, storedRow, withLeases } from './inbox-sql.js';
 
 const sql = loadStatements('sqlite');
 
@@ -89,6 +89,8 @@ export async function openSqliteStore(path, { busyTimeoutMs = DEFAULT_BUSY_TIMEO
   const prepared = {
     ...prepare(intake, ['insert']),
     ...prepare(work, ['bury_expired', 'claim', 'heartbeat', 'complete', 'fail', 'redrive', 'purge_processed', 'purge_dead', 'list', 'list_status', 'counts']),
+    // Operating the inbox (sql/inbox.sqlite.sql, the end): the dashboard, the metrics, the CLI.
+    ...prepare(work, ['get', 'list_type', 'list_status_type', 'oldest_due', 'expired_leases', 'activity']),
   };
   const run = (name, values) => prepared[name].run(numbered(values));
   const all = (name, values) => prepared[name].all(numbered(values));
@@ -149,12 +151,16 @@ export async function openSqliteStore(path, { busyTimeoutMs = DEFAULT_BUSY_TIMEO
         schedule(0);
       });
     },
-    async claim({ now, workerId, leaseMs, limit }) {
+    async claim({ now, workerId, leaseMs, limit, observe = false }) {
+      let expired = null;
+      let buried = 0;
       const rows = await write(() => {
-        run('bury_expired', [now]);
+        // observe: which expired leases this claim takes over (read in the same write transaction).
+        if (observe) expired = new Set(prepared.expired_leases.pluck().all(numbered([now, limit])));
+        buried = run('bury_expired', [now]).changes;
         return all('claim', [now, workerId, leaseMs, limit]);
       });
-      return rows.map(claimedRow);
+      return withLeases(rows.map(claimedRow), expired, buried);
     },
     async heartbeat({ id, workerId, attempts, until }) {
       return write(() => run('heartbeat', [id, workerId, attempts, until]).changes === 1);
@@ -174,13 +180,25 @@ export async function openSqliteStore(path, { busyTimeoutMs = DEFAULT_BUSY_TIMEO
     async purgeDead({ id }) {
       return write(() => run('purge_dead', [id]).changes);
     },
-    async list({ status, limit }) {
-      const rows = await retryBusy(() => (status == null ? all('list', [limit]) : all('list_status', [status, limit])), deadline());
+    async list({ status, type = null, limit }) {
+      const [name, values] = listStatement({ status, type, limit });
+      const rows = await retryBusy(() => all(name, values), deadline());
       return rows.map(listedRow);
     },
     async counts() {
       const rows = await retryBusy(() => prepared.counts.raw().all(), deadline());
       return rows.map(([status, count]) => ({ status, count }));
+    },
+    async get({ id }) {
+      const row = await retryBusy(() => prepared.get.get(numbered([id])), deadline());
+      return row ? storedRow(row) : null;
+    },
+    async oldestDue({ now }) {
+      const value = await retryBusy(() => prepared.oldest_due.pluck().get(numbered([now])), deadline());
+      return value == null ? null : Number(value);
+    },
+    async activity({ since, bucketMs }) {
+      return (await retryBusy(() => all('activity', [since, bucketMs]), deadline())).map(activityRow);
     },
     /** EXPLAIN QUERY PLAN of a named statement (tests: the plans use the indexes). */
     plan(name, values) {

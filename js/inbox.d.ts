@@ -66,6 +66,56 @@ export interface InboxOptions {
   poolSize?: number;
   /** Called with store and handler-recording errors (the intake answers 503 for them). Default `console.error`. */
   onError?: (error: unknown, context: string) => void;
+  /** An observer from the start: the same as calling {@link Inbox.observe} with it. */
+  onEvent?: (event: InboxEvent) => void;
+}
+
+/**
+ * What the inbox did, as {@link Inbox.observe} reports it (the metrics of
+ * `coassemble-events/inbox/metrics` are built on these). Only this process's intakes and runs.
+ */
+export type InboxEvent =
+  /** A delivery answered by the intake. `code`: the refusal's (bad_signature, stale_timestamp, body_too_large…). */
+  | { kind: 'intake'; outcome: 'stored' | 'duplicate' | 'refused' | 'unavailable'; code: string | null; status: number; id: string | null; durationMs: number }
+  /**
+   * A handler run and what became of it (`timed_out`: the handler outlived `handlerTimeoutMs`; the
+   * row is then failed, or dead on its last run, as `recorded` says). `durationMs`: the handler's time.
+   */
+  | { kind: 'run'; outcome: 'processed' | 'failed' | 'dead' | 'lost' | 'timed_out'; recorded: 'processed' | 'failed' | 'dead' | 'lost'; id: string; type: string; attempt: number; durationMs: number }
+  /** A claim found expired leases: `takenOver` it runs again, `buried` expired on their last run (now dead). */
+  | { kind: 'leases_expired'; takenOver: number; buried: number }
+  /** A retention pass (purgeProcessed) removed `removed` processed deliveries. */
+  | { kind: 'retention'; removed: number }
+  /** purgeDead removed `removed` dead deliveries. */
+  | { kind: 'purge_dead'; removed: number }
+  /** Reported by reconciliation through {@link Inbox.emit}: one run, and the deliveries it recovered. */
+  | { kind: 'reconcile'; outcome: 'ok' | 'failed'; recovered?: number }
+  /** Other kinds may be added: ignore what you do not know. */
+  | { kind: string; [key: string]: unknown };
+
+/** A delivery with its stored body, as {@link Inbox.get} returns it. */
+export interface StoredDelivery extends ListedDelivery {
+  /** The row's run limit. */
+  maxAttempts: number;
+  /** When Coassemble signed it, unix seconds. */
+  signedAt: number;
+  /** The body's `id` (the event id), when it has one. */
+  eventId: string | null;
+  /** The worker holding (or last holding) its lease. */
+  leaseOwner: string | null;
+  firstRetryMs: number;
+  maxRetryMs: number;
+  /** The raw body, as received. */
+  body: Uint8Array;
+}
+
+/** Deliveries received and processed in one time bucket, as {@link Inbox.activity} returns them. */
+export interface ActivityBucket {
+  /** The bucket's start, unix ms. */
+  bucket: number;
+  received: number;
+  /** Processed deliveries still within retention. */
+  processed: number;
 }
 
 /** The answer to a delivery: send `status` with `body` as JSON. */
@@ -153,8 +203,26 @@ export interface Inbox {
    * `pollMs` (default 1000) when idle, and at once for deliveries this process stores.
    */
   start(handler: (delivery: InboxDelivery) => unknown, options?: { concurrency?: number; pollMs?: number }): InboxWorker;
-  /** Deliveries, newest first (default: all statuses, 100). */
-  list(options?: { status?: DeliveryStatus | null; limit?: number }): Promise<ListedDelivery[]>;
+  /** Deliveries, newest first (default: all statuses and types, 100). */
+  list(options?: { status?: DeliveryStatus | null; type?: string | null; limit?: number }): Promise<ListedDelivery[]>;
+  /** One delivery with its stored body, or null. */
+  get(id: string): Promise<StoredDelivery | null>;
+  /** How long the longest-waiting due delivery has been due, ms; 0 when nothing is due. */
+  oldestDueMs(): Promise<number>;
+  /** Received and processed deliveries per `bucketMs` (default 1 h) over the last `hours` (default 24), oldest first, empty buckets included. */
+  activity(options?: { hours?: number; bucketMs?: number }): Promise<ActivityBucket[]>;
+  /** Removes one dead delivery, or every dead one. Resolves with how many. */
+  purgeDead(target: string | { all: true }): Promise<number>;
+  /**
+   * Calls `listener` with each {@link InboxEvent} of this inbox (intakes, runs, expired leases,
+   * retention). With no listener the inbox measures nothing. Returns a function that removes it.
+   */
+  observe(listener: (event: InboxEvent) => void): () => void;
+  /**
+   * Sends `event` to the listeners: how an extension reports, e.g. reconciliation:
+   * `inbox.emit({ kind: 'reconcile', outcome: 'ok', recovered: 2 })` (counted by the metrics).
+   */
+  emit(event: InboxEvent): void;
   /** How many deliveries are in each state. */
   counts(): Promise<Record<DeliveryStatus, number>>;
   /** Makes one dead delivery, or every dead one, due again with a full set of attempts. Resolves with how many. */

@@ -102,7 +102,8 @@ function workerOptions(where, explicit, base) {
 }
 
 const OPEN_OPTIONS = ['secrets', 'toleranceSeconds', 'maxAttempts', 'firstRetryMs', 'maxRetryMs', 'leaseMs', 'heartbeatMs',
-  'handlerTimeoutMs', 'retentionMs', 'maxBodyBytes', 'bodyTimeoutMs', 'busyTimeoutMs', 'poolSize', 'workerId', 'now', 'onError'];
+  'handlerTimeoutMs', 'retentionMs', 'maxBodyBytes', 'bodyTimeoutMs', 'busyTimeoutMs', 'poolSize', 'workerId', 'now', 'onError',
+  'onEvent'];
 
 /**
  * Opens the inbox at `databaseUrl`: `postgres://…` (needs `pg`), or a SQLite file path (needs
@@ -138,6 +139,7 @@ export async function openInbox(databaseUrl, options = {}) {
   integer(where, 'poolSize', poolSize, 1);
   if (typeof now !== 'function') throw new TypeError('openInbox: `now` must be a function returning unix milliseconds');
   if (typeof onError !== 'function') throw new TypeError('openInbox: `onError` must be a function');
+  if (options.onEvent !== undefined && typeof options.onEvent !== 'function') throw new TypeError('openInbox: `onEvent` must be a function');
   const defaults = workerOptions(where, {
     leaseMs: options.leaseMs,
     heartbeatMs: options.heartbeatMs,
@@ -155,8 +157,38 @@ export async function openInbox(databaseUrl, options = {}) {
   // Lets this process's workers start on a delivery it has just stored instead of at the next poll.
   const wake = () => workers.forEach((w) => w.wake());
 
+  // Observers (onEvent, observe()): what happened, as it happens, for metrics (createInboxMetrics)
+  // and logs. With none, the intake and the workers pay one Set size check; with some, a clock read
+  // and a call per intake or run. An observer that throws is reported to onError, never to the caller.
+  const observers = new Set(options.onEvent ? [options.onEvent] : []);
+  function emit(event) {
+    for (const observer of observers) {
+      try {
+        observer(event);
+      } catch (error) {
+        onError(error, `an inbox observer, on a ${event?.kind} event`);
+      }
+    }
+  }
+  /** An intake's answer as an event: stored | duplicate | refused (with its code) | unavailable. */
+  function intakeEvent(answer, durationMs) {
+    const outcome = answer.status === 200 ? answer.body.status : answer.status === 503 ? 'unavailable' : 'refused';
+    emit({ kind: 'intake', outcome, code: outcome === 'refused' ? answer.body.code : null, status: answer.status, id: answer.body.id ?? null, durationMs });
+    return answer;
+  }
+
+  /** Verify, store, answer; observed when anyone listens. */
+  async function receive(request) {
+    if (observers.size === 0) return intake(request);
+    const started = performance.now();
+    const answer = await intake(request);
+    return intakeEvent(answer, performance.now() - started);
+  }
+  /** A refusal before the body was read (too large, too slow), observed. */
+  const early = (answer) => (observers.size === 0 ? answer : intakeEvent(answer, 0));
+
   /** Verify, store, answer: the answer as { status, body } (the body is a small JSON object). */
-  async function receive({ headers, body }) {
+  async function intake({ headers, body }) {
     let view;
     try {
       view = JSON.parse(verifyWebhookView({ headers, body, secrets, toleranceSeconds, now: now() / 1000 }).view);
@@ -202,7 +234,7 @@ export async function openInbox(databaseUrl, options = {}) {
   async function nodeListener(req, res) {
     try {
       const read = await nodeBody(req, maxBodyBytes, bodyTimeoutMs);
-      const answer = read.body ? await receive({ headers: req.headers, body: read.body }) : read.tooLarge ? tooLarge() : tooSlow();
+      const answer = read.body ? await receive({ headers: req.headers, body: read.body }) : early(read.tooLarge ? tooLarge() : tooSlow());
       const text = JSON.stringify(answer.body);
       const headers = { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) };
       if (!read.body) {
@@ -223,7 +255,7 @@ export async function openInbox(databaseUrl, options = {}) {
   /** Fetch-style handler (Request → Response): Deno.serve, Bun.serve, Hono, Next.js route handlers. */
   async function fetchHandler(request) {
     const read = await fetchBody(request, maxBodyBytes, bodyTimeoutMs);
-    const answer = read.body ? await receive({ headers: request.headers, body: read.body }) : read.tooLarge ? tooLarge() : tooSlow();
+    const answer = read.body ? await receive({ headers: request.headers, body: read.body }) : early(read.tooLarge ? tooLarge() : tooSlow());
     return Response.json(answer.body, { status: answer.status, headers: read.body ? undefined : { connection: 'close' } });
   }
 
@@ -260,15 +292,36 @@ export async function openInbox(databaseUrl, options = {}) {
     const { limit = 10 } = options;
     integer(where, 'limit', limit, 1, 1000);
     const lease = workerOptions(where, { leaseMs: options.leaseMs, workerId: options.workerId }, defaults);
-    const claimed = await store.claim({ now: now(), workerId: lease.workerId, leaseMs: lease.leaseMs, limit });
+    const observe = observers.size > 0;
+    const claimed = await store.claim({ now: now(), workerId: lease.workerId, leaseMs: lease.leaseMs, limit, observe });
+    if (observe && (claimed.takenOver > 0 || claimed.buried > 0)) {
+      emit({ kind: 'leases_expired', takenOver: claimed.takenOver, buried: claimed.buried });
+    }
     return claimed.map((c) => leaseOf(c, lease));
+  }
+
+  /** Runs one lease (see runLease), observed: a `run` event with its outcome and the handler's time. */
+  async function run(lease, handler, o) {
+    if (observers.size === 0) return runLease(lease, handler, o);
+    const outcome = await runLease(lease, handler, o);
+    emit({
+      kind: 'run',
+      // timed_out: the handler outlived handlerTimeoutMs (the row is failed, or dead on its last run).
+      outcome: lease.timedOut && outcome !== 'lost' ? 'timed_out' : outcome,
+      recorded: outcome,
+      id: lease.id,
+      type: lease.type,
+      attempt: lease.attempt,
+      durationMs: lease.handlerMs ?? 0,
+    });
+    return outcome;
   }
 
   /**
    * Runs one lease: the handler under a timeout and heartbeats, then complete or fail. Resolves with
    * 'processed' | 'failed' | 'dead' | 'lost'; never rejects.
    */
-  async function run(lease, handler, { handlerTimeoutMs, heartbeatMs }) {
+  async function runLease(lease, handler, { handlerTimeoutMs, heartbeatMs }) {
     let delivery;
     try {
       delivery = lease.delivery();
@@ -284,6 +337,7 @@ export async function openInbox(databaseUrl, options = {}) {
       timer = setTimeout(() => {
         const error = new Error(`handler timed out after ${handlerTimeoutMs} ms`);
         error.code = 'handler_timeout';
+        lease.timedOut = true;
         controller.abort(error);
         resolve({ error });
       }, handlerTimeoutMs);
@@ -303,6 +357,7 @@ export async function openInbox(databaseUrl, options = {}) {
       }, heartbeatMs);
     });
     let outcome;
+    const started = performance.now();
     try {
       outcome = await Promise.race([
         (async () => {
@@ -318,6 +373,7 @@ export async function openInbox(databaseUrl, options = {}) {
     } finally {
       clearTimeout(timer);
       clearInterval(beat);
+      lease.handlerMs = performance.now() - started;
     }
     if (lost) return 'lost';
     // Let a handler that watches the signal stop its work once its run is over.
@@ -362,7 +418,10 @@ export async function openInbox(databaseUrl, options = {}) {
     for (;;) {
       const n = await store.purgeProcessed({ cutoff, batch });
       removed += n;
-      if (n < batch) return removed;
+      if (n < batch) {
+        if (observers.size > 0) emit({ kind: 'retention', removed });
+        return removed;
+      }
       // Let intakes and claims in between batches.
       await new Promise((resolve) => setImmediate(resolve));
     }
@@ -454,14 +513,53 @@ export async function openInbox(databaseUrl, options = {}) {
     start,
     purgeProcessed,
     async list(options = {}) {
-      checkKnown('inbox.list', options, ['status', 'limit']);
-      const { status = null, limit = 100 } = options;
+      checkKnown('inbox.list', options, ['status', 'type', 'limit']);
+      const { status = null, type = null, limit = 100 } = options;
       if (status !== null && !STATUSES.includes(status)) {
         throw new TypeError(`inbox.list: \`status\` must be one of ${STATUSES.join(', ')} (or null for all)`);
       }
+      if (type !== null && (typeof type !== 'string' || type === '')) throw new TypeError('inbox.list: `type` must be an event type (or null for all)');
       integer('inbox.list', 'limit', limit, 1, 100_000);
-      return store.list({ status, limit });
+      return store.list({ status, type, limit });
     },
+    /** One delivery with its stored body (Buffer), or null. */
+    async get(id) {
+      if (typeof id !== 'string' || id === '') throw new TypeError('inbox.get: pass a delivery id');
+      return store.get({ id });
+    },
+    /** How long the longest-waiting due delivery has been due, ms (0: nothing is due). */
+    async oldestDueMs() {
+      const t = now();
+      const runAt = await store.oldestDue({ now: t });
+      return runAt == null ? 0 : Math.max(0, t - runAt);
+    },
+    /** Deliveries received and processed per `bucketMs` (default an hour) over the last `hours` (default 24). */
+    async activity(options = {}) {
+      checkKnown('inbox.activity', options, ['hours', 'bucketMs']);
+      const { hours = 24, bucketMs = 3_600_000 } = options;
+      integer('inbox.activity', 'hours', hours, 1, 24 * 90);
+      integer('inbox.activity', 'bucketMs', bucketMs, 60_000);
+      const t = now();
+      const first = Math.floor((t - hours * 3_600_000) / bucketMs + 1) * bucketMs;
+      const rows = new Map((await store.activity({ since: first, bucketMs })).map((r) => [r.bucket, r]));
+      const buckets = [];
+      for (let b = first; b <= t; b += bucketMs) buckets.push(rows.get(b) ?? { bucket: b, received: 0, processed: 0 });
+      return buckets;
+    },
+    /**
+     * Watches what the inbox does: `listener(event)` for each intake, run, retention pass and
+     * expired lease of this process (see inbox.d.ts, InboxEvent). Returns a function that stops it.
+     */
+    observe(listener) {
+      if (typeof listener !== 'function') throw new TypeError('inbox.observe: `listener` must be a function');
+      observers.add(listener);
+      return () => observers.delete(listener);
+    },
+    /**
+     * Sends an event to the observers: how extensions of the inbox (reconciliation) report, e.g.
+     * `inbox.emit({ kind: 'reconcile', outcome: 'ok', recovered: 3 })`.
+     */
+    emit,
     async counts() {
       const counts = Object.fromEntries(STATUSES.map((s) => [s, 0]));
       for (const { status, count } of await store.counts()) counts[status] = count;
@@ -473,7 +571,9 @@ export async function openInbox(databaseUrl, options = {}) {
       return count;
     },
     async purgeDead(target) {
-      return store.purgeDead({ id: targetOf('inbox.purgeDead', target) });
+      const removed = await store.purgeDead({ id: targetOf('inbox.purgeDead', target) });
+      if (observers.size > 0 && removed > 0) emit({ kind: 'purge_dead', removed });
+      return removed;
     },
     /** @internal tests: the plan of a named statement on this database. */
     _store: store,
