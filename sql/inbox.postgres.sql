@@ -217,11 +217,11 @@ LIMIT $2;
 -- indexes: each half is an index range scan.
 SELECT bucket, sum(received) AS received, sum(processed) AS processed
 FROM (
-  SELECT (received_at / $2) * $2 AS bucket, 1 AS received, 0 AS processed
+  SELECT received_at - received_at % $2 AS bucket, 1 AS received, 0 AS processed
   FROM coassemble_webhook_inbox
   WHERE received_at >= $1
   UNION ALL
-  SELECT (processed_at / $2) * $2 AS bucket, 0 AS received, 1 AS processed
+  SELECT processed_at - processed_at % $2 AS bucket, 0 AS received, 1 AS processed
   FROM coassemble_webhook_inbox
   WHERE status = 'processed' AND processed_at >= $1
 ) AS a
