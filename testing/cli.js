@@ -8,11 +8,11 @@
 // loaded for another): add a command with one line.
 
 const COMMANDS = {
-  'send-test-webhooks': { summary: 'send-test-webhooks [url] [--secret s]   sign and send the 8 receiver checks', run: sendTestWebhooksCommand },
-  inbox: { summary: 'inbox <serve|list|counts|redrive|purge|reconcile> --database <url>   operate a webhook inbox (inbox --help)', run: (args) => import('./inbox-cli.js').then((m) => m.main(args)) },
+  'send-test-webhooks': { usage: 'send-test-webhooks [url] [--secret s]', run: sendTestWebhooksCommand },
+  inbox: { usage: 'inbox <serve|list|counts|redrive|purge|reconcile> --database <url> (inbox --help)', run: (args) => import('./inbox-cli.js').then((m) => m.main(args)) },
 };
 
-const USAGE = `usage: coassemble-events <command> ...\n${Object.values(COMMANDS).map((c) => `  ${c.summary}`).join('\n')}`;
+const USAGE = Object.values(COMMANDS).map((c, i) => `${i === 0 ? 'usage:' : '      '} coassemble-events ${c.usage}`).join('\n');
 
 // send-test-webhooks [url] [--secret s]
 //   url     default http://localhost:8080/webhooks (the demo server)
