@@ -54,7 +54,7 @@ function relative(ms, now) {
   const delta = ms - now;
   return delta > 0 ? `in ${duration(delta)}` : 'due now';
 }
-const firstLine = (text) => (text == null ? '' : String(text).split('\n')[0]);
+const firstLine = (text) => (text == null ? '' : String(text).split('\n')[0].replace(/^Error: /, ''));
 
 function el(tag, props = {}, ...children) {
   const node = document.createElement(tag);

@@ -55,10 +55,14 @@ export async function seedInbox(databaseUrl, { hours = 24, options = {} } = {}) 
     secrets: [SEED_SECRET], maxAttempts: 3, firstRetryMs: 20 * 60_000, maxRetryMs: HOUR, now, onError: () => {}, ...options,
   });
   // The CRM behind the handler rejects one learner's records for a while; another one's always.
+  // (The errors carry the stack an app's CRM client would have, not this file's.)
+  const crmError = (message, fn) => Object.assign(new Error(message), {
+    stack: `Error: ${message}\n    at CrmClient.${fn} (/srv/app/lib/crm.js:88:11)\n    at async grantCompletion (/srv/app/webhooks.js:41:5)`,
+  });
   const handler = async (delivery) => {
     const email = delivery.event?.tracking?.email ?? '';
-    if (email.startsWith('omar.aziz')) throw new Error('CRM answered 422: contact omar.aziz@acme-corp.example is archived');
-    if (email.startsWith('lena.novak') && delivery.attempt < 2) throw new Error('CRM answered 503 Service Unavailable (retry later)');
+    if (email.startsWith('omar.aziz')) throw crmError('CRM answered 422: contact omar.aziz@acme-corp.example is archived', 'upsertContact');
+    if (email.startsWith('lena.novak') && delivery.attempt < 2) throw crmError('CRM answered 503 Service Unavailable (retry later)', 'recordCompletion');
   };
   let n = 0;
   for (let h = 0; h < hours; h++) {
