@@ -139,19 +139,22 @@ for (const backend of Object.keys(backends)) {
       const rival = await open(t, url, { leaseMs: 400, workerId: 'rival' });
       const d = signedDelivery({ secret: SECRET, id: 'long-1' });
       await inbox.receive(d);
-      let rivalRuns = 0;
-      const rivalWorker = rival.start(async () => {
-        rivalRuns++;
-      }, { pollMs: 20 });
-      t.after(() => rivalWorker.stop());
       // 2 s of work under a 400 ms lease, with a heartbeat every 133 ms.
-      const outcomes = await inbox.work((delivery, { signal }) => new Promise((resolve, reject) => {
+      const long = inbox.work((delivery, { signal }) => new Promise((resolve, reject) => {
         const timer = setTimeout(resolve, 2000);
         signal.addEventListener('abort', () => {
           clearTimeout(timer);
           reject(signal.reason);
         });
       }), { handlerTimeoutMs: 10_000 });
+      await until(async () => (await inbox.counts()).processing === 1);
+      // A rival worker polls all along; without heartbeats it would take the delivery over at 400 ms.
+      let rivalRuns = 0;
+      const rivalWorker = rival.start(async () => {
+        rivalRuns++;
+      }, { pollMs: 20 });
+      t.after(() => rivalWorker.stop());
+      const outcomes = await long;
       assert.deepEqual(outcomes, [{ id: d.id, attempts: 1, outcome: 'processed' }]);
       assert.equal(rivalRuns, 0, 'never taken over');
 
