@@ -301,9 +301,9 @@ export async function openInbox(databaseUrl, options = {}) {
   }
 
   /** Runs one lease (see runLease), observed: a `run` event with its outcome and the handler's time. */
-  async function run(lease, handler, o) {
-    if (observers.size === 0) return runLease(lease, handler, o);
-    const outcome = await runLease(lease, handler, o);
+  async function run(lease, handler, o, handlerDone) {
+    if (observers.size === 0) return runLease(lease, handler, o, handlerDone);
+    const outcome = await runLease(lease, handler, o, handlerDone);
     emit({
       kind: 'run',
       // timed_out: the handler outlived handlerTimeoutMs (the row is failed, or dead on its last run).
@@ -321,12 +321,13 @@ export async function openInbox(databaseUrl, options = {}) {
    * Runs one lease: the handler under a timeout and heartbeats, then complete or fail. Resolves with
    * 'processed' | 'failed' | 'dead' | 'lost'; never rejects.
    */
-  async function runLease(lease, handler, { handlerTimeoutMs, heartbeatMs }) {
+  async function runLease(lease, handler, { handlerTimeoutMs, heartbeatMs }, handlerDone = () => {}) {
     let delivery;
     try {
       delivery = lease.delivery();
     } catch (error) {
       // A re-driven body that is still not JSON: no handler can run it, so it is dead again at once.
+      handlerDone();
       return record(lease, error, true);
     }
     const controller = new AbortController();
@@ -374,6 +375,8 @@ export async function openInbox(databaseUrl, options = {}) {
       clearTimeout(timer);
       clearInterval(beat);
       lease.handlerMs = performance.now() - started;
+      // The handler's slot is free now; recording the outcome (batched with others) runs on its own.
+      handlerDone();
     }
     if (lost) return 'lost';
     // Let a handler that watches the signal stop its work once its run is over.
@@ -440,6 +443,10 @@ export async function openInbox(databaseUrl, options = {}) {
     let sleeping = null;
     let woken = false;
     let lastRetention = -Infinity;
+    // `busy`: handlers running (what `concurrency` bounds); `running`: runs not yet recorded (what
+    // stop() awaits). A slot frees when its handler ends, before its outcome is written, so the next
+    // claim overlaps the batched writes instead of waiting for them.
+    let busy = 0;
     const running = new Set();
     const worker = {
       wake() {
@@ -476,7 +483,7 @@ export async function openInbox(databaseUrl, options = {}) {
             onError(error, 'removing processed deliveries past their retention');
           }
         }
-        const free = concurrency - running.size;
+        const free = concurrency - busy;
         let leases = [];
         // Claims only as many as it starts now (its free slots), so each lease runs from its start.
         if (free > 0) {
@@ -487,9 +494,17 @@ export async function openInbox(databaseUrl, options = {}) {
           }
         }
         for (const lease of leases) {
-          const job = run(lease, handler, o).finally(() => {
-            running.delete(job);
+          busy++;
+          let freed = false;
+          const handlerDone = () => {
+            if (freed) return;
+            freed = true;
+            busy--;
             worker.wake();
+          };
+          const job = run(lease, handler, o, handlerDone).finally(() => {
+            handlerDone();
+            running.delete(job);
           });
           running.add(job);
         }

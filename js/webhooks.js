@@ -77,7 +77,10 @@ function seconds(value, name) {
  */
 export function verifyWebhook(options) {
   const { view, bytes } = verifyWebhookView(options);
-  return withBody(view, bytes);
+  const delivery = withBody(view, bytes);
+  // The caller has the body already; `raw` is the inbox's (its handlers get the stored text).
+  delete delivery.raw;
+  return delivery;
 }
 
 /**
@@ -113,7 +116,8 @@ const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /**
  * The wasm's view (JSON text: id, type, timestamp, test, event, notJson) with the whole body added:
- * `raw`, its exact text, and `json`, `JSON.parse(raw)` (null when it is not JSON). The body is parsed
+ * `raw`, its exact text, and `json`, `JSON.parse(raw)` (null when it is not JSON). verifyWebhook
+ * returns it without `raw`. The body is parsed
  * here, not in wasm: V8's JSON.parse takes any depth a 1 MiB body can hold, and a number beyond 2^53
  * becomes the nearest JS number as in any JSON.parse, instead of failing a conversion (issue 16).
  * @internal shared with inbox.js
