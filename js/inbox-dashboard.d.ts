@@ -29,7 +29,7 @@
  * (501 `not_configured` until the inbox has a reconcile function).
  * @packageDocumentation
  */
-import type { Inbox } from './inbox.js';
+import type { Inbox, NodeRequest, NodeResponse } from './inbox.js';
 
 /** Options of {@link createInboxDashboard}. */
 export interface InboxDashboardOptions {
@@ -48,7 +48,7 @@ export interface InboxDashboardOptions {
 export declare function createInboxDashboard(
   inbox: Inbox,
   options: InboxDashboardOptions,
-): (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => Promise<void>;
+): (req: NodeRequest, res: NodeResponse) => Promise<void>;
 
 /** Whether a socket address is a loopback address (127.0.0.0/8, ::1, ::ffff:127.x). */
 export declare function isLoopback(address: string | undefined): boolean;

@@ -32,7 +32,7 @@
  * ```
  * @packageDocumentation
  */
-import type { Inbox } from './inbox.js';
+import type { Inbox, NodeRequest, NodeResponse } from './inbox.js';
 
 /** Histogram buckets of the intake, seconds. */
 export declare const INTAKE_BUCKETS: readonly number[];
@@ -56,7 +56,7 @@ export interface InboxMetrics {
   /** The exposition text; reads the database gauges now (`database_up` 0 when that fails). */
   text(): Promise<string>;
   /** `node:http` / Express handler for `GET /metrics`. */
-  handler(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): Promise<void>;
+  handler(req: NodeRequest, res: NodeResponse): Promise<void>;
   /** The exposition's content type, for fetch-style servers: `new Response(await m.text(), { headers: { 'content-type': m.contentType } })`. */
   readonly contentType: string;
   /** Stops observing the inbox. */

@@ -155,6 +155,21 @@ export type InboxEvent =
   /** Other kinds may be added: ignore what you do not know. */
   | { kind: string; [key: string]: unknown };
 
+/**
+ * The part of a `node:http` `IncomingMessage` the Node handlers use (any IncomingMessage, or an
+ * Express request, is one). Declared here so the types need no `@types/node`.
+ */
+export interface NodeRequest {
+  method?: string;
+  url?: string;
+  headers: Record<string, string | string[] | undefined>;
+}
+/** The part of a `node:http` `ServerResponse` the Node handlers use (any ServerResponse is one). */
+export interface NodeResponse {
+  writeHead(...args: any[]): unknown;
+  end(...args: any[]): unknown;
+}
+
 /** A delivery with its stored body, as {@link Inbox.get} returns it. */
 export interface StoredDelivery extends ListedDelivery {
   /** The row's run limit. */
@@ -343,7 +358,7 @@ export interface Inbox {
    * A declared or streamed body over `maxBodyBytes` is answered 413 at once (the rest is not read, the
    * connection closed); a body slower than `bodyTimeoutMs` is answered 408.
    */
-  readonly nodeListener: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => Promise<void>;
+  readonly nodeListener: (req: NodeRequest, res: NodeResponse) => Promise<void>;
   /** Fetch-style handler: `Deno.serve(inbox.fetchHandler)`, Bun, Hono, Next.js route handlers. Same limits. */
   readonly fetchHandler: (request: Request) => Promise<Response>;
   /**

@@ -92,3 +92,23 @@ export async function headless(apiKey: string): Promise<string> {
 void createCoassembleApi({ apiKey: 'k' }).embedUrl({ action: 'play', identifier: 'l' });
 // @ts-expect-error: a typo in an option name
 void createCoassembleApi({ apiKey: 'k', timeoutMS: 1 });
+
+import { openInbox, type InboxEvent } from 'coassemble-events/inbox';
+import { createInboxMetrics } from 'coassemble-events/inbox/metrics';
+import { createInboxDashboard } from 'coassemble-events/inbox/dashboard';
+
+export async function operate(token: string): Promise<void> {
+  const inbox = await openInbox('webhooks.sqlite', { onEvent: (e: InboxEvent) => console.log(e.kind) });
+  const stop: () => void = inbox.observe((e) => { if (e.kind === 'run') console.log(e.outcome, e.durationMs); });
+  stop();
+  inbox.emit({ kind: 'reconcile', outcome: 'ok', recovered: 2 });
+  const dead = await inbox.list({ status: 'dead', type: 'course.completed', limit: 20 });
+  const one = await inbox.get(dead[0].id);
+  console.log(one?.body.byteLength, await inbox.oldestDueMs(), (await inbox.activity({ hours: 6 }))[0].received);
+  const metrics = createInboxMetrics(inbox, { token });
+  const text: string = await metrics.text();
+  const dashboard = createInboxDashboard(inbox, { token, basePath: '/admin/webhooks', reconcile: async ({ courseId }) => ({ courseId }) });
+  console.log(text.length, typeof dashboard, metrics.contentType);
+}
+// @ts-expect-error: the dashboard needs a token, or an explicit null (loopback only)
+void createInboxDashboard(await openInbox('x'), {});
