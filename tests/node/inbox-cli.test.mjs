@@ -12,8 +12,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
-import { startPostgres } from '../support/postgres.mjs';
+import { freshDatabase, startPostgres } from '../support/postgres.mjs';
 import { seedInbox } from '../support/inbox-seed.mjs';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -69,15 +68,7 @@ const backends = {
       pgServer ??= await startPostgres();
       base = pgServer.url;
     }
-    const name = `inbox_cli_${process.pid}`;
-    const admin = new pg.Client({ connectionString: base });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${name}`);
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const url = new URL(base);
-    url.pathname = `/${name}`;
-    return { url: url.href, cleanup: () => {} };
+    return { url: await freshDatabase(base, `inbox_cli_${process.pid}`), cleanup: () => {} };
   },
 };
 after(() => pgServer?.close());
