@@ -14,6 +14,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freshDatabase, startPostgres } from '../support/postgres.mjs';
 import { seedInbox } from '../support/inbox-seed.mjs';
+import { completedBody } from '../support/deliveries.mjs';
+import { loadStatements } from '../../js/inbox-sql.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = join(ROOT, 'testing', 'cli.js');
@@ -184,6 +186,31 @@ for (const [backend, make] of Object.entries(backends)) describe(backend, () => 
     const [code] = await new Promise((resolve) => server.child.once('exit', (...a) => resolve(a)));
     assert.equal(code, 0);
   });
+});
+
+test('a database no Node code wrote: the shared schema and insert statement only, as another receiver writes it', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'inbox-cli-foreign-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'rust-receiver.sqlite');
+  const { default: Database } = await import('better-sqlite3');
+  const sql = loadStatements('sqlite');
+  const db = new Database(path);
+  db.exec(sql.connect);
+  db.exec(sql.schema); // the table only: a receiver that never ran `indexes`
+  const insert = db.prepare(sql.insert);
+  const now = Date.now();
+  const row = (id, status, error) => Object.fromEntries([id, 'course.completed', Math.floor(now / 1000) - 60, now - 60_000,
+    Buffer.from(completedBody()), `evt_${id}`, 0, status, error, 10, 10_000, 3_600_000].map((v, i) => [i + 1, v]));
+  insert.run(row('rust-1', 'received', null));
+  insert.run(row('rust-2', 'dead', 'body is not JSON (stored as received): expected value at line 1'));
+  db.close();
+  const counts = JSON.parse((await cli(['inbox', 'counts', '--database', path, '--json'])).stdout);
+  assert.deepEqual({ ...counts, oldestDueMs: undefined }, { received: 1, processing: 0, processed: 0, failed: 0, dead: 1, oldestDueMs: undefined });
+  assert.ok(counts.oldestDueMs >= 60_000);
+  const dead = await cli(['inbox', 'list', '--database', path, '--status', 'dead']);
+  assert.match(dead.stdout, /^rust-2\s+course\.completed\s+dead\s+0\/10\s+\S+\s+-\s+body is not JSON/m);
+  const redrive = await cli(['inbox', 'redrive', 'rust-2', '--database', path]);
+  assert.equal(redrive.code, 0, redrive.stderr);
 });
 
 describe('usage and failures', () => {
