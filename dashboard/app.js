@@ -192,6 +192,7 @@ async function showDetail() {
   if (state.selected !== id) return;
   $('#detail').dataset.status = d.status;
   $('#detail-id').textContent = d.id;
+  $('#detail-id').classList.add('id');
   const fields = [
     ['Type', d.type], ['Status', d.status], ['Attempts', `${d.attempts} of ${d.maxAttempts}`],
     ['Received', when(d.receivedAt)], ['Signed', when(d.signedAt * 1000)],
@@ -256,7 +257,8 @@ async function refresh() {
     live.dataset.state = 'ok';
     if ($('#error').dataset.level === 'bad') $('#error').hidden = true;
   } catch (error) {
-    live.dataset.state = 'bad';
+    // 401: not an outage, the token prompt is up.
+    live.dataset.state = error.status === 401 ? 'idle' : 'bad';
     if (error.status !== 401) flash(error.message, 'bad');
   } finally {
     state.busy = false;
