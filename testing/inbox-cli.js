@@ -27,9 +27,11 @@ commands:
   reconcile --course <id>       find deliveries Coassemble could not deliver, through the Headless API
                                 ($COASSEMBLE_API_KEY, $COASSEMBLE_API_URL)
 
-exit codes: 0 ok, 1 the operation failed (e.g. the database is down), 2 usage`;
+exit codes: 0 ok, 1 the operation failed (e.g. the database is down or does not answer within
+15 s, COASSEMBLE_INBOX_OPEN_TIMEOUT_MS), 2 usage`;
 
 const STATUSES = ['received', 'processing', 'processed', 'failed', 'dead'];
+const OPEN_TIMEOUT_MS = Number(process.env.COASSEMBLE_INBOX_OPEN_TIMEOUT_MS ?? 15_000);
 
 /** A usage error: printed with a pointer to --help, exit 2. */
 class UsageError extends Error {}
@@ -249,8 +251,9 @@ async function serve(inbox, database, { port, host, token }) {
   }
   const { port: bound } = server.address();
   const shown = host.includes(':') ? `[${host}]` : host;
-  console.log(`coassemble-events inbox: dashboard at http://${shown}:${bound}/ (metrics at /metrics) on ${describe(database)}`);
-  console.log(token ? 'the API needs the bearer token in COASSEMBLE_INBOX_TOKEN' : 'no token: answering loopback requests only');
+  // One write: a reader that waits for the URL line has the rest too.
+  console.log(`coassemble-events inbox: dashboard at http://${shown}:${bound}/ (metrics at /metrics) on ${describe(database)}\n${
+    token ? 'the API and /metrics need the bearer token in COASSEMBLE_INBOX_TOKEN' : 'no token: answering loopback requests only'}`);
   const stop = () => {
     server.closeAllConnections?.();
     server.close(() => inbox.close().finally(() => process.exit(0)));
@@ -266,10 +269,19 @@ async function open(database) {
     throw new Failure(`no inbox database at ${database} (a SQLite file path, or a postgres:// URL)`);
   }
   const { openInbox } = await import('../dist/inbox.js');
+  // A host that drops packets never refuses: pg has no connect timeout by default, so give up here
+  // (the pending connection would keep the process alive: exit at once).
+  const timer = setTimeout(() => {
+    console.error(`coassemble-events inbox: cannot use the inbox database at ${describe(database)}: no answer within ${OPEN_TIMEOUT_MS / 1000} s`);
+    process.exit(1);
+  }, OPEN_TIMEOUT_MS);
+  timer.unref();
   try {
     return await openInbox(database, { poolSize: 2, onError: () => {} });
   } catch (error) {
     throw new Failure(databaseFailure(error, database));
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -244,6 +244,19 @@ describe('usage and failures', () => {
     oneLine(res.stderr);
     assert.match(res.stderr, new RegExp(`postgres://ops@127\\.0\\.0\\.1:${port}/inbox: connection refused \\(ECONNREFUSED\\)`));
     assert.doesNotMatch(res.stderr, /s3cr3t/);
+    // A server that accepts and never answers (a firewall that drops packets looks the same).
+    const silent = createServer(() => {});
+    await new Promise((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const hung = await cli(['inbox', 'counts', '--database', `postgres://ops:s3cr3t-pw@127.0.0.1:${silent.address().port}/inbox`],
+        { COASSEMBLE_INBOX_OPEN_TIMEOUT_MS: '1500' });
+      assert.equal(hung.code, 1);
+      oneLine(hung.stderr);
+      assert.match(hung.stderr, /postgres:\/\/ops@127\.0\.0\.1:\d+\/inbox: no answer within 1\.5 s/);
+      assert.doesNotMatch(hung.stderr, /s3cr3t/);
+    } finally {
+      silent.close();
+    }
     const missing = await cli(['inbox', 'list', '--database', join(dir, 'nowhere.sqlite')]);
     assert.equal(missing.code, 1);
     oneLine(missing.stderr);
