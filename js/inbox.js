@@ -159,7 +159,7 @@ export async function openInbox(databaseUrl, options = {}) {
   async function receive({ headers, body }) {
     let view;
     try {
-      view = JSON.parse(verifyWebhookView({ headers, body, secrets, toleranceSeconds, now: now() / 1000 }).view);
+      view = verifyWebhookView({ headers, body, secrets, toleranceSeconds, now: now() / 1000 }).view;
     } catch (error) {
       if (!(error instanceof WebhookError)) throw error;
       return { status: error.status, body: { code: error.code, error: error.message } };
@@ -524,7 +524,8 @@ function deliveryOf(claimed) {
 }
 
 function errorText(error) {
-  return String(error?.stack ?? error).slice(0, 2000);
+  // No NUL: PostgreSQL's TEXT refuses it (and a failed write would lose the outcome of a whole batch).
+  return String(error?.stack ?? error).replaceAll('\0', '\uFFFD').slice(0, 2000);
 }
 
 /** The body as a Buffer (no copy) for the driver; verifyWebhook accepted its type already. */
