@@ -169,7 +169,7 @@ export async function openInbox(databaseUrl, options = {}) {
     const row = {
       id: view.id,
       type: view.type,
-      signedAt: view.timestamp,
+      signedAt: Number(view.timestamp), // a BigInt from the wasm (src/webhook/js.rs)
       status: view.notJson == null ? 'received' : 'dead',
       eventId: typeof view.event?.id === 'string' ? view.event.id : null,
       test: view.test,
