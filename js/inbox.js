@@ -191,7 +191,7 @@ export async function openInbox(databaseUrl, options = {}) {
   async function intake({ headers, body }) {
     let view;
     try {
-      view = JSON.parse(verifyWebhookView({ headers, body, secrets, toleranceSeconds, now: now() / 1000 }).view);
+      view = verifyWebhookView({ headers, body, secrets, toleranceSeconds, now: now() / 1000 }).view;
     } catch (error) {
       if (!(error instanceof WebhookError)) throw error;
       return { status: error.status, body: { code: error.code, error: error.message } };
@@ -201,7 +201,7 @@ export async function openInbox(databaseUrl, options = {}) {
     const row = {
       id: view.id,
       type: view.type,
-      signedAt: view.timestamp,
+      signedAt: Number(view.timestamp), // a BigInt from the wasm (src/webhook/js.rs)
       status: view.notJson == null ? 'received' : 'dead',
       eventId: typeof view.event?.id === 'string' ? view.event.id : null,
       test: view.test,
@@ -624,7 +624,8 @@ function deliveryOf(claimed) {
 }
 
 function errorText(error) {
-  return String(error?.stack ?? error).slice(0, 2000);
+  // No NUL: PostgreSQL's TEXT refuses it (and a failed write would lose the outcome of a whole batch).
+  return String(error?.stack ?? error).replaceAll('\0', '\uFFFD').slice(0, 2000);
 }
 
 /** The body as a Buffer (no copy) for the driver; verifyWebhook accepted its type already. */

@@ -12,12 +12,17 @@ use wasm_bindgen::prelude::*;
 
 use super::{sign, verify, Delivery, WebhookError, WebhookEvent};
 
-/// A verified delivery as the JS API gets it, as JSON *text*: the lenient typed `event` (`null` when
-/// the body is not JSON, then `notJson` says why). The whole body (`json`, `raw`) is added in JS:
-/// `JSON.parse` of the body text there (any depth V8 handles; big integers as JS numbers), so nothing
-/// here converts a number JS cannot hold exactly. JSON text rather than serde-wasm-bindgen's
-/// json_compatible serializer, which fails on an integer beyond 2^53 (`"workspaceId":
-/// 12345678901234567890` in an unknown event) and turned the delivery into an Error object (issue 16).
+/// A verified delivery as the JS API gets it: the lenient typed `event` (`null` when the body is not
+/// JSON, then `notJson` says why). The whole body (`json`, and `raw` for the inbox) is added in JS:
+/// `JSON.parse` of the body text there (any depth V8 handles; big integers as JS numbers).
+///
+/// serde-wasm-bindgen's json_compatible serializer fails on an integer beyond 2^53 (`"workspaceId":
+/// 12345678901234567890`), which turned the whole delivery into an Error object and the intake's
+/// answer into a 503 (issue 16). So [`to_js`] writes 64-bit integers as BigInts (serde-wasm-bindgen has
+/// no "only when unsafe" mode), and js/webhooks.js turns them into Numbers, the nearest one beyond
+/// 2^53, as `JSON.parse` does. (A JSON text through serde_json's
+/// serializer, or a `serde_json::to_value` pass, would do too but cost several KB gzipped of number
+/// formatting in the wasm: size-budget.json.)
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct JsDelivery<'a> {
@@ -39,8 +44,8 @@ struct JsError<'a> {
 }
 
 /// Verifies a delivery. `headers` is flattened `[name, value, name, value, ...]`; `now` and
-/// `tolerance_seconds` are seconds. Returns the JSON text of `{ id, type, timestamp, test, event,
-/// notJson }` or throws `{ code, status, message }`.
+/// `tolerance_seconds` are seconds. Returns `{ id, type, timestamp, test, event, notJson }` or throws
+/// `{ code, status, message }`.
 #[wasm_bindgen(js_name = verifyWebhook)]
 pub fn verify_webhook(
     headers: Vec<String>,
@@ -57,7 +62,7 @@ pub fn verify_webhook(
     let tolerance = Duration::from_secs(tolerance_seconds as u64);
     let now = UNIX_EPOCH + Duration::from_secs(now as u64);
     match verify(&pairs, body, &secrets, tolerance, now) {
-        Ok(delivery) => Ok(JsValue::from(view_text(&delivery))),
+        Ok(delivery) => Ok(to_js(&delivery_view(&delivery))),
         Err(error) => Err(to_js(&error_view(&error))),
     }
 }
@@ -72,17 +77,16 @@ pub fn sign_webhook(secret: &str, timestamp: u64, body: &[u8]) -> String {
 /// Decodes a body that [`verify`] accepted before: the inbox stores the raw bytes, and its worker
 /// (maybe another process, long after the signature's window) decodes them here, so the handler gets
 /// the verifier's own lenient view, not a second copy of it in JS. `id`, `header_type` and
-/// `timestamp` are the stored row's. Returns the JSON text of `{ id, type, timestamp, test, event,
-/// notJson }`, the shape of `verifyWebhook`'s result (js/webhooks.js adds `json` and `raw`).
+/// `timestamp` are the stored row's. Returns `{ id, type, timestamp, test, event, notJson }`, the shape
+/// of `verifyWebhook`'s result (js/webhooks.js adds `json`, and `raw` for the inbox).
 #[wasm_bindgen(js_name = decodeWebhookBody)]
-pub fn decode_webhook_body(id: String, header_type: &str, timestamp: f64, body: &[u8]) -> String {
-    view_text(&Delivery::decode(id, header_type, timestamp as u64, body))
-}
-
-/// The view as JSON text. serde_json serialises any `Value` (the lenient parser keeps it at most
-/// 128 levels deep, and finite), so this cannot fail; `{}` is a safe fallback all the same.
-fn view_text(delivery: &Delivery) -> String {
-    serde_json::to_string(&delivery_view(delivery)).unwrap_or_else(|_| "{}".to_owned())
+pub fn decode_webhook_body(id: String, header_type: &str, timestamp: f64, body: &[u8]) -> JsValue {
+    to_js(&delivery_view(&Delivery::decode(
+        id,
+        header_type,
+        timestamp as u64,
+        body,
+    )))
 }
 
 fn delivery_view(delivery: &Delivery) -> JsDelivery<'_> {
@@ -111,8 +115,11 @@ fn error_view(error: &WebhookError) -> JsError<'_> {
 }
 
 fn to_js<T: Serialize>(value: &T) -> JsValue {
-    // JSON-compatible: `None` becomes `null` (not `undefined`) and maps become plain objects.
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .unwrap_or_else(JsValue::from)
+    // JSON-compatible (`None` as `null`, maps as plain objects), except that 64-bit integers are
+    // BigInts, never an error (see `JsDelivery`).
+    let serializer = serde_wasm_bindgen::Serializer::new()
+        .serialize_missing_as_null(true)
+        .serialize_maps_as_objects(true)
+        .serialize_large_number_types_as_bigints(true);
+    value.serialize(&serializer).unwrap_or_else(JsValue::from)
 }

@@ -10,10 +10,11 @@
 //! - the `Value` it builds is the *typed view's* source and [`Delivery::json`](super::Delivery::json):
 //!   containers nested deeper than [`MAX_VIEW_DEPTH`] are `Value::Null` there (a `Value` that deep would
 //!   overflow the stack when serde_json drops or serialises it), and a number f64 cannot hold
-//!   (`1e400`) is `Value::Null`; an integer beyond u64/i64 is an f64, as serde_json makes it. The body
+//!   (`1e400`) is `Value::Null`; an integer beyond u64/i64 is an f64, as serde_json makes it (in the
+//!   npm package's wasm every non-integer number is null there: see `float`). The body
 //!   itself is always kept byte for byte (the inbox stores it; JS handlers get it as `raw`).
 
-use serde_json::{Map, Number, Value};
+use serde_json::{Map, Value};
 
 /// Containers deeper than this are `null` in the parsed view (the body keeps them).
 pub const MAX_VIEW_DEPTH: usize = 128;
@@ -216,12 +217,7 @@ impl Parser<'_> {
                 return Ok(Value::Number(i.into()));
             }
         }
-        // Beyond u64/i64, or a fraction/exponent: an f64, or null when f64 cannot hold it (1e400).
-        Ok(text
-            .parse::<f64>()
-            .ok()
-            .and_then(Number::from_f64)
-            .map_or(Value::Null, Value::Number))
+        Ok(float(text))
     }
 
     fn string(&mut self) -> Result<String, String> {
@@ -305,6 +301,26 @@ impl Parser<'_> {
         self.i += 4;
         Ok(v)
     }
+}
+
+/// A number beyond u64/i64, or with a fraction or exponent: an f64, or null when f64 cannot hold it
+/// (1e400).
+#[cfg(not(target_arch = "wasm32"))]
+fn float(text: &str) -> Value {
+    text.parse::<f64>()
+        .ok()
+        .and_then(serde_json::Number::from_f64)
+        .map_or(Value::Null, Value::Number)
+}
+
+/// In the npm package's wasm (the JS verifier and the Node inbox's decoder) such a number is null in
+/// the Rust-side view: the typed records read only whole numbers (`as_u64`), and js/webhooks.js takes
+/// every value of the body, and an unknown event's whole record, from `JSON.parse` of the body. Not
+/// parsing floats here keeps core's exact float reader (~13 KB gzipped, mostly its table of powers of
+/// five) out of the wasm (size-budget.json).
+#[cfg(target_arch = "wasm32")]
+fn float(_text: &str) -> Value {
+    Value::Null
 }
 
 fn close(frame: Frame) -> Value {
