@@ -194,9 +194,10 @@ LIMIT ?3;
 
 -- name: oldest_due
 -- ?1 now (ms). When the longest-waiting due delivery became due (NULL: none is due): new, failed and
--- due, or with an expired lease. now - run_at is how far the workers are behind (the due index).
+-- due, or with an expired lease. now - run_at is how far the workers are behind (the due index:
+-- INDEXED BY, as with statistics SQLite would probe the status index and read every waiting row).
 SELECT min(run_at) AS run_at
-FROM coassemble_webhook_inbox
+FROM coassemble_webhook_inbox INDEXED BY coassemble_webhook_inbox_due
 WHERE status IN ('received', 'processing', 'failed') AND run_at <= ?1;
 
 -- name: expired_leases
