@@ -15,7 +15,9 @@ const inbox = await openInbox(process.env.DATABASE_URL ?? 'webhooks.sqlite', {
 
 // Runs at least once per delivery: a crash between the effect and its record runs it again, so key
 // the effect on delivery.id (here a log line; in your app e.g. INSERT ... ON CONFLICT DO NOTHING).
-inbox.start(async (delivery) => {
+// `signal` is aborted when the run times out (handlerTimeoutMs, 20 s) or its lease is lost: pass it
+// to fetch() or your driver so the work stops. `delivery.raw` is the exact JSON text (big integers).
+inbox.start(async (delivery, { signal }) => {
   if (delivery.type === 'course.completed') {
     const { course, tracking } = delivery.event;
     console.log(`${delivery.id}: ${tracking?.email ?? tracking?.identifier} completed "${course?.title}"`);

@@ -45,20 +45,58 @@ export function claimedRow(r) {
     eventId: r.event_id,
     test: Boolean(r.test),
     attempts: Number(r.attempts),
+    maxAttempts: Number(r.max_attempts),
   };
 }
 
-/** A row returned by `list`. */
+/** A row returned by `list` / `list_status`. */
 export function listedRow(r) {
   return {
     id: r.delivery_id,
     type: r.event_type,
     status: r.status,
     attempts: Number(r.attempts),
+    maxAttempts: Number(r.max_attempts),
     receivedAt: Number(r.received_at),
     runAt: time(r.run_at),
     processedAt: time(r.processed_at),
     lastError: r.last_error,
     test: Boolean(r.test),
   };
+}
+
+/** A row returned by `get`: the listed columns, the rest of the row, and the stored body. */
+export function storedRow(r) {
+  return {
+    ...listedRow(r),
+    signedAt: Number(r.signed_at),
+    eventId: r.event_id,
+    leaseOwner: r.lease_owner,
+    firstRetryMs: Number(r.retry_first_ms),
+    maxRetryMs: Number(r.retry_max_ms),
+    body: r.body,
+  };
+}
+
+/** Rows returned by `activity`. */
+export function activityRow(r) {
+  return { bucket: Number(r.bucket), received: Number(r.received), processed: Number(r.processed) };
+}
+
+/** Which `list*` statement serves a filter, and its values (limit last). */
+export function listStatement({ status = null, type = null, limit }) {
+  if (status != null && type != null) return ['list_status_type', [status, type, limit]];
+  if (status != null) return ['list_status', [status, limit]];
+  if (type != null) return ['list_type', [type, limit]];
+  return ['list', [limit]];
+}
+
+/**
+ * The claimed rows, with what the claim did to expired leases (when observed): `takenOver`, the
+ * claimed deliveries whose lease had expired; `buried`, those made dead (expired on their last run).
+ */
+export function withLeases(rows, expired, buried) {
+  rows.buried = buried;
+  rows.takenOver = expired ? rows.filter((r) => expired.has(r.id)).length : 0;
+  return rows;
 }

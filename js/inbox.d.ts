@@ -1,8 +1,11 @@
 /**
  * A Coassemble webhook intake that loses nothing: each delivery is verified, stored durably in an
  * inbox table keyed by its delivery id, and only then answered 2xx ("stored", never "processed").
- * Workers run your handler from the inbox with a lease, retry failures with backoff and keep a
- * delivery that failed `maxAttempts` times as dead (listed, re-driven with one call, never deleted).
+ * Workers run your handler from the inbox under a lease (kept alive by heartbeats while it runs, ended
+ * by a handler timeout), retry failures with backoff and keep a delivery that failed `maxAttempts`
+ * times as dead (listed, re-driven or purged by an explicit call, never removed by retention). The
+ * lifecycle (attempts, retry schedule) is written on each row by the intake: every worker of a mixed
+ * Rust/Node fleet runs a delivery the same way, whatever its own options.
  *
  * The table and every transition are the SQL in the package's `sql/` folder, shared with the Rust
  * crate: a Rust and a Node receiver can serve one database. PostgreSQL (`postgres://…`, needs `pg`)
@@ -16,89 +19,249 @@
  * const inbox = await openInbox(process.env.DATABASE_URL ?? 'webhooks.sqlite', {
  *   secrets: process.env.COASSEMBLE_WEBHOOK_SECRET.split(','),
  * });
- * inbox.start(async (delivery) => {
- *   if (delivery.type === 'course.completed') await grantCertificate(delivery.id, delivery.event);
+ * inbox.start(async (delivery, { signal }) => {
+ *   if (delivery.type === 'course.completed') await grantCertificate(delivery.id, delivery.event, { signal });
  * });
  * createServer(inbox.nodeListener).listen(3000);
  * ```
  * @packageDocumentation
  */
-import type { WebhookHeaders } from './webhooks.js';
+import type {
+  WebhookHeaders,
+  CourseCreatedEvent,
+  LearnerProgressEvent,
+} from './webhooks.js';
 
-/** Bodies larger than this (1 MiB) are answered 413. */
+/** Bodies larger than this (1 MiB) are answered 413 (the default of {@link InboxOptions.maxBodyBytes}). */
 export declare const MAX_BODY_BYTES: number;
+
+/**
+ * The defaults, identical in the Rust crate and in `tests/inbox_conformance/scenarios.json`:
+ * maxAttempts 10, firstRetryMs 10 000, maxRetryMs 3 600 000, leaseMs 30 000 (heartbeatMs leaseMs / 3),
+ * handlerTimeoutMs 20 000, retentionMs 7 days (batches of 500, at most once a minute per worker),
+ * concurrency 4, pollMs 1000, maxBodyBytes 1 MiB, bodyTimeoutMs 10 000, busyTimeoutMs 5000.
+ */
+export declare const INBOX_DEFAULTS: Readonly<{
+  maxAttempts: number;
+  firstRetryMs: number;
+  maxRetryMs: number;
+  leaseMs: number;
+  handlerTimeoutMs: number;
+  retentionMs: number;
+  retentionBatch: number;
+  retentionEveryMs: number;
+  concurrency: number;
+  pollMs: number;
+  maxBodyBytes: number;
+  bodyTimeoutMs: number;
+  busyTimeoutMs: number;
+}>;
 
 /** A delivery's state, kept on its row. */
 export type DeliveryStatus =
   /** Stored by the intake (the 2xx was sent after it was committed); waiting for a worker. */
   | 'received'
-  /** A worker holds a lease on it; when the lease expires another worker takes it over. */
+  /** A worker holds a lease on it (renewed by heartbeats); when the lease expires another worker takes it over. */
   | 'processing'
-  /** The handler returned. Final. */
+  /** The handler returned. Removed after `retentionMs`. */
   | 'processed'
-  /** The handler threw; it runs again after its backoff. */
+  /** The handler threw or timed out; it runs again after the row's backoff. */
   | 'failed'
-  /** Failed `maxAttempts` times, or its body is not JSON: kept until re-driven. */
+  /** Failed the row's `maxAttempts` times, or its body is not JSON: kept until re-driven or purged. */
   | 'dead';
 
-/** Options of {@link openInbox}. */
+/**
+ * Options of {@link openInbox}. Unknown names are refused with a TypeError (a typo must not silently
+ * fall back to a default), and so is the retired `retryDelayMs`.
+ */
 export interface InboxOptions {
   /** Every currently valid signing secret (two during a rotation). Needed to receive. */
   secrets?: readonly string[] | string;
   /** Replay window of the verifier, seconds. Default 300. */
   toleranceSeconds?: number;
-  /** Runs before a delivery is dead. Default 10. */
+  /**
+   * Intake option, written on each row this inbox stores: runs before the delivery is dead. Default 10.
+   * Workers follow the row's value, never their own.
+   */
   maxAttempts?: number;
   /**
-   * How long a worker owns a claimed delivery, ms. Default 30 000. A handler that runs longer can be
-   * taken over by another worker and run twice: keep handlers shorter, or raise it.
+   * Intake option, written on each row: the wait after the first failed run, ms, doubling after each
+   * failed run (`firstRetryMs * 2^(attempts - 1)`), at most {@link maxRetryMs}. Default 10 000.
+   */
+  firstRetryMs?: number;
+  /** Intake option, written on each row: the longest wait between runs, ms. Default 3 600 000 (1 h). */
+  maxRetryMs?: number;
+  /**
+   * How long a worker owns a claimed delivery, ms. Default 30 000. Heartbeats renew it while the
+   * handler runs, so a long handler keeps it; a worker that dies loses it after this long, and another
+   * worker runs the delivery again.
    */
   leaseMs?: number;
-  /** Delay before the next run after `attempts` failed runs, ms. Default {@link exponentialBackoff}(). */
-  retryDelayMs?: (attempts: number) => number;
+  /** How often a running handler's lease is renewed, ms. Default `leaseMs / 3`; less than `leaseMs`. */
+  heartbeatMs?: number;
+  /**
+   * A handler run longer than this is a failed run (`lastError` says "timed out"), its slot freed and
+   * its `signal` aborted, ms. Default 20 000 (below the lease).
+   */
+  handlerTimeoutMs?: number;
+  /**
+   * Processed deliveries older than this are removed by the workers (in batches of 500, at most once a
+   * minute per worker), ms. Default 7 days: keep it well past Coassemble's retry window, or a retry of
+   * a removed delivery is stored and run again. Dead deliveries are never removed by retention.
+   */
+  retentionMs?: number;
+  /** Bodies over this many bytes are refused with 413 `body_too_large` as soon as it is known. Default 1 MiB. */
+  maxBodyBytes?: number;
+  /** A body not fully received within this long is answered 408 `body_timeout` (slow senders), ms. Default 10 000. */
+  bodyTimeoutMs?: number;
   /** This process's name on the leases it holds. Default `host:pid:random`. */
   workerId?: string;
   /** The clock, unix milliseconds. Default `Date.now` (tests pass their own). */
   now?: () => number;
-  /** SQLite only: how long a write waits for another process's lock before failing (503), ms. Default 10 000 (sql/inbox.sqlite.sql, `connect`). */
+  /**
+   * SQLite only: how long a write waits for another process's write lock before failing (the intake
+   * answers 503), ms. Default 5000, well below Coassemble's 10 s timeout. The wait is asynchronous:
+   * the event loop never blocks on another process's lock.
+   */
   busyTimeoutMs?: number;
   /** PostgreSQL only: connections in each of its two pools (intake, workers). Default 10. */
   poolSize?: number;
   /** Called with store and handler-recording errors (the intake answers 503 for them). Default `console.error`. */
   onError?: (error: unknown, context: string) => void;
+  /** An observer from the start: the same as calling {@link Inbox.observe} with it. */
+  onEvent?: (event: InboxEvent) => void;
+}
+
+/**
+ * What the inbox did, as {@link Inbox.observe} reports it (the metrics of
+ * `coassemble-events/inbox/metrics` are built on these). Only this process's intakes and runs.
+ */
+export type InboxEvent =
+  /** A delivery answered by the intake. `code`: the refusal's (bad_signature, stale_timestamp, body_too_large…). */
+  | { kind: 'intake'; outcome: 'stored' | 'duplicate' | 'refused' | 'unavailable'; code: string | null; status: number; id: string | null; durationMs: number }
+  /**
+   * A handler run and what became of it (`timed_out`: the handler outlived `handlerTimeoutMs`; the
+   * row is then failed, or dead on its last run, as `recorded` says). `durationMs`: the handler's time.
+   */
+  | { kind: 'run'; outcome: 'processed' | 'failed' | 'dead' | 'lost' | 'timed_out'; recorded: 'processed' | 'failed' | 'dead' | 'lost'; id: string; type: string; attempt: number; durationMs: number }
+  /** A claim found expired leases: `takenOver` it runs again, `buried` expired on their last run (now dead). */
+  | { kind: 'leases_expired'; takenOver: number; buried: number }
+  /** A retention pass (purgeProcessed) removed `removed` processed deliveries. */
+  | { kind: 'retention'; removed: number }
+  /** purgeDead removed `removed` dead deliveries. */
+  | { kind: 'purge_dead'; removed: number }
+  /** Reported by reconciliation through {@link Inbox.emit}: one run, and the deliveries it recovered. */
+  | { kind: 'reconcile'; outcome: 'ok' | 'failed'; recovered?: number }
+  /** Other kinds may be added: ignore what you do not know. */
+  | { kind: string; [key: string]: unknown };
+
+/**
+ * The part of a `node:http` `IncomingMessage` the Node handlers use (any IncomingMessage, or an
+ * Express request, is one). Declared here so the types need no `@types/node`.
+ */
+export interface NodeRequest {
+  method?: string;
+  url?: string;
+  headers: Record<string, string | string[] | undefined>;
+}
+/** The part of a `node:http` `ServerResponse` the Node handlers use (any ServerResponse is one). */
+export interface NodeResponse {
+  writeHead(...args: any[]): unknown;
+  end(...args: any[]): unknown;
+}
+
+/** A delivery with its stored body, as {@link Inbox.get} returns it. */
+export interface StoredDelivery extends ListedDelivery {
+  /** The row's run limit. */
+  maxAttempts: number;
+  /** When Coassemble signed it, unix seconds. */
+  signedAt: number;
+  /** The body's `id` (the event id), when it has one. */
+  eventId: string | null;
+  /** The worker holding (or last holding) its lease. */
+  leaseOwner: string | null;
+  firstRetryMs: number;
+  maxRetryMs: number;
+  /** The raw body, as received. */
+  body: Uint8Array;
+}
+
+/** Deliveries received and processed in one time bucket, as {@link Inbox.activity} returns them. */
+export interface ActivityBucket {
+  /** The bucket's start, unix ms. */
+  bucket: number;
+  received: number;
+  /** Processed deliveries still within retention. */
+  processed: number;
 }
 
 /** The answer to a delivery: send `status` with `body` as JSON. */
 export interface IntakeAnswer {
-  /** 200 stored or duplicate; 400/401 refused by the verifier; 413 too large; 503 the store is down. */
-  status: 200 | 400 | 401 | 413 | 503;
+  /**
+   * 200 stored or duplicate; 400/401 refused by the verifier; 408 body too slow; 413 body too large;
+   * 503 the store is unavailable (Coassemble retries).
+   */
+  status: 200 | 400 | 401 | 408 | 413 | 503;
   body:
     | { status: 'stored' | 'duplicate'; id: string }
     | { code: string; error: string };
 }
 
-/** What a handler receives: a stored delivery, with the verifier's typed view of its body. */
-export interface InboxDelivery {
+/** Fields of every delivery a handler receives. */
+export interface InboxDeliveryBase {
   /** The delivery id: key your effect on it (or on `event.id`) so a second run changes nothing. */
   id: string;
-  /** The event type, e.g. `course.completed`. */
-  type: string;
   /** When Coassemble signed it, unix seconds. */
   timestamp: number;
   /** A test delivery from the dashboard (from the signed body). */
   test: boolean;
   /**
-   * The typed event, as `verifyWebhook` returns it (see `WebhookDelivery['event']`): a field of an
-   * unexpected type or format is `null` here and kept in `json`.
+   * The whole body as `JSON.parse(raw)`. As with any `JSON.parse`, an integer beyond 2^53
+   * (`"workspaceId": 12345678901234567890`) is the nearest JS number here and `1e400` is `Infinity`:
+   * read such values exactly from {@link raw}. Any depth is accepted (10,000 levels and more).
    */
-  event: Record<string, unknown> & { id?: string };
-  /** The whole body as parsed JSON. */
-  json: Record<string, unknown>;
+  json: any;
+  /** The body's JSON text, exactly as stored (byte for byte what Coassemble signed). */
+  raw: string;
+  /** The body's bytes, as stored. */
+  body: Uint8Array;
+  /** Always `null` here: a body that is not JSON never reaches a handler (it is dead at intake). */
+  notJson: null;
   /** This run's number, 1 on the first run. */
   attempt: number;
+  /** The row's `maxAttempts`: on this run number the delivery is dead if it fails. */
+  maxAttempts: number;
   /** When the intake stored it, unix milliseconds. */
   receivedAt: number;
 }
+
+/**
+ * What a handler receives: a stored delivery, with the verifier's lenient typed view (`event`) and the
+ * raw JSON. `type` narrows `event`; an event type this version does not know arrives as
+ * {@link UnknownInboxDelivery} (read it in a `default:` branch).
+ */
+export type InboxDelivery =
+  | (InboxDeliveryBase & { type: 'course.created'; event: CourseCreatedEvent })
+  | (InboxDeliveryBase & { type: 'course.commenced' | 'course.completed'; event: LearnerProgressEvent });
+
+/** A delivery of an event type this version does not know: `event` is the body's JSON (a lenient copy). */
+export interface UnknownInboxDelivery extends InboxDeliveryBase {
+  type: string;
+  event: Record<string, unknown>;
+}
+
+/** The second argument of a handler. */
+export interface HandlerContext {
+  /**
+   * Aborted when the run is given up: it exceeded `handlerTimeoutMs` (`reason.code === 'handler_timeout'`)
+   * or a heartbeat found the lease lost (`'lease_lost'`: another worker took the delivery over, and this
+   * run's outcome will not be recorded). Pass it to `fetch`, database drivers, timers, so the work stops.
+   */
+  signal: AbortSignal;
+}
+
+/** A handler: resolve to mark the delivery processed; throw (or reject) for a failed run. */
+export type InboxHandler = (delivery: InboxDelivery, context: HandlerContext) => unknown;
 
 /** A delivery's row, as {@link Inbox.list} returns it. */
 export interface ListedDelivery {
@@ -107,6 +270,8 @@ export interface ListedDelivery {
   status: DeliveryStatus;
   /** Runs so far (reset to 0 by a re-drive). */
   attempts: number;
+  /** The row's lifecycle: runs before it is dead. */
+  maxAttempts: number;
   /** Unix ms. */
   receivedAt: number;
   /** Unix ms: when a `received`/`failed` delivery is due, or when a `processing` lease ends. */
@@ -118,18 +283,66 @@ export interface ListedDelivery {
   test: boolean;
 }
 
+/**
+ * A claimed delivery under a lease (see {@link Inbox.claim}). Its outcome calls are fenced by the
+ * lease: after the lease expired and another worker took the delivery over, they change nothing and
+ * resolve `false`.
+ */
+export interface InboxLease {
+  id: string;
+  type: string;
+  /** This run's number (the lease's fencing token). */
+  attempt: number;
+  /** The row's `maxAttempts`. */
+  maxAttempts: number;
+  receivedAt: number;
+  /** When Coassemble signed it, unix seconds. */
+  signedAt: number;
+  workerId: string;
+  leaseMs: number;
+  /** The stored body. */
+  body: Uint8Array;
+  /** Decodes the body as a handler receives it; throws when it is not JSON (fail it with `final`). */
+  delivery(): InboxDelivery;
+  /** Moves the lease's end to now + `leaseMs`. Resolves whether the lease was still held. */
+  heartbeat(): Promise<boolean>;
+  /** Marks it processed. Resolves whether the lease was still held (else nothing changed). */
+  complete(): Promise<boolean>;
+  /**
+   * Records a failed run: `failed` until the row's backoff, or `dead` on its last attempt, or at once
+   * with `final: true` (nothing can run it). Resolves whether the lease was still held.
+   */
+  fail(error: unknown, options?: { final?: boolean }): Promise<boolean>;
+}
+
 /** What became of one claimed delivery in {@link Inbox.work}. */
 export interface WorkOutcome {
   id: string;
   /** The run's number. */
   attempts: number;
-  /** `lost`: the lease expired meanwhile and another worker took the delivery over. */
-  outcome: 'processed' | 'failed' | 'lost';
+  /**
+   * `processed`; `failed` (due again after its backoff); `dead` (its last attempt failed, or it is not
+   * JSON); `lost`: the lease expired meanwhile and another worker took the delivery over (or the
+   * outcome could not be written: the lease will expire and the delivery run again).
+   */
+  outcome: 'processed' | 'failed' | 'dead' | 'lost';
+}
+
+/** Options of a worker: {@link Inbox.start}, {@link Inbox.work}. Unset ones are openInbox's. */
+export interface WorkerOptions {
+  /** The lease of each claimed delivery, ms. */
+  leaseMs?: number;
+  /** Heartbeat period, ms; default this worker's `leaseMs / 3`. */
+  heartbeatMs?: number;
+  /** A run longer than this is a failed run ("timed out"), ms. */
+  handlerTimeoutMs?: number;
+  /** The name on its leases. */
+  workerId?: string;
 }
 
 /** A worker loop started by {@link Inbox.start}. */
 export interface InboxWorker {
-  /** Stops claiming; resolves when the running handlers have finished. */
+  /** Stops claiming; resolves when the running handlers have finished (or timed out) and their outcomes are written. */
   stop(): Promise<void>;
 }
 
@@ -142,33 +355,68 @@ export interface Inbox {
   /**
    * `node:http` / Express listener: `createServer(inbox.nodeListener)` or
    * `app.post('/webhooks', inbox.nodeListener)` (before any JSON body parser, or after `express.raw()`).
+   * A declared or streamed body over `maxBodyBytes` is answered 413 at once (the rest is not read, the
+   * connection closed); a body slower than `bodyTimeoutMs` is answered 408.
    */
-  readonly nodeListener: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => Promise<void>;
-  /** Fetch-style handler: `Deno.serve(inbox.fetchHandler)`, Bun, Hono, Next.js route handlers. */
+  readonly nodeListener: (req: NodeRequest, res: NodeResponse) => Promise<void>;
+  /** Fetch-style handler: `Deno.serve(inbox.fetchHandler)`, Bun, Hono, Next.js route handlers. Same limits. */
   readonly fetchHandler: (request: Request) => Promise<Response>;
-  /** Claims up to `limit` (default 10) due deliveries, runs them, and says what became of each. */
-  work(handler: (delivery: InboxDelivery) => unknown, options?: { limit?: number }): Promise<WorkOutcome[]>;
   /**
-   * Runs a worker loop in this process: up to `concurrency` (default 4) handlers at once, polling every
-   * `pollMs` (default 1000) when idle, and at once for deliveries this process stores.
+   * The lease-level API: claims up to `limit` (default 10) due deliveries for `workerId` (default this
+   * inbox's) under a lease of `leaseMs`. You run them and call `complete()` / `fail()` yourself, and
+   * `heartbeat()` while a run lasts. A lease that expired on the row's last attempt makes its delivery
+   * dead first.
    */
-  start(handler: (delivery: InboxDelivery) => unknown, options?: { concurrency?: number; pollMs?: number }): InboxWorker;
-  /** Deliveries, newest first (default: all statuses, 100). */
-  list(options?: { status?: DeliveryStatus | null; limit?: number }): Promise<ListedDelivery[]>;
-  /** How many deliveries are in each state. */
+  claim(options?: { limit?: number; workerId?: string; leaseMs?: number }): Promise<InboxLease[]>;
+  /**
+   * One pass: claims up to `limit` (default 10) due deliveries, runs them at once (with timeout and
+   * heartbeats as the loop does), and says what became of each. For cron jobs and tests.
+   */
+  work(handler: InboxHandler, options?: WorkerOptions & { limit?: number }): Promise<WorkOutcome[]>;
+  /**
+   * Runs a worker loop in this process: up to `concurrency` (default 4) handlers at once, each under
+   * `handlerTimeoutMs` with heartbeats; claims only its free slots; polls every `pollMs` (default 1000)
+   * when idle, and at once for deliveries this process stores; runs retention at most once a minute.
+   */
+  start(handler: InboxHandler, options?: WorkerOptions & { concurrency?: number; pollMs?: number }): InboxWorker;
+  /** Deliveries, newest first (default: all statuses and types, 100). Uses the `list*` statements (indexed). */
+  list(options?: { status?: DeliveryStatus | null; type?: string | null; limit?: number }): Promise<ListedDelivery[]>;
+  /** One delivery with its stored body, or null. */
+  get(id: string): Promise<StoredDelivery | null>;
+  /** How long the longest-waiting due delivery has been due, ms; 0 when nothing is due. */
+  oldestDueMs(): Promise<number>;
+  /** Received and processed deliveries per `bucketMs` (default 1 h) over the last `hours` (default 24), oldest first, empty buckets included. */
+  activity(options?: { hours?: number; bucketMs?: number }): Promise<ActivityBucket[]>;
+  /**
+   * Calls `listener` with each {@link InboxEvent} of this inbox (intakes, runs, expired leases,
+   * retention). With no listener the inbox measures nothing. Returns a function that removes it.
+   */
+  observe(listener: (event: InboxEvent) => void): () => void;
+  /**
+   * Sends `event` to the listeners: how an extension reports, e.g. reconciliation:
+   * `inbox.emit({ kind: 'reconcile', outcome: 'ok', recovered: 2 })` (counted by the metrics).
+   */
+  emit(event: InboxEvent): void;
+  /** How many deliveries are in each state (one index probe per status). */
   counts(): Promise<Record<DeliveryStatus, number>>;
   /** Makes one dead delivery, or every dead one, due again with a full set of attempts. Resolves with how many. */
   redrive(target: string | { all: true }): Promise<number>;
+  /** Removes one dead delivery, or every dead one (dead letters are kept until this or a re-drive). Resolves with how many. */
+  purgeDead(target: string | { all: true }): Promise<number>;
+  /**
+   * One retention pass (the worker loop runs one at most once a minute): removes processed deliveries
+   * older than `olderThanMs` (default the inbox's `retentionMs`), `batch` (default 500) rows per
+   * statement until none is left. Resolves with how many.
+   */
+  purgeProcessed(options?: { olderThanMs?: number; batch?: number }): Promise<number>;
   /** Stops this inbox's workers (running handlers finish) and closes the database. */
   close(): Promise<void>;
 }
 
 /**
  * Opens the inbox: `postgres://…` (or `postgresql://`) for PostgreSQL, anything else is a SQLite file
- * path (created when missing). Creates the table when missing. Rejects with an Error naming the package
- * to install when its driver (`pg` or `better-sqlite3`) is missing.
+ * path (created when missing). Creates the table when missing (and brings a 0.1 table up to date).
+ * Rejects with an Error naming the package to install when its driver (`pg` or `better-sqlite3`) is
+ * missing, and with a TypeError for a wrong or unknown option.
  */
 export declare function openInbox(databaseUrl: string, options?: InboxOptions): Promise<Inbox>;
-
-/** A retry schedule: `firstMs` (default 10 000) after the first failed run, doubling, at most `maxMs` (default 3 600 000). */
-export declare function exponentialBackoff(options?: { firstMs?: number; maxMs?: number }): (attempts: number) => number;

@@ -118,7 +118,12 @@ export interface DeliveryBase {
   timestamp: number;
   /** A test delivery sent from the dashboard (`"test": true` in the signed body only). */
   test: boolean;
-  /** The whole body as parsed, every field as sent; `null` when the body is not JSON. */
+  /**
+   * The whole body as `JSON.parse(raw)`, every field as sent; `null` when the body is not JSON.
+   * As with any `JSON.parse`, an integer beyond 2^53 (`"workspaceId": 12345678901234567890`) is the
+   * nearest JS number here, and `1e400` is `Infinity`: read such a value exactly from the raw body
+   * (e.g. with a JSON parser that keeps big integers). Any depth V8 parses is accepted.
+   */
   json: unknown;
   /** Why the body is not JSON (an inbox stores such a delivery dead); `null` when it is. */
   notJson: string | null;

@@ -3,8 +3,10 @@
 #   scripts/setup.sh          toolchain for building (wasm target, wasm-bindgen CLI, npm packages)
 #   scripts/setup.sh browser  also the three browser engines for the browser tests: Chromium, Firefox
 #                             ESR (+ geckodriver) and WebKitGTK (WebKitWebDriver, under Xvfb)
-#   scripts/setup.sh postgres also a PostgreSQL server for the webhook inbox tests (modes combine:
-#                             `scripts/setup.sh browser postgres` is what npm test runs)
+#   scripts/setup.sh postgres also a PostgreSQL server for the webhook inbox tests
+#   scripts/setup.sh prometheus  also Prometheus (`prometheus`, `promtool`) for the inbox metrics tests
+#                             (modes combine: `scripts/setup.sh browser postgres prometheus` is what
+#                             npm test runs)
 # Browser mode records the paths it found in $CACHE/chrome-path and $CACHE/chromedriver-path. As root on
 # Debian it installs what is missing; elsewhere it uses what is installed and says which engine it skips.
 set -euo pipefail
@@ -119,4 +121,21 @@ if wants postgres; then
     bash scripts/postgres.sh bin >/dev/null || exit 1
   fi
   say "postgres: $(bash scripts/postgres.sh bin)"
+fi
+
+# 8. Prometheus (server + promtool) for the inbox metrics test (tests/node/inbox-metrics.test.mjs): a
+#    real server scrapes a receiver. Use what is there; as root on Debian, install Debian's (no service
+#    starts in a container: the test runs its own server on a free port). Elsewhere the test skips and
+#    says so.
+if wants prometheus; then
+  if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      say "installing Debian prometheus (apt-get, --no-install-recommends)"
+      (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus) >&2
+    else
+      say "not root on Debian: cannot install prometheus. The metrics test against a real Prometheus is"
+      say "  SKIPPED: install Prometheus 2.x so that 'prometheus' and 'promtool' are on PATH."
+    fi
+  fi
+  if command -v prometheus >/dev/null; then say "prometheus: $(command -v prometheus)"; fi
 fi

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "${1:-}" != suites ]; then
-  bash scripts/setup.sh browser postgres
+  bash scripts/setup.sh browser postgres prometheus
   bash scripts/build.sh
   exec bash scripts/postgres.sh run bash "$0" suites
 fi

@@ -66,6 +66,7 @@ CREATE INDEX IF NOT EXISTS coassemble_webhook_inbox_status ON coassemble_webhook
 CREATE INDEX IF NOT EXISTS coassemble_webhook_inbox_received ON coassemble_webhook_inbox (received_at, delivery_id);
 CREATE INDEX IF NOT EXISTS coassemble_webhook_inbox_retention ON coassemble_webhook_inbox (processed_at)
   WHERE status = 'processed';
+CREATE INDEX IF NOT EXISTS coassemble_webhook_inbox_type ON coassemble_webhook_inbox (event_type, received_at, delivery_id);
 
 -- name: insert
 -- ?1 delivery_id, ?2 event_type, ?3 signed_at (s), ?4 received_at (ms), ?5 body, ?6 event_id,
@@ -160,3 +161,68 @@ LIMIT ?2;
 SELECT s.status, (SELECT count(*) FROM coassemble_webhook_inbox i WHERE i.status = s.status) AS count
 FROM (SELECT 'received' AS status UNION ALL SELECT 'processing' UNION ALL SELECT 'processed'
       UNION ALL SELECT 'failed' UNION ALL SELECT 'dead') AS s;
+
+-- ---- Operating the inbox (the dashboard, the metrics and the `coassemble-events inbox` CLI) ----
+-- Read-only statements, run on the workers' connections. The type index above serves list_type and
+-- list_status_type; the others use the indexes every receiver already has.
+
+-- name: get
+-- ?1 delivery_id. One delivery with its stored body (the dashboard's detail view; the primary key).
+SELECT delivery_id, event_type, status, attempts, max_attempts, received_at, run_at, processed_at,
+       last_error, test, signed_at, event_id, lease_owner, retry_first_ms, retry_max_ms, body
+FROM coassemble_webhook_inbox
+WHERE delivery_id = ?1;
+
+-- name: list_type
+-- ?1 event_type, ?2 limit. The deliveries of one event type, newest first (the type index).
+SELECT delivery_id, event_type, status, attempts, max_attempts, received_at, run_at, processed_at,
+       last_error, test
+FROM coassemble_webhook_inbox
+WHERE event_type = ?1
+ORDER BY received_at DESC, delivery_id DESC
+LIMIT ?2;
+
+-- name: list_status_type
+-- ?1 status, ?2 event_type, ?3 limit. One status and one event type, newest first (the type index,
+-- in received_at order; the status is filtered on the way).
+SELECT delivery_id, event_type, status, attempts, max_attempts, received_at, run_at, processed_at,
+       last_error, test
+FROM coassemble_webhook_inbox
+WHERE event_type = ?2 AND status = ?1
+ORDER BY received_at DESC, delivery_id DESC
+LIMIT ?3;
+
+-- name: oldest_due
+-- ?1 now (ms). When the longest-waiting due delivery became due (NULL: none is due): new, failed and
+-- due, or with an expired lease. now - run_at is how far the workers are behind (the due index:
+-- INDEXED BY, as with statistics SQLite would probe the status index and read every waiting row).
+SELECT min(run_at) AS run_at
+FROM coassemble_webhook_inbox INDEXED BY coassemble_webhook_inbox_due
+WHERE status IN ('received', 'processing', 'failed') AND run_at <= ?1;
+
+-- name: expired_leases
+-- ?1 now (ms), ?2 limit. Deliveries whose lease has expired (their worker died or hung): read just
+-- before a claim by a process that counts leases taken over (the due index: SQLite uses a partial
+-- index only when the query repeats its WHERE term, hence the IN).
+SELECT delivery_id
+FROM coassemble_webhook_inbox INDEXED BY coassemble_webhook_inbox_due
+WHERE status IN ('received', 'processing', 'failed') AND status = 'processing' AND run_at <= ?1
+LIMIT ?2;
+
+-- name: activity
+-- ?1 since (ms), ?2 bucket width (ms). Deliveries received, and processed, per bucket since ?1
+-- (bucket = the bucket's start, ms), oldest first; empty buckets are absent. Processed deliveries
+-- past their retention are gone, so keep the window within retentionMs. The received and retention
+-- indexes: each half is an index range scan.
+SELECT bucket, sum(received) AS received, sum(processed) AS processed
+FROM (
+  SELECT received_at - received_at % ?2 AS bucket, 1 AS received, 0 AS processed
+  FROM coassemble_webhook_inbox
+  WHERE received_at >= ?1
+  UNION ALL
+  SELECT processed_at - processed_at % ?2 AS bucket, 0 AS received, 1 AS processed
+  FROM coassemble_webhook_inbox INDEXED BY coassemble_webhook_inbox_retention
+  WHERE status = 'processed' AND processed_at >= ?1
+) AS a
+GROUP BY bucket
+ORDER BY bucket;

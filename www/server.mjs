@@ -7,6 +7,7 @@
 //   WEBHOOK_SECRETS=s1,s2          secrets accepted by the webhook receiver at POST /webhooks
 //                                  (default whsec_demo; POST /api/webhooks/test signs a sample with the first)
 //   DEMO_DATA_DIR=dir              where the webhook inbox (webhooks.sqlite) is kept (default www/.data)
+//   COASSEMBLE_INBOX_TOKEN=t       the inbox dashboard's token (/admin/webhooks/); unset: loopback only
 import { createServer } from 'node:http';
 import { readFile, stat, access } from 'node:fs/promises';
 import { createHmac, randomUUID } from 'node:crypto';
@@ -51,6 +52,10 @@ export async function startDemo({ port = 8080, emuPort, host = 'localhost', log 
     if (path === '/api/drafts' && req.method === 'POST') return drafts.save(req, res, url);
     if (path === '/api/drafts' && req.method === 'GET') return send(res, 200, drafts.list());
     if (path === '/api/drafts/fail' && req.method === 'POST') return drafts.failNext(req, res);
+    if (path === '/admin/webhooks' || path.startsWith('/admin/webhooks/') || path === '/metrics') {
+      if (!webhooks) return send(res, 501, { error: 'webhook receiver not installed' });
+      return path === '/metrics' ? webhooks.metrics(req, res) : webhooks.dashboard(req, res);
+    }
     if (path === '/webhooks' || path.startsWith('/api/webhooks')) {
       if (!webhooks) return send(res, 501, { error: 'webhook receiver not installed' });
       if (path === '/webhooks' && req.method === 'POST') return webhooks.handle(req, res);

@@ -6,15 +6,21 @@
 //   GET  /api/webhooks             { deliveries: [{ id, type, status, attempts, ... }], counts }
 //   POST /api/webhooks/fail        {"count": N}: the next N handler runs throw (in memory only)
 //   POST /api/webhooks/redrive     {"id": "..."} or {"all": true}: dead deliveries run again
+//   /admin/webhooks/               the inbox dashboard (coassemble-events/inbox/dashboard): with
+//                                  COASSEMBLE_INBOX_TOKEN set it needs that token, else loopback only
+//   GET  /metrics                  Prometheus metrics of the inbox (coassemble-events/inbox/metrics)
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { openInbox } from 'coassemble-events/inbox';
+import { createInboxDashboard } from 'coassemble-events/inbox/dashboard';
+import { createInboxMetrics } from 'coassemble-events/inbox/metrics';
 
 /**
  * The demo's retry schedule: the first retry 1 s after a failure (the demo promises one within 2 s),
  * then 2, 4, 8 s. A production receiver keeps the library's default (10 s doubling up to an hour).
+ * (Inbox v2 writes the schedule on each row: firstRetryMs doubling up to maxRetryMs.)
  */
-export const DEMO_RETRY_DELAY_MS = (attempts) => 1000 * 2 ** (attempts - 1);
+export const DEMO_RETRY = { firstRetryMs: 1000, maxRetryMs: 8000 };
 /** Runs before a delivery is dead in the demo (the library's default is 10). */
 export const DEMO_MAX_ATTEMPTS = 4;
 
@@ -30,7 +36,7 @@ export async function createWebhookReceiver({ dataDir, secrets, log = console.lo
   const inbox = await openInbox(join(dataDir, 'webhooks.sqlite'), {
     secrets,
     maxAttempts: DEMO_MAX_ATTEMPTS,
-    retryDelayMs: DEMO_RETRY_DELAY_MS,
+    ...DEMO_RETRY,
     leaseMs: 10_000,
     onError: (error, context) => log(`[webhooks] ${context}: ${error?.message ?? error}`),
   });
@@ -48,10 +54,16 @@ export async function createWebhookReceiver({ dataDir, secrets, log = console.lo
     log(`[webhooks] ${delivery.id} ${delivery.type}${who}: processed (run ${delivery.attempt})`);
   }
   inbox.start(handle, { pollMs: 250 });
+  const dashboard = createInboxDashboard(inbox, { token: process.env.COASSEMBLE_INBOX_TOKEN || null, basePath: '/admin/webhooks' });
+  const metrics = createInboxMetrics(inbox);
 
   return {
     /** node:http handler for POST /webhooks. */
     handle: inbox.nodeListener,
+    /** node:http handler for /admin/webhooks/… (the dashboard). */
+    dashboard,
+    /** node:http handler for GET /metrics. */
+    metrics: metrics.handler,
     /** The pipeline for GET /api/webhooks: newest first, one entry per delivery id. */
     async deliveries() {
       const [deliveries, counts] = await Promise.all([inbox.list({ limit: 50 }), inbox.counts()]);
@@ -82,6 +94,9 @@ export async function createWebhookReceiver({ dataDir, secrets, log = console.lo
       return { redriven: await inbox.redrive(target) };
     },
     /** Stops the worker (running handlers finish) and closes the database. */
-    close: () => inbox.close(),
+    close: () => {
+      metrics.close();
+      return inbox.close();
+    },
   };
 }

@@ -10,12 +10,19 @@ use std::time::{Duration, UNIX_EPOCH};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use serde_json::Value;
-
 use super::{sign, verify, Delivery, WebhookError, WebhookEvent};
 
-/// A verified delivery as the JS API returns it: the lenient typed `event` (`null` when the body is not
-/// JSON, then `notJson` says why), and the whole body as parsed, `json` (`null` when not JSON).
+/// A verified delivery as the JS API gets it: the lenient typed `event` (`null` when the body is not
+/// JSON, then `notJson` says why). The whole body (`json`, and `raw` for the inbox) is added in JS:
+/// `JSON.parse` of the body text there (any depth V8 handles; big integers as JS numbers).
+///
+/// serde-wasm-bindgen's json_compatible serializer fails on an integer beyond 2^53 (`"workspaceId":
+/// 12345678901234567890`), which turned the whole delivery into an Error object and the intake's
+/// answer into a 503 (issue 16). So [`to_js`] writes 64-bit integers as BigInts (serde-wasm-bindgen has
+/// no "only when unsafe" mode), and js/webhooks.js turns them into Numbers, the nearest one beyond
+/// 2^53, as `JSON.parse` does. (A JSON text through serde_json's
+/// serializer, or a `serde_json::to_value` pass, would do too but cost several KB gzipped of number
+/// formatting in the wasm: size-budget.json.)
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct JsDelivery<'a> {
@@ -25,7 +32,6 @@ struct JsDelivery<'a> {
     timestamp: u64,
     test: bool,
     event: Option<&'a WebhookEvent>,
-    json: &'a Value,
     not_json: Option<&'a str>,
 }
 
@@ -38,8 +44,8 @@ struct JsError<'a> {
 }
 
 /// Verifies a delivery. `headers` is flattened `[name, value, name, value, ...]`; `now` and
-/// `tolerance_seconds` are seconds. Returns `{ id, type, timestamp, test, event, json, notJson }` or
-/// throws `{ code, status, message }`.
+/// `tolerance_seconds` are seconds. Returns `{ id, type, timestamp, test, event, notJson }` or throws
+/// `{ code, status, message }`.
 #[wasm_bindgen(js_name = verifyWebhook)]
 pub fn verify_webhook(
     headers: Vec<String>,
@@ -71,8 +77,8 @@ pub fn sign_webhook(secret: &str, timestamp: u64, body: &[u8]) -> String {
 /// Decodes a body that [`verify`] accepted before: the inbox stores the raw bytes, and its worker
 /// (maybe another process, long after the signature's window) decodes them here, so the handler gets
 /// the verifier's own lenient view, not a second copy of it in JS. `id`, `header_type` and
-/// `timestamp` are the stored row's. Returns `{ id, type, timestamp, test, event, json, notJson }`,
-/// the shape of `verifyWebhook`'s result.
+/// `timestamp` are the stored row's. Returns `{ id, type, timestamp, test, event, notJson }`, the shape
+/// of `verifyWebhook`'s result (js/webhooks.js adds `json`, and `raw` for the inbox).
 #[wasm_bindgen(js_name = decodeWebhookBody)]
 pub fn decode_webhook_body(id: String, header_type: &str, timestamp: f64, body: &[u8]) -> JsValue {
     to_js(&delivery_view(&Delivery::decode(
@@ -93,7 +99,6 @@ fn delivery_view(delivery: &Delivery) -> JsDelivery<'_> {
             WebhookEvent::NotJson(_) => None,
             event => Some(event),
         },
-        json: &delivery.json,
         not_json: match &delivery.payload {
             WebhookEvent::NotJson(reason) => Some(reason),
             _ => None,
@@ -110,8 +115,11 @@ fn error_view(error: &WebhookError) -> JsError<'_> {
 }
 
 fn to_js<T: Serialize>(value: &T) -> JsValue {
-    // JSON-compatible: `None` becomes `null` (not `undefined`) and maps become plain objects.
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .unwrap_or_else(JsValue::from)
+    // JSON-compatible (`None` as `null`, maps as plain objects), except that 64-bit integers are
+    // BigInts, never an error (see `JsDelivery`).
+    let serializer = serde_wasm_bindgen::Serializer::new()
+        .serialize_missing_as_null(true)
+        .serialize_maps_as_objects(true)
+        .serialize_large_number_types_as_bigints(true);
+    value.serialize(&serializer).unwrap_or_else(JsValue::from)
 }

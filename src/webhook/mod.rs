@@ -52,6 +52,7 @@
 
 #[cfg(any(feature = "inbox-sqlite", feature = "inbox-postgres"))]
 pub mod inbox;
+mod lenient_json;
 mod payload;
 mod verify;
 

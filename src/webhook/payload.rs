@@ -165,7 +165,7 @@ impl WebhookEvent {
     /// Decodes a body that is already trusted (see [`verify`](super::verify)); never fails: a body
     /// that is not a JSON object is [`WebhookEvent::NotJson`].
     pub fn from_json(raw_body: &[u8]) -> WebhookEvent {
-        match serde_json::from_slice::<Value>(raw_body) {
+        match super::lenient_json::parse(raw_body) {
             Ok(value) => WebhookEvent::from_value(&value),
             Err(error) => WebhookEvent::NotJson(error.to_string()),
         }

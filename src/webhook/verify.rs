@@ -185,7 +185,9 @@ impl Delivery {
     /// Decodes an already verified body (the intake's work after [`verify`], and the inbox worker's
     /// on a stored one).
     pub(crate) fn decode(id: String, header_type: &str, timestamp: u64, raw_body: &[u8]) -> Self {
-        let (payload, json) = match serde_json::from_slice::<Value>(raw_body) {
+        // The lenient parser: any valid JSON is JSON here, whatever its depth or numbers (see
+        // lenient_json.rs); serde_json's from_slice would call a 129-level or a `1e400` body "not JSON".
+        let (payload, json) = match super::lenient_json::parse(raw_body) {
             Ok(json) => (WebhookEvent::from_value(&json), json),
             Err(error) => (WebhookEvent::NotJson(error.to_string()), Value::Null),
         };

@@ -143,7 +143,7 @@ for (const [backend, freshDatabase] of Object.entries(backends)) {
 
     test('a failed handler is retried after its backoff, then processed', async (t) => {
       const now = manualClock();
-      const inbox = await open(t, await freshDatabase(t), { now, retryDelayMs: (attempts) => attempts * 1000 });
+      const inbox = await open(t, await freshDatabase(t), { now, firstRetryMs: 1000 });
       const d = delivery();
       await inbox.receive(d);
       let runs = 0;
@@ -165,14 +165,14 @@ for (const [backend, freshDatabase] of Object.entries(backends)) {
 
     test('after maxAttempts failed runs a delivery is dead: kept, listed, never claimed again', async (t) => {
       const now = manualClock();
-      const inbox = await open(t, await freshDatabase(t), { now, maxAttempts: 3, retryDelayMs: () => 10 });
+      const inbox = await open(t, await freshDatabase(t), { now, maxAttempts: 3, firstRetryMs: 10, maxRetryMs: 10 });
       const d = delivery();
       await inbox.receive(d);
       const failing = async () => {
         throw new Error('always');
       };
       for (let run = 1; run <= 3; run++) {
-        assert.deepEqual(await inbox.work(failing), [{ id: d.id, attempts: run, outcome: 'failed' }]);
+        assert.deepEqual(await inbox.work(failing), [{ id: d.id, attempts: run, outcome: run < 3 ? 'failed' : 'dead' }]);
         now.advance(10);
       }
       const dead = await byId(inbox, d.id);
@@ -272,7 +272,7 @@ for (const [backend, freshDatabase] of Object.entries(backends)) {
     });
 
     test('the start() worker loop processes stored deliveries and retries failures', async (t) => {
-      const inbox = await open(t, await freshDatabase(t), { retryDelayMs: () => 0 });
+      const inbox = await open(t, await freshDatabase(t), { firstRetryMs: 0, maxRetryMs: 0 });
       const seen = [];
       let failOnce = true;
       const done = gate();

@@ -4,11 +4,17 @@
 // - env DATABASE_URL, COASSEMBLE_WEBHOOK_SECRET, PORT (0: any free port);
 // - ROLE `both` (intake and workers), `receiver` or `worker` (the report role is the Rust receiver's);
 // - WORKERS (2), HANDLER_MS (5), SLOW_MS (4000: the first run of a delivery whose id contains `slow`),
-//   FAIL_PERCENT (10), MAX_ATTEMPTS (4), LEASE_MS (6000), RETRY_MS first retry (100, doubling, at most 8x);
+//   FAIL_PERCENT (10), LEASE_MS (6000), HANDLER_TIMEOUT_MS (a run that exceeds it is a failed run;
+//   default LEASE_MS * 2), LONG_MS (LEASE_MS * 3 / 2: a run of an id containing `long`; keep it
+//   between LEASE_MS and HANDLER_TIMEOUT_MS);
+// - MAX_ATTEMPTS (4) and RETRY_MS, the first retry (100, doubling, at most 8x), are intake options:
+//   written on each row this process stores, and followed by every worker whatever its language;
 // - worker ids `pid<process id>-<n>`; stdout `ready <port>` once it serves (`ready 0` for a worker).
-// A run fails when fnv1a("<id>:<attempt>") % 100 < FAIL_PERCENT, and always for an id containing
-// `poison`; an ok run records its effect (INSERT ... ON CONFLICT DO NOTHING) and every finished run is
-// logged, in one transaction, in the same database.
+// Handler rule by delivery id: an id containing `poison` always fails; `hang` never settles on its
+// first run (the handler timeout ends it as a failed run; then it succeeds); `long` takes LONG_MS,
+// longer than the lease (the heartbeat keeps it: exactly one effect, no takeover); otherwise a run
+// fails when fnv1a("<id>:<attempt>") % 100 < FAIL_PERCENT. An ok run records its effect (INSERT ...
+// ON CONFLICT DO NOTHING) and every finished run is logged, in one transaction, in the same database.
 import { createServer } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openInbox } from 'coassemble-events/inbox';
@@ -84,21 +90,32 @@ async function open(options) {
 
 const secrets = [env('COASSEMBLE_WEBHOOK_SECRET', 'whsec_demo')];
 const retryMs = number('RETRY_MS', 100);
-const workerOptions = {
+const leaseMs = number('LEASE_MS', 6000);
+const inboxOptions = {
   secrets,
+  // The lifecycle, written on the rows this process stores (intake options).
   maxAttempts: number('MAX_ATTEMPTS', 4),
-  leaseMs: number('LEASE_MS', 6000),
-  retryDelayMs: (attempts) => Math.min(retryMs * 2 ** (attempts - 1), retryMs * 8),
+  firstRetryMs: retryMs,
+  maxRetryMs: retryMs * 8,
+  leaseMs,
+  handlerTimeoutMs: number('HANDLER_TIMEOUT_MS', leaseMs * 2),
 };
+const longMs = number('LONG_MS', Math.floor((leaseMs * 3) / 2));
+if (longMs >= inboxOptions.handlerTimeoutMs) console.error('inbox-receiver: LONG_MS >= HANDLER_TIMEOUT_MS: `long` runs will time out');
 
 if (role === 'both' || role === 'worker') {
   const failPercent = number('FAIL_PERCENT', 10);
   const handlerMs = number('HANDLER_MS', 5);
   const slowMs = number('SLOW_MS', 4000);
   let effects = null;
-  const handler = async (delivery) => {
+  const handler = async (delivery, { signal }) => {
+    // A hung first run: never settles (the inbox's handler timeout ends it); nothing is recorded.
+    if (delivery.id.includes('hang') && delivery.attempt === 1) return new Promise(() => {});
     const slow = delivery.id.includes('slow') && delivery.attempt === 1;
-    await sleep(slow ? slowMs : handlerMs);
+    const long = delivery.id.includes('long');
+    await sleep(long ? longMs : slow ? slowMs : handlerMs);
+    // The run was given up (timed out, or its lease lost): record nothing, as a crashed run would.
+    if (signal.aborted) return;
     const fails = delivery.id.includes('poison') || fnv1a(`${delivery.id}:${delivery.attempt}`) % 100 < failPercent;
     const outcome = fails ? 'fail' : 'ok';
     effects ??= await openEffects();
@@ -106,7 +123,8 @@ if (role === 'both' || role === 'worker') {
     if (fails) throw new Error(`injected failure on run ${delivery.attempt}`);
   };
   for (let n = 0; n < number('WORKERS', 2); n++) {
-    const inbox = await open({ ...workerOptions, workerId: `pid${process.pid}-${n}` });
+    const inbox = await open({ ...inboxOptions, workerId: `pid${process.pid}-${n}` });
+    // A `long` run outlives its lease: the heartbeat (every LEASE_MS / 3) keeps it.
     inbox.start(handler, { concurrency: 4, pollMs: 50 });
   }
 }
@@ -114,7 +132,7 @@ if (role === 'both' || role === 'worker') {
 if (role === 'worker') {
   console.log('ready 0');
 } else {
-  const inbox = await open({ ...workerOptions, workerId: `pid${process.pid}-intake` });
+  const inbox = await open({ ...inboxOptions, workerId: `pid${process.pid}-intake` });
   const server = createServer(inbox.nodeListener);
   server.listen(number('PORT', 0), '127.0.0.1', () => console.log(`ready ${server.address().port}`));
 }

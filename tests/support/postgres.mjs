@@ -40,3 +40,22 @@ export async function startPostgres(t) {
   t?.after(() => server.close());
   return server;
 }
+
+/**
+ * A fresh, empty database `name` on the server at `url` (dropped first when it exists): resolves
+ * with its connection URL.
+ */
+export async function freshDatabase(url, name) {
+  const { default: pg } = await import('pg');
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${name}`);
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const databaseUrl = new URL(url);
+  databaseUrl.pathname = `/${name}`;
+  return databaseUrl.href;
+}

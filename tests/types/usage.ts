@@ -70,3 +70,45 @@ export function webhook(headers: Record<string, string>, body: string): string {
     throw err;
   }
 }
+
+// coassemble-events/api: the Headless API client (README, "Mint the URL on your server").
+import { createCoassembleApi, CoassembleApiError } from 'coassemble-events/api';
+
+export async function headless(apiKey: string): Promise<string> {
+  const api = createCoassembleApi({ apiKey, timeoutMs: 10_000 });
+  for await (const t of api.trackings({ courseId: 981 })) {
+    if (t.completed !== null) console.log(t.identifier?.trim(), t.progress?.toFixed(0));
+  }
+  const { endpoints } = await api.webhooks.list();
+  console.log(endpoints.map((e) => e.url.trim()));
+  try {
+    return await api.embedUrl({ action: 'view', courseId: 981, identifier: 'learner-77', options: { back: 'event' } });
+  } catch (err) {
+    if (err instanceof CoassembleApiError && err.code === 'rate_limited') console.warn(err.retryAfterMs, err.status);
+    throw err;
+  }
+}
+// @ts-expect-error: action is 'view' or 'edit'
+void createCoassembleApi({ apiKey: 'k' }).embedUrl({ action: 'play', identifier: 'l' });
+// @ts-expect-error: a typo in an option name
+void createCoassembleApi({ apiKey: 'k', timeoutMS: 1 });
+
+import { openInbox, type InboxEvent } from 'coassemble-events/inbox';
+import { createInboxMetrics } from 'coassemble-events/inbox/metrics';
+import { createInboxDashboard } from 'coassemble-events/inbox/dashboard';
+
+export async function operate(token: string): Promise<void> {
+  const inbox = await openInbox('webhooks.sqlite', { onEvent: (e: InboxEvent) => console.log(e.kind) });
+  const stop: () => void = inbox.observe((e) => { if (e.kind === 'run') console.log(e.outcome, e.durationMs); });
+  stop();
+  inbox.emit({ kind: 'reconcile', outcome: 'ok', recovered: 2 });
+  const dead = await inbox.list({ status: 'dead', type: 'course.completed', limit: 20 });
+  const one = await inbox.get(dead[0].id);
+  console.log(one?.body.byteLength, await inbox.oldestDueMs(), (await inbox.activity({ hours: 6 }))[0].received);
+  const metrics = createInboxMetrics(inbox, { token });
+  const text: string = await metrics.text();
+  const dashboard = createInboxDashboard(inbox, { token, basePath: '/admin/webhooks', reconcile: async ({ courseId }) => ({ courseId }) });
+  console.log(text.length, typeof dashboard, metrics.contentType);
+}
+// @ts-expect-error: the dashboard needs a token, or an explicit null (loopback only)
+void createInboxDashboard(await openInbox('x'), {});
