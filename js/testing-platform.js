@@ -237,7 +237,7 @@ export async function startPlatform(options = {}) {
 
   const json = (res, status, value, headers = {}) =>
     res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(value === undefined ? '' : JSON.stringify(value));
-  const fail = (res, status, error) => json(res, status, { error });
+  const fail = (res, status, error, headers) => json(res, status, { error }, headers);
 
   /** `length` (default 100) and `page` (from 0) of a list request; null when they are not whole numbers. */
   function pageOf(url, rows) {
