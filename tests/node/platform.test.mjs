@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -363,4 +363,23 @@ test('npx coassemble-events emulate: prints a base URL, a key and a player URL t
     assert.equal(code, 2, `${args.join(' ')}: ${out}`);
     assert.match(out, /usage: coassemble-events send-test-webhooks[\s\S]*coassemble-events emulate \[--port N\] \[--time-scale N\]/);
   }
+});
+
+test("the README's outage test runs as written and passes", async () => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const block = [...readme.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]).find((code) => code.startsWith('// outage.test.mjs'));
+  assert.ok(block, 'README: no ```js block starting with // outage.test.mjs');
+  // Inside the repository, so `coassemble-events/...` resolves to this package (its own exports).
+  const dir = join(ROOT, 'target', 'readme-platform');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'outage.test.mjs'), block);
+  // A run of its own: without NODE_TEST_CONTEXT, which makes a node --test child report to this runner.
+  const { NODE_TEST_CONTEXT, ...env } = process.env;
+  const child = spawn(process.execPath, ['--test', join(dir, 'outage.test.mjs')], { cwd: ROOT, env });
+  let out = '';
+  child.stdout.on('data', (c) => { out += c; });
+  child.stderr.on('data', (c) => { out += c; });
+  const code = await new Promise((resolve) => child.once('exit', resolve));
+  assert.equal(code, 0, out);
+  assert.match(out, /# pass 1/);
 });
