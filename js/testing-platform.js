@@ -78,6 +78,7 @@ export async function startPlatform(options = {}) {
    * progress only rises, `complete` sets `completed` once (course.completed).
    */
   function record({ courseId, identifier, clientIdentifier = null, email = null, progress = [], complete = false }) {
+    if (closed) throw new Error('platform.learn: the platform is closed');
     const course = courseOf(courseId);
     if (!course) throw new TypeError(`platform.learn: no course ${courseId} (courses: ${courses.map((c) => c.id).join(', ')})`);
     if (typeof identifier !== 'string' || identifier === '') throw new TypeError('platform.learn: `identifier` (the learner id) is required');
@@ -205,9 +206,23 @@ export async function startPlatform(options = {}) {
   const b64 = (value) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
   const mac = (text) => createHmac('sha256', tokenSecret).update(text).digest();
 
-  function signedUrl({ action, courseId, identifier, clientIdentifier = null }) {
+  /**
+   * A signed player (`view`) or builder (`edit`) URL for a mint request, as the API checks it: else a
+   * TypeError whose `status` is the API's answer (400, or 404 for an unknown course).
+   */
+  function signedUrl({ action, courseId, identifier, clientIdentifier = null, options: embedOptions }) {
+    const refuse = (status, message) => Object.assign(new TypeError(message), { status });
+    if (action !== 'view' && action !== 'edit') throw refuse(400, "`action` must be 'view' or 'edit'");
+    if (typeof identifier !== 'string' || identifier === '') throw refuse(400, '`identifier` is required');
+    if (embedOptions !== undefined && (embedOptions === null || typeof embedOptions !== 'object' || Array.isArray(embedOptions))) {
+      throw refuse(400, '`options` must be an object');
+    }
+    const named = courseId !== undefined && courseId !== null;
+    if (action === 'view' && !named) throw refuse(400, "`courseId` is required for 'view'");
+    const course = named ? courseOf(courseId) : null;
+    if (named && !course) throw refuse(404, `no course ${courseId}`);
     const unsigned = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({
-      action, course: courseId ?? null, identifier, clientIdentifier, workspace: workspaceId,
+      action, course: course?.id ?? null, identifier, clientIdentifier, workspace: workspaceId,
       iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + EMBED_TTL_SECONDS,
     })}`;
     return `${origin}/embed/${action}/${unsigned}.${mac(unsigned).toString('base64url')}`;
@@ -251,7 +266,7 @@ export async function startPlatform(options = {}) {
 
   function addEndpoint({ url, events = EVENTS, enabled = true, secret } = {}) {
     // http is accepted (Coassemble requires https): a receiver under test listens on loopback.
-    if (typeof url !== 'string' || !/^https?:\/\/\S+$/.test(url)) throw new TypeError('`url` must be an http(s) URL');
+    if (typeof url !== 'string' || !URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) throw new TypeError('`url` must be an http(s) URL');
     if (!Array.isArray(events) || events.length === 0 || !events.every((e) => EVENTS.includes(e))) {
       throw new TypeError(`\`events\` must be a non-empty array of ${EVENTS.join(', ')}`);
     }
@@ -279,16 +294,13 @@ export async function startPlatform(options = {}) {
       if (body === null || typeof body !== 'object' || Array.isArray(body)) return fail(res, 400, 'the body must be a JSON object');
     }
     if (route === 'POST /v1/headless/embed/course') {
-      const { action, courseId, identifier, clientIdentifier, options: embedOptions } = body;
-      if (action !== 'view' && action !== 'edit') return fail(res, 400, "`action` must be 'view' or 'edit'");
-      if (typeof identifier !== 'string' || identifier === '') return fail(res, 400, '`identifier` is required');
-      if (embedOptions !== undefined && (embedOptions === null || typeof embedOptions !== 'object' || Array.isArray(embedOptions))) {
-        return fail(res, 400, '`options` must be an object');
+      let signed;
+      try {
+        signed = signedUrl(body);
+      } catch (error) {
+        return fail(res, error.status ?? 400, error.message);
       }
-      if (action === 'view' && (courseId === undefined || courseId === null)) return fail(res, 400, "`courseId` is required for 'view'");
-      if (courseId !== undefined && courseId !== null && !courseOf(courseId)) return fail(res, 404, 'no such course');
-      const course = courseId === undefined || courseId === null ? null : courseOf(courseId).id;
-      return res.writeHead(200, { 'content-type': 'text/plain' }).end(signedUrl({ action, courseId: course, identifier, clientIdentifier }));
+      return res.writeHead(200, { 'content-type': 'text/plain' }).end(signed);
     }
     if (route === 'GET /v1/headless/trackings') {
       const course = courseOf(url.searchParams.get('id'));
@@ -372,12 +384,7 @@ export async function startPlatform(options = {}) {
     courses,
     timeoutMs,
     learn: record,
-    mint({ action = 'view', courseId, identifier, clientIdentifier } = {}) {
-      if (action !== 'view' && action !== 'edit') throw new TypeError("platform.mint: `action` is 'view' or 'edit'");
-      if (typeof identifier !== 'string' || identifier === '') throw new TypeError('platform.mint: `identifier` is required');
-      if (action === 'view' && !courseOf(courseId)) throw new TypeError(`platform.mint: no course ${courseId}`);
-      return signedUrl({ action, courseId: courseId === undefined ? null : courseOf(courseId).id, identifier, clientIdentifier: clientIdentifier ?? null });
-    },
+    mint: (request) => signedUrl({ action: 'view', ...request }),
     addEndpoint,
     trackings: ({ courseId } = {}) => [...trackings.values()].filter((t) => courseId === undefined || String(t.courseId) === String(courseId)).map((t) => ({ ...t })),
     deliveries: () => deliveries.map((d) => ({ ...d, attempts: d.attempts.map((a) => ({ ...a })) })),

@@ -1,6 +1,7 @@
 // coassemble-events/testing: stand-ins for Coassemble in an integrator's own tests (Node 20+).
 // Player and builder emulators served from their own origin, speaking the real wire format
-// (the pages live in testing/emulators/), and signed webhook deliveries (testing-webhooks.js).
+// (the pages live in testing/emulators/), signed webhook deliveries (testing-webhooks.js), and a whole
+// local Coassemble: API, learners and webhooks on its delivery schedule (testing-platform.js).
 import { listen, sendEmulatorFile } from './testing-server.js';
 
 function serve(req, res) {

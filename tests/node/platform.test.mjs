@@ -142,7 +142,10 @@ test('learn: commenced and completed once each, progress only rises; bad calls a
     assert.throws(() => platform.learn({ courseId: 1, identifier: 'sam' }), /no course 1/);
     assert.throws(() => platform.learn({ courseId: 4101 }), /identifier/);
     assert.throws(() => platform.learn({ courseId: 4101, identifier: 'x', progress: [140] }), /0..100/);
-    assert.throws(() => platform.addEndpoint({ url: 'ftp://x', events: ['course.completed'] }), TypeError);
+    for (const url of ['ftp://x', 'http://[', 'example.com/webhooks']) assert.throws(() => platform.addEndpoint({ url, events: ['course.completed'] }), TypeError, url);
+    assert.throws(() => platform.mint({ courseId: 999, identifier: 'sam' }), (e) => e instanceof TypeError && e.status === 404);
+    assert.throws(() => platform.mint({ courseId: 4101 }), /identifier/);
+    assert.equal(jwtPayload(platform.mint({ action: 'edit', identifier: 'author' })).action, 'edit');
   } finally {
     await platform.close();
     await sink.close();
@@ -308,6 +311,7 @@ test('deleting an endpoint cancels its retries; close() cancels what is schedule
     await platform.close();
     await settled;
     assert.deepEqual(platform.deliveries().map((d) => d.state), ['cancelled', 'cancelled']);
+    assert.throws(() => platform.learn({ courseId: 4101, identifier: 'learner-c' }), /closed/);
   } finally {
     await platform.close();
     await down.close();
