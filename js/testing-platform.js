@@ -54,7 +54,7 @@ export async function startPlatform(options = {}) {
     if (course?.id === undefined || course.id === null) throw new TypeError('startPlatform: every course needs an `id`');
     return { id: course.id, title: `Course ${course.id}`, key: `course-${course.id}`, clientIdentifier: null, ...course };
   });
-  const timeoutMs = Math.max(webhookTimeoutMs / timeScale, Math.min(webhookTimeoutMs, MIN_REAL_TIMEOUT_MS));
+  const timeoutMs = Math.round(Math.max(webhookTimeoutMs / timeScale, Math.min(webhookTimeoutMs, MIN_REAL_TIMEOUT_MS)));
   const tokenSecret = randomBytes(32);
 
   const endpoints = new Map(); // id → { id, url, events, enabled, secret, createdAt }
@@ -156,7 +156,7 @@ export async function startPlatform(options = {}) {
   async function attempt(delivery) {
     const endpoint = endpoints.get(delivery.endpointId);
     if (!endpoint || closed) {
-      delivery.state = 'cancelled'; // the endpoint was deleted meanwhile
+      delivery.state = 'cancelled'; // its endpoint was deleted meanwhile, or the platform closed
       return;
     }
     // Signed now, not at the event: the 4th attempt comes ~36 minutes later, and a receiver refuses a
@@ -293,10 +293,16 @@ export async function startPlatform(options = {}) {
       }
       if (body === null || typeof body !== 'object' || Array.isArray(body)) return fail(res, 400, 'the body must be a JSON object');
     }
-    if (route === 'POST /v1/headless/embed/course') {
+    // The older integrations' GET course/view and course/edit (PROTOCOL.md §1) mint the same URLs.
+    const legacy = /^GET \/v1\/headless\/course\/(view|edit)$/.exec(route);
+    if (route === 'POST /v1/headless/embed/course' || legacy) {
+      const request = legacy ? {
+        action: legacy[1], courseId: url.searchParams.get('id') ?? undefined,
+        identifier: url.searchParams.get('identifier') ?? undefined, clientIdentifier: url.searchParams.get('clientIdentifier') ?? undefined,
+      } : body;
       let signed;
       try {
-        signed = signedUrl(body);
+        signed = signedUrl(request);
       } catch (error) {
         return fail(res, error.status ?? 400, error.message);
       }

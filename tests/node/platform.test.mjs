@@ -73,6 +73,11 @@ test('the API client works against the platform unchanged: mint, courses, tracki
     assert.match(await (await fetch(edit)).text(), /Course builder \(emulator\)/);
     assert.equal(jwtPayload(edit).course, null);
     await assert.rejects(api.embedUrl({ action: 'view', courseId: 999, identifier: 'l' }), (e) => e.code === 'not_found');
+    // The older integrations' GET form mints the same kind of URL.
+    const legacy = await fetch(`${platform.baseUrl}/api/v1/headless/course/edit?id=4102&identifier=author-5&clientIdentifier=acme`, { headers: { authorization: platform.apiKey } });
+    assert.equal(legacy.status, 200);
+    const legacyClaims = jwtPayload(await legacy.text());
+    assert.deepEqual([legacyClaims.action, legacyClaims.course, legacyClaims.identifier], ['edit', 4102, 'author-5']);
 
     const courses = [];
     for await (const course of api.courses({ pageSize: 1 })) courses.push(course.id);
