@@ -284,15 +284,8 @@ export async function startPlatform(options = {}) {
     if (fault) return fail(res, fault.status, 'injected fault', fault.retryAfter === undefined ? {} : { 'retry-after': String(fault.retryAfter) });
     if (!authorized(req.headers.authorization)) return fail(res, 401, 'unauthorized');
     const route = `${req.method} ${path}`;
-    let body;
-    if (req.method === 'POST') {
-      try {
-        body = JSON.parse(await text(req));
-      } catch {
-        return fail(res, 400, 'the body is not JSON');
-      }
-      if (body === null || typeof body !== 'object' || Array.isArray(body)) return fail(res, 400, 'the body must be a JSON object');
-    }
+    const body = req.method === 'POST' ? await jsonObject(req) : undefined;
+    if (body === null) return fail(res, 400, 'the body must be a JSON object');
     // The older integrations' GET course/view and course/edit (PROTOCOL.md §1) mint the same URLs.
     const legacy = /^GET \/v1\/headless\/course\/(view|edit)$/.exec(route);
     if (route === 'POST /v1/headless/embed/course' || legacy) {
@@ -343,13 +336,9 @@ export async function startPlatform(options = {}) {
 
   /** The player page's report of what its learner did, authenticated by its signed URL's token. */
   async function activity(req, res) {
-    let report;
-    try {
-      report = JSON.parse(await text(req));
-    } catch {
-      return fail(res, 400, 'the body is not JSON');
-    }
-    const claims = tokenPayload(report?.token);
+    const report = await jsonObject(req);
+    if (report === null) return fail(res, 400, 'the body must be a JSON object');
+    const claims = tokenPayload(report.token);
     if (!claims || claims.action !== 'view') return fail(res, 401, 'invalid or expired embed token');
     const { type, event, data } = report.message ?? {};
     const learner = { courseId: claims.course, identifier: claims.identifier, clientIdentifier: claims.clientIdentifier };
@@ -417,8 +406,14 @@ export async function startPlatform(options = {}) {
   };
 }
 
-async function text(req) {
+/** The request's body as a JSON object, or null when it is not one. */
+async function jsonObject(req) {
   const chunks = [];
   for await (const chunk of req) chunks.push(chunk);
-  return Buffer.concat(chunks).toString('utf8');
+  try {
+    const value = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? value : null;
+  } catch {
+    return null;
+  }
 }
