@@ -105,14 +105,22 @@ export async function startPlatform(options = {}) {
     return { ...tracking };
   }
 
-  /** One delivery per subscribed, enabled endpoint; attempt 1 right after the event. */
+  /** A course an author created in a minted builder page: `course.created` (a known id: nothing). */
+  function create({ id, title, clientIdentifier }) {
+    if (courseOf(id)) return;
+    const course = { id: Number(id), title: typeof title === 'string' ? title : `Course ${id}`, key: `course-${id}`, clientIdentifier };
+    courses.push(course);
+    emit('course.created', course);
+  }
+
+  /** One delivery per subscribed, enabled endpoint; attempt 1 right after the event. `tracking`: none for course.created. */
   function emit(type, course, tracking) {
     const body = JSON.stringify({
       id: `evt_${randomUUID()}`,
       type,
       occurredAt: new Date().toISOString(),
       workspaceId,
-      data: {
+      data: tracking ? {
         // The learner's clientIdentifier (the URL was minted with it) routes the event to a tenant;
         // the course's own is the fallback.
         course: { id: course.id, title: course.title, key: course.key, clientIdentifier: tracking.clientIdentifier ?? course.clientIdentifier },
@@ -120,7 +128,7 @@ export async function startPlatform(options = {}) {
           id: tracking.id, identifier: tracking.identifier, email: tracking.email,
           commenced: tracking.commenced, completed: tracking.completed, totalTime: tracking.totalTime,
         },
-      },
+      } : { course: { id: course.id, title: course.title, key: course.key, clientIdentifier: course.clientIdentifier } },
     });
     for (const endpoint of endpoints.values()) {
       if (!endpoint.enabled || !endpoint.events.includes(type)) continue;
@@ -334,13 +342,20 @@ export async function startPlatform(options = {}) {
     return fail(res, 404, 'no such API path');
   }
 
-  /** The player page's report of what its learner did, authenticated by its signed URL's token. */
+  /**
+   * A minted page's report, authenticated by its URL's token: what the player's learner did, or the
+   * course the builder's author created.
+   */
   async function activity(req, res) {
     const report = await jsonObject(req);
     if (report === null) return fail(res, 400, 'the body must be a JSON object');
     const claims = tokenPayload(report.token);
-    if (!claims || claims.action !== 'view') return fail(res, 401, 'invalid or expired embed token');
+    if (!claims) return fail(res, 401, 'invalid or expired embed token');
     const { type, event, data } = report.message ?? {};
+    if (claims.action === 'edit') {
+      if (type === 'course' && event === 'created' && /^\d+$/.test(String(data?.id))) create({ id: data.id, title: data.title, clientIdentifier: claims.clientIdentifier });
+      return res.writeHead(204).end();
+    }
     const learner = { courseId: claims.course, identifier: claims.identifier, clientIdentifier: claims.clientIdentifier };
     // The player's own names and the variants PROTOCOL.md §1 lists.
     if (type === 'course' && ['start', 'commenced'].includes(event)) record(learner);

@@ -185,6 +185,7 @@ export interface Platform {
   readonly origin: string;
   readonly apiKey: string;
   readonly workspaceId: number;
+  /** The workspace's courses, with those created in minted builder pages. */
   readonly courses: readonly PlatformCourse[];
   /** Each attempt's real timeout, ms: `max(webhookTimeoutMs / timeScale, min(webhookTimeoutMs, 1000))`. */
   readonly timeoutMs: number;
@@ -224,7 +225,8 @@ export interface Platform {
 /**
  * Starts a local Coassemble: the Headless API at `baseUrl` (minting URLs of the emulator pages,
  * trackings, courses, webhook endpoints; `Authorization` checked, 401 otherwise), learners
- * (`learn()`, or the player page a minted URL opens: it reports its `course` events back) and signed
+ * (`learn()`, or the player page a minted URL opens: it reports its `course` events back), authors (a
+ * course created in a minted builder page is added to `courses`, with `course.created`) and signed
  * webhooks to every enabled, subscribed endpoint on Coassemble's schedule: 4 attempts, 10 s timeout
  * each, the same delivery id, success only on a 2xx, nothing after the 4th.
  *

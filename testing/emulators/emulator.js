@@ -27,11 +27,13 @@ export const parentOrigin = (() => {
   }
 })();
 
-// On a minted player URL, what the learner does also goes to the platform, in order, as Coassemble's
-// player reports to Coassemble: trackings and webhooks follow from real in-page activity.
+// On a minted URL, what the learner does (player) or the courses the author creates (builder) also go
+// to the platform, in order, as Coassemble's pages report to Coassemble: trackings and webhooks follow
+// from real in-page activity.
 let reports = Promise.resolve();
 function report(message) {
-  if (!platformToken || !location.pathname.startsWith('/embed/view/') || message.type !== 'course') return;
+  if (!platformToken || message.type !== 'course') return;
+  if (location.pathname.startsWith('/embed/edit/') && message.event !== 'created') return;
   const body = JSON.stringify({ token: platformToken, message });
   reports = reports.then(() => fetch('/embed/activity', { method: 'POST', headers: { 'content-type': 'application/json' }, body, keepalive: true }))
     .catch((error) => console.error('emulator: the platform did not take the report', error));

@@ -1,6 +1,7 @@
 // startPlatform in Chromium, Firefox and WebKit: the host app mints a player URL with the API client,
 // its page embeds it with the SDK, a learner goes through the emulated player to the end, and that
-// in-page activity becomes a tracking and signed course.commenced / course.completed webhooks.
+// in-page activity becomes a tracking and signed course.commenced / course.completed webhooks; an
+// author's new course in the emulated builder becomes course.created.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
@@ -36,7 +37,7 @@ for (const { name: engine, skip } of engines()) describe(engine, { skip }, () =>
       onDelivery();
     });
     await new Promise((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    ({ secret } = await api.webhooks.create({ url: `http://127.0.0.1:${receiver.address().port}/webhooks`, events: ['course.commenced', 'course.completed'] }));
+    ({ secret } = await api.webhooks.create({ url: `http://127.0.0.1:${receiver.address().port}/webhooks`, events: ['course.commenced', 'course.completed', 'course.created'] }));
     // The host app's own server mints the URL per page load, with the key the browser never sees.
     host = await openHost({ engine, routes: {
       '/api/coassemble-url': (req, res) => api.embedUrl({ action: 'view', courseId: 4101, identifier }).then(
@@ -89,5 +90,26 @@ for (const { name: engine, skip } of engines()) describe(engine, { skip }, () =>
       [[identifier, 100, true, true]]);
     await platform.settled();
     assert.deepEqual(platform.deliveries().map((d) => [d.event, d.state]), [['course.commenced', 'delivered'], ['course.completed', 'delivered']]);
+    await page.evaluate(() => window.kit.destroy());
+  });
+
+  test('an author creates a course in the emulated builder: the course is listed and course.created is sent', async () => {
+    const url = platform.mint({ action: 'edit', identifier: `author-${engine}` });
+    await page.evaluate(async (url) => {
+      const box = document.createElement('div');
+      document.body.append(box);
+      window.kit = await window.sdk.embedBuilder(box, url);
+      await window.kit.ready();
+    }, url);
+    const created = new Promise((resolve) => {
+      onDelivery = () => deliveries.some((d) => d.type === 'course.created') && resolve();
+    });
+    await page.evaluate((origin) => window.kit.iframe.contentWindow.postMessage({ coassembleEmulator: 'create' }, origin), platform.origin);
+    await within(created, 30_000, 'the course.created webhook');
+    assert.deepEqual(deliveries.filter((d) => d.type === 'course.created').map((d) => d.event.course.id), [4200]);
+    const ids = [];
+    for await (const course of api.courses()) ids.push(course.id);
+    assert.deepEqual(ids, [4101, 4102, 4200]);
+    await page.evaluate(() => window.kit.destroy());
   });
 });

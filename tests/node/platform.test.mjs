@@ -323,7 +323,7 @@ test('deleting an endpoint cancels its retries; close() cancels what is schedule
   }
 });
 
-test('the player page reports activity with its signed token; a forged token changes nothing', async () => {
+test('the minted pages report with their signed token (learner activity; a created course); a forged token changes nothing', async () => {
   const platform = await startPlatform();
   try {
     const url = platform.mint({ courseId: 4101, identifier: 'learner-page' });
@@ -335,6 +335,17 @@ test('the player page reports activity with its signed token; a forged token cha
     const forged = `${header}.${Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url')), identifier: 'mallory' })).toString('base64url')}.${token.split('.')[2]}`;
     assert.equal((await report(forged, { type: 'course', event: 'completed' })).status, 401);
     assert.deepEqual(platform.trackings().map((t) => [t.identifier, t.progressPercent, t.completed]), [['learner-page', 60, null]]);
+
+    // The builder page reports a course its author created: course.created, and the course is listed.
+    const sink = await receiver();
+    platform.addEndpoint({ url: sink.url, events: ['course.created'] });
+    const builderToken = new URL(platform.mint({ action: 'edit', identifier: 'author-1', clientIdentifier: 'acme' })).pathname.split('/').at(-1);
+    for (let i = 0; i < 2; i++) assert.equal((await report(builderToken, { type: 'course', event: 'created', data: { id: '4200', title: 'Fire drills' } })).status, 204);
+    await platform.settled();
+    await sink.close();
+    assert.deepEqual(platform.courses.map((c) => c.id), [4101, 4102, 4200]);
+    assert.deepEqual(sink.arrivals.map((a) => JSON.parse(a.body)).map(({ type, data }) => [type, data]),
+      [['course.created', { course: { id: 4200, title: 'Fire drills', key: 'course-4200', clientIdentifier: 'acme' } }]], 'once');
   } finally {
     await platform.close();
   }
