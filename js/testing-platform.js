@@ -1,5 +1,5 @@
 // startPlatform: a local Coassemble for tests and the demo. One loopback server answers the Headless
-// API (../shared/PROTOCOL.md §3) and serves the emulator pages behind the signed URLs it mints; learners
+// API (as api.js calls it) and serves the emulator pages behind the signed URLs it mints; learners
 // (`learn()`, or the player page a minted URL opens) make trackings and signed webhooks, delivered on
 // Coassemble's schedule (4 attempts, waits of about 1, 5 and 30 minutes, 10 s timeout each, one delivery
 // id) and lost for good after the 4th, as on the real platform. `timeScale` compresses the schedule.
@@ -9,8 +9,8 @@ import { request as httpsRequest } from 'node:https';
 import { listen, sendEmulatorFile } from './testing-server.js';
 import { signWebhook } from './testing-webhooks.js';
 
-/** Coassemble's waits between attempts (PROTOCOL.md §2): 4 attempts, about 36 minutes in all. */
-export const DEFAULT_SCHEDULE = Object.freeze([60_000, 300_000, 1_800_000]);
+/** Coassemble's waits between attempts: 4 attempts, about 36 minutes in all. */
+const DEFAULT_SCHEDULE = Object.freeze([60_000, 300_000, 1_800_000]);
 const EVENTS = ['course.created', 'course.commenced', 'course.completed'];
 // A scaled timeout still gives a receiver this much real time: a loaded machine must not fail a
 // receiver that answers in 50 ms because 10 s / 600 is 17 ms.
@@ -294,7 +294,7 @@ export async function startPlatform(options = {}) {
     const route = `${req.method} ${path}`;
     const body = req.method === 'POST' ? await jsonObject(req) : undefined;
     if (body === null) return fail(res, 400, 'the body must be a JSON object');
-    // The older integrations' GET course/view and course/edit (PROTOCOL.md §1) mint the same URLs.
+    // Older integrations mint with GET course/view and course/edit: the same URLs.
     const legacy = /^GET \/v1\/headless\/course\/(view|edit)$/.exec(route);
     if (route === 'POST /v1/headless/embed/course' || legacy) {
       const request = legacy ? {
@@ -315,7 +315,7 @@ export async function startPlatform(options = {}) {
       const client = url.searchParams.get('clientIdentifier');
       const rows = [...trackings.values()].filter((t) => t.courseId === course.id && (client === null || t.clientIdentifier === client));
       const page = pageOf(url, rows);
-      // A bare array here and `{ data }` for courses: both answers PROTOCOL.md §3 names, so a client
+      // A bare array here and `{ data }` for courses: both answers the API gives, so a client
       // that reads only one of them fails against the emulator too.
       return page ? json(res, 200, page) : fail(res, 400, '`length` and `page` must be whole numbers');
     }
@@ -357,7 +357,7 @@ export async function startPlatform(options = {}) {
       return res.writeHead(204).end();
     }
     const learner = { courseId: claims.course, identifier: claims.identifier, clientIdentifier: claims.clientIdentifier };
-    // The player's own names and the variants PROTOCOL.md §1 lists.
+    // The player's own names, and the variants seen in the wild (`commenced`, `complete`).
     if (type === 'course' && ['start', 'commenced'].includes(event)) record(learner);
     else if (type === 'course' && event === 'progress' && Number.isFinite(Number(data?.progress))) record({ ...learner, progress: [Number(data.progress)] });
     else if (type === 'course' && ['completed', 'complete'].includes(event)) record({ ...learner, complete: true });
