@@ -61,7 +61,8 @@ export async function startPlatform(options = {}) {
   let nextEndpointId = 1;
   const trackings = new Map(); // `${courseId}\n${identifier}` → tracking row
   let nextTrackingId = 5001;
-  const deliveries = []; // oldest first; see Delivery in testing.d.ts
+  const deliveries = []; // oldest first, each with its attempts; see Delivery in testing.d.ts
+  const log = []; // every attempt, oldest first; see AttemptRecord in testing.d.ts
   const timers = new Set();
   const inFlight = new Set(); // AbortControllers of attempts under way
   let pending = 0; // attempts scheduled or under way
@@ -173,13 +174,15 @@ export async function startPlatform(options = {}) {
     const n = delivery.attempts.length + 1;
     const started = Date.now();
     const outcome = await post(endpoint.url, headers, delivery.body);
-    const entry = { n, at: new Date(started).toISOString(), durationMs: Date.now() - started, ...outcome };
+    const entry = { attempt: n, at: new Date(started).toISOString(), durationMs: Date.now() - started, ...outcome };
     delivery.attempts.push(entry);
     if (outcome.status >= 200 && outcome.status < 300) delivery.state = 'delivered';
     else if (closed) delivery.state = 'cancelled';
     else if (n > schedule.length) delivery.state = 'lost';
     else later(schedule[n - 1] / timeScale, () => attempt(delivery));
-    onAttempt({ deliveryId: delivery.id, event: delivery.event, endpointId: delivery.endpointId, url: delivery.url, state: delivery.state, ...entry });
+    const row = { deliveryId: delivery.id, event: delivery.event, endpointId: delivery.endpointId, url: delivery.url, ...entry, state: delivery.state };
+    log.push(row);
+    onAttempt({ ...row });
   }
 
   /** POSTs one attempt: `{ status, error: null }`, or `{ status: null, error }` when no answer came in time. */
@@ -397,7 +400,10 @@ export async function startPlatform(options = {}) {
     mint: (request) => signedUrl({ action: 'view', ...request }),
     addEndpoint,
     trackings: ({ courseId } = {}) => [...trackings.values()].filter((t) => courseId === undefined || String(t.courseId) === String(courseId)).map((t) => ({ ...t })),
-    deliveries: () => deliveries.map((d) => ({ ...d, attempts: d.attempts.map((a) => ({ ...a })) })),
+    get deliveries() {
+      return log.map((row) => ({ ...row }));
+    },
+    outcomes: () => deliveries.map((d) => ({ ...d, attempts: d.attempts.map((a) => ({ ...a })) })),
     failNext(count = 1, status = 503, { retryAfter } = {}) {
       if (!Number.isInteger(count) || count < 1) throw new TypeError('platform.failNext: `count` must be an integer ≥ 1');
       if (!Number.isInteger(status) || status < 400 || status > 599) throw new TypeError('platform.failNext: `status` must be a 4xx or 5xx');

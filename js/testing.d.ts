@@ -108,8 +108,8 @@ export interface PlatformOptions {
    * `[60000, 300000, 1800000]`: 4 attempts. Each wait starts when the previous attempt ended.
    */
   schedule?: readonly number[];
-  /** Called after every attempt (the CLI logs them). */
-  onAttempt?: (attempt: DeliveryAttempt & { deliveryId: string; event: WebhookEventType; endpointId: number; url: string; state: DeliveryState }) => void;
+  /** Called after every attempt, with its row of {@link Platform.deliveries} (the CLI logs them). */
+  onAttempt?: (attempt: AttemptRecord) => void;
 }
 
 /** The events an endpoint can subscribe to. */
@@ -153,8 +153,8 @@ export type DeliveryState = 'scheduled' | 'delivered' | 'lost' | 'cancelled';
 
 /** One POST of a delivery. */
 export interface DeliveryAttempt {
-  /** 1 to 4. */
-  n: number;
+  /** 1 to 4 (with the default schedule). */
+  attempt: number;
   /** When it started, ISO 8601. */
   at: string;
   durationMs: number;
@@ -162,6 +162,17 @@ export interface DeliveryAttempt {
   status: number | null;
   /** Why no status came: `ECONNREFUSED`, `no answer within 1000 ms`, ...; null when one came. */
   error: string | null;
+}
+
+/** An attempt with its delivery: a row of {@link Platform.deliveries}. */
+export interface AttemptRecord extends DeliveryAttempt {
+  /** The `X-Coassemble-Delivery` id, the same on every attempt of a delivery. */
+  deliveryId: string;
+  event: WebhookEventType;
+  endpointId: number;
+  url: string;
+  /** The delivery's state right after this attempt: `lost` on the last failed one. */
+  state: DeliveryState;
 }
 
 /** One webhook delivery: one event to one endpoint, with the same id on every attempt. */
@@ -212,8 +223,10 @@ export interface Platform {
   addEndpoint(endpoint: { url: string; events?: WebhookEventType[]; enabled?: boolean; secret?: string }): PlatformEndpoint & { secret: string };
   /** The trackings (of one course), oldest first: copies. */
   trackings(query?: { courseId?: number | string }): PlatformTracking[];
-  /** Every delivery, oldest first, each with its attempts: copies. */
-  deliveries(): Delivery[];
+  /** Every attempt so far, oldest first (copies): a receiver's "lost for good" is 4 rows of its delivery id, none a 2xx, the last `state: 'lost'`. */
+  readonly deliveries: AttemptRecord[];
+  /** Every delivery, oldest first, with its state and attempts (copies). */
+  outcomes(): Delivery[];
   /** The next `count` API requests answer `status` (default 503), with `Retry-After: <retryAfter>` seconds when given. */
   failNext(count?: number, status?: number, options?: { retryAfter?: number }): void;
   /** Resolves once no attempt is scheduled or under way (at once when none is). */
@@ -239,7 +252,8 @@ export interface Platform {
  * const { secret } = await api.webhooks.create({ url: 'http://127.0.0.1:3000/webhooks', events: ['course.completed'] });
  * platform.learn({ courseId: 4101, identifier: 'learner-1', progress: [50], complete: true });
  * await platform.settled();
- * platform.deliveries();   // [{ event: 'course.completed', state: 'delivered' | 'lost', attempts: [...] }]
+ * platform.deliveries;     // every attempt: [{ deliveryId, event, attempt: 1, status: 200, state: 'delivered', ... }]
+ * platform.outcomes();     // every delivery: [{ id, event: 'course.completed', state: 'delivered' | 'lost', attempts: [...] }]
  * await platform.close();
  * ```
  */

@@ -48,7 +48,7 @@ if (command === 'send-test-webhooks') {
   const platform = await startPlatform({
     port,
     timeScale,
-    onAttempt: (a) => console.log(`${a.at} ${a.event} → ${a.url} attempt ${a.n}: ${a.status ?? a.error} (${a.state})`),
+    onAttempt: (a) => console.log(`${a.at} ${a.event} → ${a.url} attempt ${a.attempt}: ${a.status ?? a.error} (${a.state})`),
   });
   const [course] = platform.courses;
   const waits = [1, 5, 30].map((minutes) => `${Number(((minutes * 60) / timeScale).toFixed(1))} s`).join(", ");

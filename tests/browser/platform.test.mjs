@@ -89,7 +89,7 @@ for (const { name: engine, skip } of engines()) describe(engine, { skip }, () =>
     assert.deepEqual(rows.map((t) => [t.identifier, t.progress, Boolean(t.commenced), t.completed === done.event.tracking.completed]),
       [[identifier, 100, true, true]]);
     await platform.settled();
-    assert.deepEqual(platform.deliveries().map((d) => [d.event, d.state]), [['course.commenced', 'delivered'], ['course.completed', 'delivered']]);
+    assert.deepEqual(platform.outcomes().map((d) => [d.event, d.state]), [['course.commenced', 'delivered'], ['course.completed', 'delivered']]);
     await page.evaluate(() => window.kit.destroy());
   });
 

@@ -141,7 +141,7 @@ test('learn: commenced and completed once each, progress only rises; bad calls a
     const again = platform.learn({ courseId: '4101', identifier: 'sam', progress: [50], complete: true });
     assert.deepEqual([again.progressPercent, again.completed, again.commenced], [100, done.completed, first.commenced]);
     await platform.settled();
-    assert.deepEqual(platform.deliveries().map((d) => [d.event, d.state, d.attempts.length]),
+    assert.deepEqual(platform.outcomes().map((d) => [d.event, d.state, d.attempts.length]),
       [['course.commenced', 'delivered', 1], ['course.completed', 'delivered', 1]]);
     assert.deepEqual(platform.trackings({ courseId: 4101 }).map((t) => [t.identifier, t.progressPercent]), [['sam', 100]]);
     assert.throws(() => platform.learn({ courseId: 1, identifier: 'sam' }), /no course 1/);
@@ -175,7 +175,7 @@ test('webhooks reach a real inbox (SQLite) and verify with the secret the API re
     platform.learn({ courseId: 4102, identifier: 'learner-77', clientIdentifier: 'acme', progress: [50], complete: true });
     await platform.settled();
 
-    const sent = platform.deliveries();
+    const sent = platform.outcomes();
     assert.deepEqual(sent.map((d) => [d.event, d.state, d.attempts.map((a) => a.status)]),
       [['course.commenced', 'delivered', [200]], ['course.completed', 'delivered', [200]]]);
     const stored = await inbox.list();
@@ -204,9 +204,11 @@ test('a receiver that answers 503 twice then 200 gets attempt 3, with the same d
     const { secret } = platform.addEndpoint({ url: flaky.url, events: ['course.completed'] });
     platform.learn({ courseId: 4101, identifier: 'learner-5', complete: true });
     await platform.settled();
-    const [delivery] = platform.deliveries();
-    assert.deepEqual([delivery.event, delivery.state, delivery.attempts.map((a) => [a.n, a.status, a.error])],
+    const [delivery] = platform.outcomes();
+    assert.deepEqual([delivery.event, delivery.state, delivery.attempts.map((a) => [a.attempt, a.status, a.error])],
       ['course.completed', 'delivered', [[1, 503, null], [2, 503, null], [3, 200, null]]]);
+    assert.deepEqual(platform.deliveries.map((a) => [a.deliveryId, a.attempt, a.status, a.state]),
+      [[delivery.id, 1, 503, 'scheduled'], [delivery.id, 2, 503, 'scheduled'], [delivery.id, 3, 200, 'delivered']]);
     assert.equal(flaky.arrivals.length, 3, 'nothing after the 2xx');
     assert.deepEqual(flaky.arrivals.map((a) => a.headers['x-coassemble-delivery']), [delivery.id, delivery.id, delivery.id]);
     assert.deepEqual(new Set(flaky.arrivals.map((a) => a.body)).size, 1);
@@ -226,10 +228,13 @@ test('a receiver down for the whole window: 4 attempts, then nothing; the tracki
     platform.addEndpoint({ url, events: ['course.completed'] });
     platform.learn({ courseId: 4101, identifier: 'learner-lost', progress: [30], complete: true });
     await platform.settled();
-    const [lost] = platform.deliveries();
+    const [lost] = platform.outcomes();
     assert.equal(lost.state, 'lost');
-    assert.deepEqual(lost.attempts.map((a) => [a.n, a.status]), [[1, null], [2, null], [3, null], [4, null]]);
+    assert.deepEqual(lost.attempts.map((a) => [a.attempt, a.status]), [[1, null], [2, null], [3, null], [4, null]]);
     assert.ok(lost.attempts.every((a) => a.error === 'ECONNREFUSED'), JSON.stringify(lost.attempts));
+    // The same, attempt by attempt, as platform.deliveries lists them.
+    assert.deepEqual(platform.deliveries.map((a) => [a.deliveryId, a.event, a.endpointId, a.attempt, a.status, a.error, a.state]),
+      [1, 2, 3, 4].map((n) => [lost.id, 'course.completed', 1, n, null, 'ECONNREFUSED', n < 4 ? 'scheduled' : 'lost']));
 
     // The receiver comes back on the same address: a new event reaches it, the lost one never does.
     const back = await new Promise((resolve) => {
@@ -238,7 +243,7 @@ test('a receiver down for the whole window: 4 attempts, then nothing; the tracki
       server.listen(Number(new URL(url).port), '127.0.0.1', () => platform.learn({ courseId: 4101, identifier: 'learner-later', complete: true }));
     });
     await platform.settled();
-    assert.deepEqual(back.arrivals, [platform.deliveries()[1].id]);
+    assert.deepEqual(back.arrivals, [platform.outcomes()[1].id]);
     assert.ok(!back.arrivals.includes(lost.id));
     back.server.close();
 
@@ -289,7 +294,7 @@ test('the timeout: webhookTimeoutMs / timeScale, never under 1 s real (or the un
     platform.addEndpoint({ url: stalls.url, events: ['course.completed'] });
     platform.learn({ courseId: 4101, identifier: 'learner-slow', complete: true });
     await platform.settled();
-    const [delivery] = platform.deliveries();
+    const [delivery] = platform.outcomes();
     assert.deepEqual([delivery.state, delivery.attempts.map((a) => a.error)], ['lost', ['no answer within 300 ms', 'no answer within 300 ms']]);
     assert.ok(delivery.attempts.every((a) => a.durationMs >= 295), JSON.stringify(delivery.attempts));
   } finally {
@@ -307,7 +312,7 @@ test('deleting an endpoint cancels its retries; close() cancels what is schedule
     await down.arrived(1);
     await clientOf(platform).webhooks.delete(endpoint.id);
     await platform.settled();
-    assert.deepEqual(platform.deliveries().map((d) => [d.state, d.attempts.length]), [['cancelled', 1]]);
+    assert.deepEqual(platform.outcomes().map((d) => [d.state, d.attempts.length]), [['cancelled', 1]]);
 
     platform.addEndpoint({ url: down.url, events: ['course.completed'] });
     platform.learn({ courseId: 4101, identifier: 'learner-b', complete: true });
@@ -315,7 +320,7 @@ test('deleting an endpoint cancels its retries; close() cancels what is schedule
     const settled = platform.settled();
     await platform.close();
     await settled;
-    assert.deepEqual(platform.deliveries().map((d) => d.state), ['cancelled', 'cancelled']);
+    assert.deepEqual(platform.outcomes().map((d) => d.state), ['cancelled', 'cancelled']);
     assert.throws(() => platform.learn({ courseId: 4101, identifier: 'learner-c' }), /closed/);
   } finally {
     await platform.close();

@@ -104,7 +104,9 @@ export async function outage(): Promise<Delivery[]> {
   const tracking = platform.learn({ courseId: 4101, identifier: 'l', progress: [40], complete: true });
   console.log(tracking.progressPercent.toFixed(0), platform.timeoutMs);
   await platform.settled();
-  const lost = platform.deliveries().filter((d) => d.state === 'lost' && d.attempts.every((a) => a.status === null || a.status >= 300));
+  const last = platform.deliveries.at(-1);
+  console.log(last?.deliveryId, last?.attempt, last?.status ?? last?.error, last?.state === 'lost');
+  const lost = platform.outcomes().filter((d) => d.state === 'lost' && d.attempts.every((a) => a.status === null || a.status >= 300));
   await platform.close();
   return lost;
 }
