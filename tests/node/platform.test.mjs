@@ -304,7 +304,7 @@ test('the timeout: webhookTimeoutMs / timeScale, never under 1 s real (or the un
 });
 
 test('deleting an endpoint cancels its retries; close() cancels what is scheduled and resolves settled()', async () => {
-  const platform = await startPlatform({ timeScale: 60 }); // the first retry 1 s later: time to delete
+  const platform = await startPlatform({ timeScale: 20 }); // the first retry 3 s later: time to delete
   const down = await receiver(() => 503);
   try {
     const endpoint = platform.addEndpoint({ url: down.url, events: ['course.completed'] });
