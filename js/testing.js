@@ -1,27 +1,13 @@
 // coassemble-events/testing: stand-ins for Coassemble in an integrator's own tests (Node 20+).
 // Player and builder emulators served from their own origin, speaking the real wire format
-// (the pages live in testing/emulators/), and signed webhook deliveries (testing-webhooks.js).
-import { createServer } from 'node:http';
-import { readFile } from 'node:fs/promises';
-
-// From js/testing.js and from the built dist/testing.js alike: the package's testing/emulators/.
-const EMULATORS = new URL('../testing/emulators/', import.meta.url);
-const FILES = {
-  '/player.html': 'text/html; charset=utf-8',
-  '/builder.html': 'text/html; charset=utf-8',
-  '/emulator.js': 'text/javascript; charset=utf-8',
-  '/emulator.css': 'text/css; charset=utf-8',
-};
+// (the pages live in testing/emulators/), signed webhook deliveries (testing-webhooks.js), and a whole
+// local Coassemble: API, learners and webhooks on its delivery schedule (testing-platform.js).
+import { listen, sendEmulatorFile } from './testing-server.js';
 
 function serve(req, res) {
   const path = new URL(req.url, 'http://emulator').pathname;
-  const file = path === '/' ? '/player.html' : path;
   if (req.method !== 'GET' && req.method !== 'HEAD') return res.writeHead(405).end();
-  if (!Object.hasOwn(FILES, file)) return res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
-  readFile(new URL(`.${file}`, EMULATORS)).then(
-    (body) => res.writeHead(200, { 'content-type': FILES[file], 'cache-control': 'no-store' }).end(body),
-    () => res.writeHead(500).end(),
-  );
+  if (!sendEmulatorFile(res, path === '/' ? 'player.html' : path.slice(1))) res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
 }
 
 function emulatorUrl(origin, page, { parent, envelope = 'string', events, ready = true } = {}) {
@@ -50,23 +36,15 @@ function emulatorUrl(origin, page, { parent, envelope = 'string', events, ready 
  * origin than the page under test, as Coassemble is). See testing.d.ts.
  * @param {{ port?: number, host?: string }} [options] port 0 (default) picks a free one
  */
-export function startEmulators({ port = 0, host = '127.0.0.1' } = {}) {
-  const server = createServer(serve);
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      const origin = `http://${host.includes(':') ? `[${host}]` : host}:${server.address().port}`;
-      resolve({
-        origin,
-        playerUrl: (options) => emulatorUrl(origin, 'player', options),
-        builderUrl: (options) => emulatorUrl(origin, 'builder', options),
-        close: () => new Promise((done) => {
-          server.closeAllConnections?.();
-          server.close(() => done());
-        }),
-      });
-    });
-  });
+export async function startEmulators({ port = 0, host = '127.0.0.1' } = {}) {
+  const { origin, close } = await listen(serve, { port, host });
+  return {
+    origin,
+    playerUrl: (options) => emulatorUrl(origin, 'player', options),
+    builderUrl: (options) => emulatorUrl(origin, 'builder', options),
+    close,
+  };
 }
 
 export { signWebhook, testWebhookCases, sendTestWebhooks } from './testing-webhooks.js';
+export { startPlatform } from './testing-platform.js';

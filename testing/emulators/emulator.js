@@ -1,20 +1,43 @@
 // Shared by the player and builder emulators: posts Coassemble's wire format (see src/decode.rs) to the host page.
-// The host's origin comes from the `parent` query parameter and is the postMessage target origin:
-// never '*', so a page that framed the emulator without being named gets nothing.
+// The host's origin comes from the `parent` query parameter (on a URL the platform emulator minted, from
+// the referrer) and is the postMessage target origin: never '*'.
 // Scriptable (coassemble-events/testing): `?events=<JSON array>` is posted after session:ready,
 // `?ready=0` withholds session:ready, and the host page may post commands (see `startCommands`).
 
 const params = new URLSearchParams(location.search);
 
-/** The host origin named in `?parent=`, or null when missing or not an http(s) origin. */
+/**
+ * The signed token when the page was opened from a URL the platform emulator minted
+ * (`/embed/view/<token>`, coassemble-events/testing's startPlatform), else null.
+ */
+const platformToken = /^\/embed\/(?:view|edit)\/([\w-]+\.[\w-]+\.[\w-]+)$/.exec(location.pathname)?.[1] ?? null;
+
+/**
+ * The host origin named in `?parent=`, or null when missing or not an http(s) origin. A minted URL
+ * names no parent (Coassemble's does not either): the page that framed it, from the referrer, stands
+ * in, so the target origin is still one origin, never '*'.
+ */
 export const parentOrigin = (() => {
   try {
-    const u = new URL(params.get('parent') ?? '');
-    return (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === params.get('parent') ? u.origin : null;
+    const named = params.get('parent') ?? (platformToken && window.parent !== window ? new URL(document.referrer).origin : '');
+    const u = new URL(named);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === named ? u.origin : null;
   } catch {
     return null;
   }
 })();
+
+// On a minted URL, what the learner does (player) or the courses the author creates (builder) also go
+// to the platform, in order, as Coassemble's pages report to Coassemble: trackings and webhooks follow
+// from real in-page activity.
+let reports = Promise.resolve();
+function report(message) {
+  if (!platformToken || message.type !== 'course') return;
+  if (location.pathname.startsWith('/embed/edit/') && message.event !== 'created') return;
+  const body = JSON.stringify({ token: platformToken, message });
+  reports = reports.then(() => fetch('/embed/activity', { method: 'POST', headers: { 'content-type': 'application/json' }, body, keepalive: true }))
+    .catch((error) => console.error('emulator: the platform did not take the report', error));
+}
 
 let envelope = params.get('envelope') === 'object' ? 'object' : 'string';
 let expired = false;
@@ -28,6 +51,7 @@ export function post(message) {
   const wire = envelope === 'string' ? JSON.stringify(message) : message;
   window.parent.postMessage(wire, parentOrigin);
   sent.push({ form: envelope, message });
+  report(message);
   renderWire(message);
   return true;
 }

@@ -112,3 +112,25 @@ export async function operate(token: string): Promise<void> {
 }
 // @ts-expect-error: the dashboard needs a token, or an explicit null (loopback only)
 void createInboxDashboard(await openInbox('x'), {});
+
+// coassemble-events/testing's platform emulator (README, Testing).
+import { startPlatform, type Delivery } from 'coassemble-events/testing';
+
+export async function outage(): Promise<Delivery[]> {
+  const platform = await startPlatform({ timeScale: 600, schedule: [60_000, 300_000, 1_800_000] });
+  const api = createCoassembleApi({ apiKey: platform.apiKey, baseUrl: platform.baseUrl });
+  const { secret } = platform.addEndpoint({ url: 'http://127.0.0.1:3000/webhooks', events: ['course.completed'] });
+  console.log(secret.length, await api.embedUrl({ action: 'view', courseId: platform.courses[0].id, identifier: 'l' }));
+  const tracking = platform.learn({ courseId: 4101, identifier: 'l', progress: [40], complete: true });
+  console.log(tracking.progressPercent.toFixed(0), platform.timeoutMs);
+  await platform.settled();
+  const last = platform.deliveries.at(-1);
+  console.log(last?.deliveryId, last?.attempt, last?.status ?? last?.error, last?.state === 'lost');
+  const lost = platform.outcomes().filter((d) => d.state === 'lost' && d.attempts.every((a) => a.status === null || a.status >= 300));
+  await platform.close();
+  return lost;
+}
+// @ts-expect-error: an endpoint subscribes to the platform's event types only
+void startPlatform().then((p) => p.addEndpoint({ url: 'http://x', events: ['course.finished'] }));
+// @ts-expect-error: the option is timeScale
+void startPlatform({ timescale: 600 });
