@@ -50,7 +50,7 @@ webhooks() { # the webhooks entry's wasm: wasm-bindgen --target web glue (script
   rm "$out/names.json"
 }
 
-stamp=$(cat Cargo.toml Cargo.lock $(find src -type f | sort) scripts/build.sh scripts/pack-wasm.mjs scripts/inline-wasm.mjs js/listen.js js/origin.js | cksum | cut -d' ' -f1)
+stamp=$(cat Cargo.toml Cargo.lock $(find src -type f | sort) scripts/build.sh scripts/pack-wasm.mjs scripts/inline-wasm.mjs js/page/listen.js js/page/origin.js | cksum | cut -d' ' -f1)
 if [ -f pkg/.stamp ] && [ "$(cat pkg/.stamp)" = "$stamp" ]; then
   echo "[build] pkg/ is up to date" >&2
 else

@@ -1,6 +1,9 @@
 // The JavaScript the npm package ships (called by scripts/build.sh after the wasm bundles): each entry
 // point of package.json's `exports`, bundled with what it imports (the wasm-bindgen glue and the
 // inlined wasm included) and minified by esbuild into dist/, with a source map back to js/ and pkg/.
+// Sources by where they run: js/page/ (the in-page SDK, loaded by every learner's page: no Node
+// built-ins), js/server/ (webhooks, the inbox and its operations, the Headless API client) and
+// js/testing/ (the test kit and the platform emulator).
 // One file per entry: a plain ES-module page then fetches one module, not a waterfall of seven.
 // The readable sources stay in js/; the tests import the built files (the package's `exports`).
 //
@@ -10,31 +13,37 @@
 // better-sqlite3: imported only when a store of theirs opens) and Node's built-ins (the inbox is
 // Node-only; the other entries import none, tests/node/webhooks.test.mjs checks it for webhooks).
 //
-// `"./webhooks": { "workerd": "./dist/webhooks.workerd.js" }` is js/webhooks.js again, with the wasm
-// taken from js/webhooks-wasm.workerd.js (a `.wasm` import, copied next to it) instead of the inlined
+// `"./webhooks": { "workerd": "./dist/webhooks.workerd.js" }` is js/server/webhooks.js again, with the wasm
+// taken from js/server/webhooks-wasm.workerd.js (a `.wasm` import, copied next to it) instead of the inlined
 // bytes: Cloudflare Workers refuse to compile wasm at run time.
 //
 //   node scripts/bundle.mjs
 import { build } from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { exports } = JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8'));
 
-// `"./autosave": { "default": "./dist/autosave.js" }` is built from js/autosave.js.
+// `"./autosave": { "default": "./dist/autosave.js" }` is built from js/page/autosave.js (the one
+// folder of js/ that has a file of that name).
 const entries = Object.values(exports)
   .map((target) => target.default)
   .filter((file) => file?.startsWith('./dist/'))
   .map((file) => file.replace(/^\.\/dist\//, ''));
+const sourceOf = (name) => {
+  const found = ['page', 'server', 'testing'].map((dir) => `js/${dir}/${name}`).filter((path) => existsSync(resolve(root, path)));
+  if (found.length !== 1) throw new Error(`bundle: ${name} must be in exactly one of js/page, js/server, js/testing`);
+  return found[0];
+};
 
 const ENTRY_IMPORTS = /^\.\/(index|autosave)\.js$/;
 const mainEntryExternal = {
   name: 'main-entry-external',
   setup(build) {
     build.onResolve({ filter: ENTRY_IMPORTS }, (args) =>
-      (dirname(args.importer) === resolve(root, 'js') ? { path: args.path, external: true } : undefined));
+      (dirname(args.importer) === resolve(root, 'js/page') ? { path: args.path, external: true } : undefined));
   },
 };
 
@@ -42,7 +51,7 @@ const workerdWasm = {
   name: 'workerd-wasm',
   setup(build) {
     build.onResolve({ filter: /\/wasm-bytes\.js$/ }, (args) => (args.importer.includes('webhooks')
-      ? { path: resolve(root, 'js/webhooks-wasm.workerd.js') } : undefined));
+      ? { path: resolve(root, 'js/server/webhooks-wasm.workerd.js') } : undefined));
   },
 };
 
@@ -66,14 +75,14 @@ const common = {
 
 await build({
   ...common,
-  entryPoints: entries.map((name) => `js/${name}`),
+  entryPoints: Object.fromEntries(entries.map((name) => [name.replace(/\.js$/, ''), sourceOf(name)])),
   outdir: 'dist',
   plugins: [mainEntryExternal],
 });
 
 await build({
   ...common,
-  entryPoints: { 'webhooks.workerd': 'js/webhooks.js' },
+  entryPoints: { 'webhooks.workerd': 'js/server/webhooks.js' },
   outdir: 'dist',
   loader: { '.wasm': 'copy' },
   assetNames: '[name]',

@@ -1,6 +1,6 @@
-//! The npm package's in-page wasm: six exported functions, called by `js/embed-handle.js`.
+//! The npm package's in-page wasm: six exported functions, called by `js/page/embed-handle.js`.
 //!
-//! The seam is one call per trusted message. The JS listener (`js/listen.js`) checks the source
+//! The seam is one call per trusted message. The JS listener (`js/page/listen.js`) checks the source
 //! window and the exact origin, writes the message's JSON text into the embed's input buffer here,
 //! and calls [`embed_deliver`]. Rust decodes the text in place ([`Protocol::decode_text`], on the
 //! slot's reused [`JsonTape`]), applies the protocol
@@ -328,7 +328,7 @@ impl Out {
 
 /// An accepted event as record fields: `name`, `data` when the event carries it, then its own
 /// fields (a missing optional one is left out). JS adds `type`/`event` from the name, and `data`
-/// from the posted message for an event that carries none (js/embed-handle.js).
+/// from the posted message for an event that carries none (js/page/embed-handle.js).
 trait Describe {
     fn describe(&self, out: &mut Out);
 }

@@ -172,9 +172,9 @@ impl<P: Protocol + 'static> Embed<P> {
 /// The listener's entry into wasm: the message as JSON text.
 type Deliver = dyn FnMut(String);
 
-// The trust check, the origin diagnostics and the queue of re-entrant messages are in js/listen.js,
+// The trust check, the origin diagnostics and the queue of re-entrant messages are in js/page/listen.js,
 // the one copy of them (the npm package runs the same listener): a foreign message never enters wasm.
-#[wasm_bindgen(module = "/js/listen.js")]
+#[wasm_bindgen(module = "/js/page/listen.js")]
 extern "C" {
     /// Adds the `message` listener; returns the function that removes it (and drops what is queued).
     fn listen(

@@ -22,8 +22,8 @@ pub fn resolve_origin(
     })
 }
 
-// The rule is in js/origin.js, the one copy of it (the npm package calls it too).
-#[wasm_bindgen(module = "/js/origin.js")]
+// The rule is in js/page/origin.js, the one copy of it (the npm package calls it too).
+#[wasm_bindgen(module = "/js/page/origin.js")]
 extern "C" {
     /// The trusted origin; throws the reason it is invalid (`""`: there is none to trust).
     #[wasm_bindgen(catch, js_name = trustedOrigin)]

@@ -1,9 +1,9 @@
 //! The wasm-bindgen seam of `coassemble-events/webhooks` and `/inbox`: plain JS values in and out.
 //!
-//! `js/webhooks.js` normalises the JS inputs (header shapes, body types, defaults) and turns the error
+//! `js/server/webhooks.js` normalises the JS inputs (header shapes, body types, defaults) and turns the error
 //! object into a `WebhookError`; all checks happen in [`verify`]. `signWebhook` is for the test kit
 //! (`coassemble-events/testing`), so deliveries are signed by the same code that verifies them.
-//! `js/inbox.js` decodes stored bodies with [`decode_webhook_body`].
+//! `js/server/inbox.js` decodes stored bodies with [`decode_webhook_body`].
 
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -19,7 +19,7 @@ use super::{sign, verify, Delivery, WebhookError, WebhookEvent};
 /// serde-wasm-bindgen's json_compatible serializer fails on an integer beyond 2^53 (`"workspaceId":
 /// 12345678901234567890`), which turned the whole delivery into an Error object and the intake's
 /// answer into a 503 (issue 16). So [`to_js`] writes 64-bit integers as BigInts (serde-wasm-bindgen has
-/// no "only when unsafe" mode), and js/webhooks.js turns them into Numbers, the nearest one beyond
+/// no "only when unsafe" mode), and js/server/webhooks.js turns them into Numbers, the nearest one beyond
 /// 2^53, as `JSON.parse` does. (A JSON text through serde_json's
 /// serializer, or a `serde_json::to_value` pass, would do too but cost several KB gzipped of number
 /// formatting in the wasm: size-budget.json.)
@@ -78,7 +78,7 @@ pub fn sign_webhook(secret: &str, timestamp: u64, body: &[u8]) -> String {
 /// (maybe another process, long after the signature's window) decodes them here, so the handler gets
 /// the verifier's own lenient view, not a second copy of it in JS. `id`, `header_type` and
 /// `timestamp` are the stored row's. Returns `{ id, type, timestamp, test, event, notJson }`, the shape
-/// of `verifyWebhook`'s result (js/webhooks.js adds `json`, and `raw` for the inbox).
+/// of `verifyWebhook`'s result (js/server/webhooks.js adds `json`, and `raw` for the inbox).
 #[wasm_bindgen(js_name = decodeWebhookBody)]
 pub fn decode_webhook_body(id: String, header_type: &str, timestamp: f64, body: &[u8]) -> JsValue {
     to_js(&delivery_view(&Delivery::decode(

@@ -314,7 +314,7 @@ fn float(text: &str) -> Value {
 }
 
 /// In the npm package's wasm (the JS verifier and the Node inbox's decoder) such a number is null in
-/// the Rust-side view: the typed records read only whole numbers (`as_u64`), and js/webhooks.js takes
+/// the Rust-side view: the typed records read only whole numbers (`as_u64`), and js/server/webhooks.js takes
 /// every value of the body, and an unknown event's whole record, from `JSON.parse` of the body. Not
 /// parsing floats here keeps core's exact float reader (~13 KB gzipped, mostly its table of powers of
 /// five) out of the wasm (size-budget.json).

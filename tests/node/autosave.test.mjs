@@ -1,4 +1,4 @@
-// Scheduling rules of js/autosave.js (as built: `coassemble-events/autosave`) with a fake clock, a fake builder and saves the test settles by hand.
+// Scheduling rules of js/page/autosave.js (as built: `coassemble-events/autosave`) with a fake clock, a fake builder and saves the test settles by hand.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { autosave } from 'coassemble-events/autosave';

@@ -28,8 +28,8 @@ test('the Node version the README requires is the one package.json and the tests
 });
 
 test('no README or shipped file points to a document the repository does not have', () => {
-  const shipped = ['README.md', 'js/index.js', 'js/embed.js', 'js/autosave.js', 'js/removal.js',
-    'js/index.d.ts', 'js/autosave.d.ts', 'src/lib.rs', 'src/decode.rs', 'www/server.mjs',
+  const shipped = ['README.md', 'js/page/index.js', 'js/page/embed.js', 'js/page/autosave.js', 'js/page/removal.js',
+    'js/page/index.d.ts', 'js/page/autosave.d.ts', 'src/lib.rs', 'src/decode.rs', 'www/server.mjs',
     'testing/emulators/emulator.js', 'fuzz/Cargo.toml'];
   for (const file of shipped.filter((f) => existsSync(`${root}/${f}`))) {
     for (const [name] of read(file).matchAll(/\b(?:[\w-]+\/)*[A-Z][\w-]*\.md\b|docs\/[\w./-]+/g)) {

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { freshDatabase, startPostgres } from '../support/postgres.mjs';
 import { seedInbox } from '../support/inbox-seed.mjs';
 import { completedBody } from '../support/deliveries.mjs';
-import { loadStatements } from '../../js/inbox-sql.js';
+import { loadStatements } from '../../js/server/inbox-sql.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = join(ROOT, 'testing', 'cli.js');

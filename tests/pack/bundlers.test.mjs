@@ -159,12 +159,12 @@ after(async () => {
 });
 
 test('the tarball holds the package and nothing else', () => {
-  const want = ['README.md', 'package.json', 'dist/index.js', 'dist/index.js.map', 'js/index.d.ts',
-    'dist/autosave.js', 'dist/autosave.js.map', 'js/autosave.d.ts', 'dist/webhooks.js', 'dist/webhooks.js.map',
-    'js/webhooks.d.ts', 'dist/webhooks.workerd.js', 'dist/coassemble_events_webhooks_bg.wasm',
-    'dist/react.js', 'js/react.d.ts', 'dist/vue.js', 'js/vue.d.ts', 'dist/testing.js', 'js/testing.d.ts',
+  const want = ['README.md', 'package.json', 'dist/index.js', 'dist/index.js.map', 'js/page/index.d.ts',
+    'dist/autosave.js', 'dist/autosave.js.map', 'js/page/autosave.d.ts', 'dist/webhooks.js', 'dist/webhooks.js.map',
+    'js/server/webhooks.d.ts', 'dist/webhooks.workerd.js', 'dist/coassemble_events_webhooks_bg.wasm',
+    'dist/react.js', 'js/page/react.d.ts', 'dist/vue.js', 'js/page/vue.d.ts', 'dist/testing.js', 'js/testing/testing.d.ts',
     'testing/cli.js', 'testing/emulators/player.html', 'LICENSE-MIT', 'LICENSE-APACHE',
-    'dist/inbox.js', 'js/inbox.d.ts', 'sql/inbox.postgres.sql', 'sql/inbox.sqlite.sql'];
+    'dist/inbox.js', 'js/server/inbox.d.ts', 'sql/inbox.postgres.sql', 'sql/inbox.sqlite.sql'];
   for (const file of want) assert.ok(tarballFiles.includes(file), `${file} is missing from the tarball`);
   // The built files and their source maps, and the declarations; not the readable sources of js/. The
   // one .wasm is the verifier for Cloudflare Workers (dist/webhooks.workerd.js imports it). Also the

@@ -1,8 +1,8 @@
 // coassemble-events/webhooks: verify Coassemble webhook deliveries in Node 20+, Deno, Bun and edge
 // runtimes. The checks are the crate's Rust `webhook::verify`, compiled to wasm; this file only adapts
 // JS inputs (header shapes, body types, defaults) and turns refusals into `WebhookError`s.
-import { initSync, verifyWebhook as verifyInWasm } from '../pkg/webhooks/coassemble_events_webhooks.js';
-import wasmBytes from '../pkg/webhooks/wasm-bytes.js';
+import { initSync, verifyWebhook as verifyInWasm } from '../../pkg/webhooks/coassemble_events_webhooks.js';
+import wasmBytes from '../../pkg/webhooks/wasm-bytes.js';
 
 // The wasm is inlined (no fetch, no fs) and small, so it is compiled once, synchronously, at import.
 initSync({ module: wasmBytes });

@@ -1,8 +1,8 @@
 // The in-page wasm behind each Embed (src/abi.rs): instantiated from the inlined bytes on first
-// use, driven through its six exports. The trust check is js/listen.js; decoding and every
+// use, driven through its six exports. The trust check is js/page/listen.js; decoding and every
 // protocol rule are in the wasm; this file copies a trusted message's text into wasm memory,
 // makes the one call, and turns the record it answers with into the event object.
-import wasmBytes from '../pkg/web/wasm-bytes.js';
+import wasmBytes from '../../pkg/web/wasm-bytes.js';
 import { CoassembleError } from './errors.js';
 import { listen } from './listen.js';
 import { trustedOrigin } from './origin.js';

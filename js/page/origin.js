@@ -1,6 +1,6 @@
 // Which origin an embed is trusted from: exactly one `http(s)://host[:port]`, never `*` or `null`.
 // The rule is these few lines over the browser's own URL parser, the one copy of it: the npm package
-// (js/embed-handle.js) and the Rust API (src/web/origin.rs, through wasm-bindgen) both call it.
+// (js/page/embed-handle.js) and the Rust API (src/web/origin.rs, through wasm-bindgen) both call it.
 
 /**
  * The origin to trust for `iframe`: `explicit` when given (validated; a trailing `/` is fine, a path,

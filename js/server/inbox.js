@@ -9,7 +9,7 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { verifyWebhookView, withBody, WebhookError, DEFAULT_TOLERANCE_SECONDS } from './webhooks.js';
-import { decodeWebhookBody } from '../pkg/webhooks/coassemble_events_webhooks.js';
+import { decodeWebhookBody } from '../../pkg/webhooks/coassemble_events_webhooks.js';
 import { openPostgresStore } from './inbox-postgres.js';
 import { openSqliteStore, DEFAULT_BUSY_TIMEOUT_MS } from './inbox-sqlite.js';
 

@@ -1,7 +1,13 @@
 // The inbox's SQL, read from the package's sql/ folder: the same files the Rust crate compiles in, so
 // a Rust and a Node receiver run the very same statements on one database. The files are split on
 // their "-- name: <statement>" lines; comment lines are dropped (a driver prepares one statement).
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+
+/** The package's sql/ folder holds the file: one level above dist/ (the bundle), two above js/server/. */
+function sqlFile(name) {
+  const bundled = new URL(`../sql/${name}`, import.meta.url);
+  return existsSync(bundled) ? bundled : new URL(`../../sql/${name}`, import.meta.url);
+}
 
 /**
  * The named statements of one dialect.
@@ -9,7 +15,7 @@ import { readFileSync } from 'node:fs';
  * @returns {Record<string, string>} statement name → SQL text
  */
 export function loadStatements(dialect) {
-  const text = readFileSync(new URL(`../sql/inbox.${dialect}.sql`, import.meta.url), 'utf8');
+  const text = readFileSync(sqlFile(`inbox.${dialect}.sql`), 'utf8');
   const statements = {};
   let name = null;
   let lines = [];

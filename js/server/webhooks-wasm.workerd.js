@@ -3,4 +3,4 @@
 // dist/webhooks.workerd.js) takes the verifier's wasm from this module instead of the inlined bytes:
 // a `.wasm` import, which the Workers bundler (wrangler: the CompiledWasm rule) precompiles at deploy
 // time, so initSync gets a WebAssembly.Module and compiles nothing.
-export { default } from '../pkg/webhooks/coassemble_events_webhooks_bg.wasm';
+export { default } from '../../pkg/webhooks/coassemble_events_webhooks_bg.wasm';

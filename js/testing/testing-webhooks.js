@@ -2,8 +2,8 @@
 // sends with the answer a correct receiver gives each. Signing is the crate's Rust `webhook::sign`, in
 // the same wasm that verifies, so a test signs exactly as the receiver checks.
 import { randomUUID } from 'node:crypto';
-import { initSync, signWebhook as signInWasm } from '../pkg/webhooks/coassemble_events_webhooks.js';
-import wasmBytes from '../pkg/webhooks/wasm-bytes.js';
+import { initSync, signWebhook as signInWasm } from '../../pkg/webhooks/coassemble_events_webhooks.js';
+import wasmBytes from '../../pkg/webhooks/wasm-bytes.js';
 
 initSync({ module: wasmBytes });
 

@@ -1,5 +1,5 @@
 // The `message` listener of one embedded iframe: the trust check, and the one place it is written.
-// Used by the npm package (js/embed-handle.js) and by the Rust API (src/web/listener.rs imports this
+// Used by the npm package (js/page/embed-handle.js) and by the Rust API (src/web/listener.rs imports this
 // file through wasm-bindgen). The check runs before anything crosses into wasm: a page sees many
 // messages that are not ours, and each of them costs two property loads and a `===` here, as in a
 // hand-written listener (measured: README, Performance).
