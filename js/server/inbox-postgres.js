@@ -63,10 +63,13 @@ export async function openPostgresStore(url, { poolSize = 10 } = {}) {
   const { default: pg } = await import('pg');
   // Two pools: the intake's commits are durable before the 2xx; the workers' run `work_session`
   // (synchronous_commit off: a claim or an outcome lost in a crash is redone after its lease expires).
-  const intake = new pg.Pool({ connectionString: url, max: poolSize });
+  // Bounded waits, the Rust inbox's defaults: a database that does not answer fails the intake with
+  // 503 (Coassemble retries) instead of holding the request past Coassemble's 10 s timeout. TLS comes
+  // from the URL (`sslmode=verify-full&sslrootcert=/path/ca.pem`, read by pg-connection-string).
+  const bounded = { connectionString: url, max: poolSize, connectionTimeoutMillis: 10_000, statement_timeout: 10_000 };
+  const intake = new pg.Pool(bounded);
   const work = new pg.Pool({
-    connectionString: url,
-    max: poolSize,
+    ...bounded,
     // Runs on each new connection before the pool hands it out.
     verify: (client, done) => client.query(sql.work_session).then(() => done(), done),
   });
