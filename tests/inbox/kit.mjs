@@ -177,9 +177,11 @@ export function signer(id, body, secret = SECRET) {
  * for a non-2xx answer, a timeout or a refused connection. `twice` sends the first attempt to two
  * instances at once; `bodies` maps an id to its body (default bodyOf(id)). Returns the latency of each
  * successful attempt, the ids never acknowledged, the count of each answer, and every attempt
- * `{ id, url, status, started, answered }` (performance.now() times).
+ * `{ id, url, status, started, answered }` (performance.now() times). `onProgress(done, id)` runs after
+ * each delivery's last attempt. `signal` stops sending (a fault
+ * that failed ends the test at once, not after every remaining delivery timed out).
  */
-export async function sendAll({ ids, urls, concurrency, duplicates = [], twice = new Set(), bodies = new Map(), onProgress = async () => {} }) {
+export async function sendAll({ ids, urls, concurrency, duplicates = [], twice = new Set(), bodies = new Map(), onProgress = async () => {}, signal }) {
   const latencies = [];
   const unacknowledged = [];
   const statuses = {};
@@ -188,7 +190,8 @@ export async function sendAll({ ids, urls, concurrency, duplicates = [], twice =
     const started = performance.now();
     let status;
     try {
-      const res = await fetch(url, { method: 'POST', ...request, signal: AbortSignal.timeout(SENDER.timeoutMs) });
+      const timeout = AbortSignal.timeout(SENDER.timeoutMs);
+      const res = await fetch(url, { method: 'POST', ...request, signal: signal ? AbortSignal.any([timeout, signal]) : timeout });
       await res.arrayBuffer();
       status = res.status;
     } catch (error) {
@@ -207,6 +210,7 @@ export async function sendAll({ ids, urls, concurrency, duplicates = [], twice =
       const targets = n === 0 && twice.has(id) ? [urls[0], urls[1]] : [pick()];
       const results = await Promise.all(targets.map((url) => attempt(id, url, request())));
       if (results.some(Boolean)) return true;
+      if (signal?.aborted) return false;
       if (n < SENDER.waitsMs.length) await sleep(SENDER.waitsMs[n]);
     }
     return false;
@@ -214,11 +218,11 @@ export async function sendAll({ ids, urls, concurrency, duplicates = [], twice =
   const queue = [...ids, ...duplicates];
   let done = 0;
   await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (queue.length) {
+    while (queue.length && !signal?.aborted) {
       const id = queue.shift();
       if (!(await deliver(id))) unacknowledged.push(id);
       done++;
-      await onProgress(done);
+      await onProgress(done, id);
     }
   }));
   return { latencies, unacknowledged, statuses, attempts };
@@ -308,7 +312,7 @@ export async function killHolder(databaseUrl, receivers, id) {
     const [row] = (await report(databaseUrl, id).catch(() => ({ inbox: [] }))).inbox;
     const owner = row && row.status === 'processing' && /^pid(\d+)-/.exec(row.leaseOwner);
     return owner && receivers.find((r) => r.alive && r.child.pid === Number(owner[1]));
-  }, { ms: 30_000 });
+  }, { ms: 90_000 }); // its first run starts once the backlog before it is worked off
   await holder.kill();
   await holder.start();
   return holder.name;
