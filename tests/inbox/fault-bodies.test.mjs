@@ -4,6 +4,12 @@
 // set, from /proc) grows by far less than the body; a body sent a byte at a time (slowloris) is
 // answered 408, or its connection closed, within BODY_TIMEOUT_MS. The receiver then still takes a
 // delivery. The figures are printed.
+// The 413 must reach the sender, who is still writing its body when it comes: a server that closes at
+// once with unread bytes in its socket makes the kernel send a reset, which can discard the answer
+// before the sender reads it (it then sees "connection reset", not 413, and retries the same body).
+// RFC 9112 §9.6 asks for a staged close: answer with `Connection: close`, half-close, keep reading and
+// discarding for a bounded time or amount, then close. This client reads the answer as soon as it
+// arrives, as any HTTP client does; a reset without an answer fails the test.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';

@@ -34,7 +34,8 @@ export async function startPostgres(t, { tls = false } = {}) {
     dir,
     url,
     root,
-    verifyUrl: tls ? `${url}?sslmode=verify-full&sslrootcert=${encodeURIComponent(root)}` : undefined,
+    // The path as is (a temp dir path needs no escaping; not every URL reader decodes %2F).
+    verifyUrl: tls ? `${url}?sslmode=verify-full&sslrootcert=${root}` : undefined,
     stop: () => runAsync('stop', dir),
     start: () => runAsync('start', dir),
     async close() {
