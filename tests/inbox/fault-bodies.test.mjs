@@ -99,23 +99,25 @@ for (const [name, command] of [['Node', NODE], ['Rust', RUST]]) {
     assert.deepEqual(await deliver(), [], 'a usual delivery is taken');
     const before = receiver.memory();
 
+    // Every figure first, then the checks: a failing run still prints what it measured.
     const declared = await rawRequest(port, { head: headOf(`Content-Length: ${512 * MiB}`), total: 512 * MiB, deadlineMs: 10_000 });
-    assert.equal(declared.status, 413, `declared 512 MiB: ${JSON.stringify(declared)}`);
-    assert.ok(declared.sent < 64 * MiB, `declared 512 MiB: answered after ${fmt(declared.sent)} sent, long before the end`);
     const streamed = await rawRequest(port, { head: headOf('Transfer-Encoding: chunked'), total: 256 * MiB, chunked: true, deadlineMs: 10_000 });
-    assert.equal(streamed.status, 413, `streamed 256 MiB: ${JSON.stringify(streamed)}`);
-    assert.ok(streamed.sent < 64 * MiB, `streamed 256 MiB: answered after ${fmt(streamed.sent)} sent, long before the end`);
     const after = receiver.memory();
-    // The limit is 1 MiB: a receiver that buffers up to it and stops grows by a few MiB at most.
-    assert.ok(after.hwm - before.hwm < 32 * MiB, `peak memory grew by ${fmt(after.hwm - before.hwm)} (VmHWM ${fmt(before.hwm)} -> ${fmt(after.hwm)})`);
-
     const slow = await rawRequest(port, { head: headOf('Content-Length: 10000'), total: 10_000, trickle: 100, deadlineMs: BODY_TIMEOUT_MS + 5000 });
-    assert.ok(slow.status === 408 || slow.status === 'closed' || slow.status === 'reset', `slowloris: answered 408 or closed, not ${JSON.stringify(slow)}`);
-    assert.ok(slow.ms >= BODY_TIMEOUT_MS / 2 && slow.ms <= BODY_TIMEOUT_MS + 3000,
-      `slowloris: ended by the body timeout (${BODY_TIMEOUT_MS} ms), after ${slow.ms.toFixed(0)} ms`);
-    assert.deepEqual(await deliver(), [], 'the receiver still takes a delivery');
+    const fresh = await deliver();
     console.log(`# ${name} receiver: declared 512 MiB -> ${declared.status} in ${declared.ms.toFixed(0)} ms after ${fmt(declared.sent)} sent; `
       + `streamed 256 MiB -> ${streamed.status} in ${streamed.ms.toFixed(0)} ms after ${fmt(streamed.sent)} sent; `
       + `VmRSS ${fmt(before.rss)} -> ${fmt(after.rss)}, VmHWM ${fmt(before.hwm)} -> ${fmt(after.hwm)}; slowloris -> ${slow.status} after ${slow.ms.toFixed(0)} ms (${slow.sent} B)`);
+
+    assert.equal(declared.status, 413, `declared 512 MiB: ${JSON.stringify(declared)}`);
+    assert.ok(declared.sent < 64 * MiB, `declared 512 MiB: answered after ${fmt(declared.sent)} sent, long before the end`);
+    assert.equal(streamed.status, 413, `streamed 256 MiB: ${JSON.stringify(streamed)}`);
+    assert.ok(streamed.sent < 64 * MiB, `streamed 256 MiB: answered after ${fmt(streamed.sent)} sent, long before the end`);
+    // The limit is 1 MiB: a receiver that buffers up to it and stops grows by a few MiB at most.
+    assert.ok(after.hwm - before.hwm < 32 * MiB, `peak memory grew by ${fmt(after.hwm - before.hwm)} (VmHWM ${fmt(before.hwm)} -> ${fmt(after.hwm)})`);
+    assert.ok(slow.status === 408 || slow.status === 'closed' || slow.status === 'reset', `slowloris: answered 408 or closed, not ${JSON.stringify(slow)}`);
+    assert.ok(slow.ms >= BODY_TIMEOUT_MS / 2 && slow.ms <= BODY_TIMEOUT_MS + 3000,
+      `slowloris: ended by the body timeout (${BODY_TIMEOUT_MS} ms), after ${slow.ms.toFixed(0)} ms`);
+    assert.deepEqual(fresh, [], 'the receiver still takes a delivery');
   });
 }

@@ -46,7 +46,7 @@ async function checkBigints(databaseUrl, bodies, figures) {
   }
 }
 
-test('PostgreSQL over TLS, Rust and Node receivers: SIGKILLs mid-handler, a database outage, failing handlers, big integers; every effect once', { timeout: 180_000 }, async (t) => {
+test('PostgreSQL over TLS, Rust and Node receivers: SIGKILLs mid-handler, a database outage, failing handlers, big integers; every effect once', { timeout: 240_000 }, async (t) => {
   const pg = await startPostgres(t, { tls: true });
   const databaseUrl = pg.verifyUrl;
   const receivers = [];
@@ -57,9 +57,11 @@ test('PostgreSQL over TLS, Rust and Node receivers: SIGKILLs mid-handler, a data
   const urls = receivers.map((r) => r.url);
 
   // Every 500th delivery is poison: its handler always fails, so it must end dead. Two are slow: the
-  // process running one is killed mid-handler.
-  const kind = (n) => (n % 500 === 3 ? '-poison' : n === 1400 || n === 4100 ? '-slow' : '');
-  const ids = Array.from({ length: 5000 }, (_, n) => `pg-${n}${kind(n)}-${randomUUID().slice(0, 8)}`);
+  // process running one is killed mid-handler. 4000 deliveries (and 800 sent again): the Rust
+  // receivers are debug builds, whose TLS and SCRAM run unoptimised; this keeps the fault suite near
+  // 3 minutes on a busy 2-core machine.
+  const kind = (n) => (n % 500 === 3 ? '-poison' : n === 1100 || n === 3300 ? '-slow' : '');
+  const ids = Array.from({ length: 4000 }, (_, n) => `pg-${n}${kind(n)}-${randomUUID().slice(0, 8)}`);
   const bodies = bigintBodies(ids);
   const duplicates = ids.filter((_, n) => n % 5 === 0); // 20 % sent again after their first success
   const twice = new Set(ids.filter((_, n) => n % 20 === 7)); // 5 % first sent to two instances at once
@@ -67,13 +69,13 @@ test('PostgreSQL over TLS, Rust and Node receivers: SIGKILLs mid-handler, a data
   // The kills start when the slow delivery is acknowledged (its 4 s first run is then due or running),
   // not at a count of deliveries: on a loaded machine a count can come after the slow run ended.
   const faults = new Map([
-    [ids[1400], async () => { events.push(`killed ${await killHolder(databaseUrl, receivers, ids[1400])}`); }],
-    [2800, async () => {
+    [ids[1100], async () => { events.push(`killed ${await killHolder(databaseUrl, receivers, ids[1100])}`); }],
+    [2200, async () => {
       await pg.stop(); events.push('postgres down');
       await sleep(3000); // the outage's length, not a wait for a condition
       await pg.start(); events.push('postgres up');
     }],
-    [ids[4100], async () => { events.push(`killed ${await killHolder(databaseUrl, receivers, ids[4100])}`); }],
+    [ids[3300], async () => { events.push(`killed ${await killHolder(databaseUrl, receivers, ids[3300])}`); }],
   ]);
   const pending = [];
   const stop = new AbortController();
@@ -97,10 +99,10 @@ test('PostgreSQL over TLS, Rust and Node receivers: SIGKILLs mid-handler, a data
 
   const outcome = await drained(databaseUrl, 60_000, ids.length);
   const figures = check(outcome, ids, { maxAttempts: MAX_ATTEMPTS, retryMs: RETRY_MS, failsOnRun });
-  assert.ok(figures.dead >= 10, `the 10 poison deliveries are dead: ${figures.dead}`);
+  assert.ok(figures.dead >= 8, `the 8 poison deliveries are dead: ${figures.dead}`);
   assert.ok(figures.unfinishedRuns > 0, 'a kill landed mid-handler (a run without outcome, taken over)');
   await checkBigints(databaseUrl, bodies, figures);
-  summary('PostgreSQL over TLS, 3 receivers (2 Rust, 1 Node)', { seconds, sent: ids.length + duplicates.length, ...sent, ...figures });
+  summary('PostgreSQL over TLS, 3 receivers (2 Rust, 1 Node)', { seconds, sent: ids.length + duplicates.length, ...sent, ...figures, receivers });
 });
 
 test('SQLite, two processes on one file: SIGKILL mid-handler, failing handlers, big integers; every effect once', { timeout: 120_000 }, async (t) => {
@@ -142,5 +144,5 @@ test('SQLite, two processes on one file: SIGKILL mid-handler, failing handlers, 
   assert.ok(figures.dead >= 4, `the 4 poison deliveries are dead: ${figures.dead}`);
   assert.ok(figures.unfinishedRuns > 0, 'the kill landed mid-handler (a run without outcome, taken over)');
   await checkBigints(databaseUrl, bodies, figures);
-  summary('SQLite, 2 processes (1 Rust, 1 Node)', { seconds, sent: ids.length + duplicates.length, ...sent, ...figures });
+  summary('SQLite, 2 processes (1 Rust, 1 Node)', { seconds, sent: ids.length + duplicates.length, ...sent, ...figures, receivers });
 });

@@ -384,8 +384,16 @@ export function check(outcome, ids, { maxAttempts, retryMs, failsOnRun }) {
   return { dead, unfinishedRuns, e2e, reRuns, inbox, effects, finishedRuns };
 }
 
-export function summary(label, { seconds, sent, latencies, statuses, e2e, dead, unfinishedRuns, reRuns }) {
+export function summary(label, { seconds, sent, latencies, statuses, e2e, dead, unfinishedRuns, reRuns, attempts, receivers }) {
   const sorted = [...latencies].sort((a, b) => a - b);
+  if (attempts && receivers) {
+    // Intake latency per receiver (acknowledged attempts): which implementation is the slow one.
+    const per = receivers.map((r) => {
+      const ms = attempts.filter((a) => a.url === r.url && a.status === 200).map((a) => a.answered - a.started).sort((a, b) => a - b);
+      return `${r.name} (${r.command === NODE ? 'Node' : 'Rust'}) p50 ${percentile(ms, 50).toFixed(1)} / p99 ${percentile(ms, 99).toFixed(1)} ms`;
+    });
+    console.log(`# ${label}: intake latency per receiver: ${per.join('; ')}`);
+  }
   console.log(`# ${label}: ${sent} deliveries in ${seconds.toFixed(1)} s (${(sent / seconds).toFixed(0)}/s overall, faults included)`);
   console.log(`#   intake latency of acknowledged attempts: p50 ${percentile(sorted, 50).toFixed(1)} ms, p99 ${percentile(sorted, 99).toFixed(1)} ms; answers ${JSON.stringify(statuses)}`);
   console.log(`#   end to end (stored -> effect): p50 ${percentile(e2e, 50)} ms, p99 ${percentile(e2e, 99)} ms, max ${e2e.at(-1)} ms`);
