@@ -355,25 +355,28 @@ export function check(outcome, ids, { maxAttempts, retryMs, failsOnRun }) {
   assert.equal(inbox.size, sent.size, 'one inbox row per delivery id, none lost, none extra');
   let dead = 0;
   let unfinishedRuns = 0;
+  const runsOf = (id) => outcome.runs.filter(([runId]) => runId === id).map(([, attempt, result]) => `${attempt}:${result}`).join(' ');
   for (const id of sent) {
     const row = inbox.get(id);
     assert.ok(row, `${id} stored`);
-    assert.equal(row.leaseOwner, '', `${id} not stuck in a lease`);
+    // What a failed check below prints about the delivery: its row, its finished runs, its effect.
+    const about = () => `${JSON.stringify(row)}; runs ${runsOf(id) || 'none'}; effect ${JSON.stringify(effects.get(id) ?? null)}`;
+    assert.equal(row.leaseOwner, '', `${id} not stuck in a lease: ${about()}`);
     assert.equal(row.maxAttempts, maxAttempts, `${id}: the intake wrote MAX_ATTEMPTS on the row`);
     if (retryMs !== undefined) assert.equal(row.retryFirstMs, retryMs, `${id}: the intake wrote RETRY_MS on the row`);
     for (let a = 1; a <= row.attempts; a++) if (!finishedRuns.has(`${id}:${a}`)) unfinishedRuns++;
-    if (failsEveryRun(id)) assert.equal(row.status, 'dead', `${id} fails every run: dead`);
+    if (failsEveryRun(id)) assert.equal(row.status, 'dead', `${id} fails every run: dead: ${about()}`);
     if (row.status === 'processed') {
-      assert.ok(effects.has(id), `${id} processed, its effect recorded`);
-      assert.equal(finishedRuns.get(`${id}:${effects.get(id).attempt}`), 'ok', `${id}: the effect is an ok run's`);
+      assert.ok(effects.has(id), `${id} processed, its effect recorded: ${about()}`);
+      assert.equal(finishedRuns.get(`${id}:${effects.get(id).attempt}`), 'ok', `${id}: the effect is an ok run's: ${about()}`);
     } else {
-      assert.equal(row.status, 'dead', `${id} processed or dead`);
-      assert.ok(!effects.has(id), `${id} dead without an effect`);
-      assert.equal(row.attempts, maxAttempts, `${id} dead after ${maxAttempts} runs`);
+      assert.equal(row.status, 'dead', `${id} processed or dead: ${about()}`);
+      assert.ok(!effects.has(id), `${id} dead without an effect: ${about()}`);
+      assert.equal(row.attempts, maxAttempts, `${id} dead after ${maxAttempts} runs: ${about()}`);
       for (let a = 1; a <= row.attempts; a++) {
         // Every run of a dead delivery failed: by the failure rule, or its worker died (no outcome).
         const result = finishedRuns.get(`${id}:${a}`);
-        assert.ok(result === undefined ? true : result === 'fail' && failsOnRun(id, a), `${id} run ${a}: ${result}`);
+        assert.ok(result === undefined ? true : result === 'fail' && failsOnRun(id, a), `${id} run ${a}: ${result}: ${about()}`);
       }
       dead++;
     }
