@@ -189,5 +189,5 @@ case "${1:-}" in
     set -e
     exit $code
     ;;
-  *) sed -n '2,28p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,26p' "$0" >&2; exit 2 ;;
 esac
