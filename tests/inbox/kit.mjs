@@ -6,7 +6,8 @@
 // - env DATABASE_URL (a SQLite path, or postgres://...; over TLS `?sslmode=verify-full&sslrootcert=<pem>`),
 //   COASSEMBLE_WEBHOOK_SECRET, PORT (0: any), ROLE (both | receiver | worker), WORKERS;
 // - intake options written on each row: MAX_ATTEMPTS, RETRY_MS (the first retry, in ms);
-// - worker options: LEASE_MS, HANDLER_TIMEOUT_MS (a run that has not settled by then is a failed run);
+// - worker options: LEASE_MS (heartbeats every third of it; HEARTBEAT_MS, when a receiver reads it, says
+//   the same), HANDLER_TIMEOUT_MS (a run that has not settled by then is a failed run);
 // - the handler: HANDLER_MS a run takes; FAIL_PERCENT: a run fails when fnv1a("<id>:<attempt>") % 100 <
 //   FAIL_PERCENT; ids containing `poison` fail every run; `slow`: the first run takes SLOW_MS; `hang`:
 //   the first run never settles (then runs as usual); `long`: every run takes LONG_MS; an ok run records
