@@ -3,7 +3,8 @@
 #   scripts/setup.sh          toolchain for building (wasm target, wasm-bindgen CLI, npm packages)
 #   scripts/setup.sh browser  also the three browser engines for the browser tests: Chromium, Firefox
 #                             ESR (+ geckodriver) and WebKitGTK (WebKitWebDriver, under Xvfb)
-#   scripts/setup.sh postgres also a PostgreSQL server for the webhook inbox tests
+#   scripts/setup.sh postgres also a PostgreSQL server (15 on Debian) and openssl for the webhook inbox
+#                             tests, whose second server is TLS-only
 #   scripts/setup.sh prometheus  also Prometheus (`prometheus`, `promtool`) for the inbox metrics tests
 #                             (modes combine: `scripts/setup.sh browser postgres prometheus` is what
 #                             npm test runs)
@@ -109,18 +110,28 @@ if wants browser; then
   fi
 fi
 
-# 7. PostgreSQL server binaries (initdb, pg_ctl) for the inbox tests; scripts/postgres.sh runs them.
-#    Use what is there; as root on Debian, install Debian's (its default cluster stays down: the tests
-#    initdb their own into a temp dir).
+# 7. PostgreSQL server binaries (initdb, pg_ctl) for the inbox tests, and openssl for the TLS-only server's
+#    certificate; scripts/postgres.sh runs them. Use what is there; as root on Debian, install Debian's
+#    (its default cluster stays down: the tests initdb their own into temp dirs).
 if wants postgres; then
-  if ! bash scripts/postgres.sh bin >/dev/null 2>&1; then
+  missing_debs=()
+  bash scripts/postgres.sh bin >/dev/null 2>&1 || missing_debs+=(postgresql)
+  command -v openssl >/dev/null || missing_debs+=(openssl)
+  if [ ${#missing_debs[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-      say "installing Debian postgresql (apt-get)"
-      (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql) >&2
+      say "installing ${missing_debs[*]} (apt-get, --no-install-recommends)"
+      (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing_debs[@]}") >&2
+    else
+      say "not root on Debian: cannot install ${missing_debs[*]}."
     fi
-    bash scripts/postgres.sh bin >/dev/null || exit 1
   fi
-  say "postgres: $(bash scripts/postgres.sh bin)"
+  bash scripts/postgres.sh bin >/dev/null || exit 1
+  if ! command -v openssl >/dev/null; then
+    say "openssl not found: the TLS-only PostgreSQL of the tests needs it to make its certificate."
+    say "Install it (Debian/Ubuntu: 'openssl'; macOS: 'brew install openssl') and run this again."
+    exit 1
+  fi
+  say "postgres: $(bash scripts/postgres.sh bin), openssl: $(command -v openssl)"
 fi
 
 # 8. Prometheus (server + promtool) for the inbox metrics test (tests/node/inbox-metrics.test.mjs): a

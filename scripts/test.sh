@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # `npm test`: sets up what is missing (idempotent), builds, and runs every test suite, all of them
-# with a throw-away PostgreSQL server (scripts/postgres.sh: COASSEMBLE_TEST_POSTGRES_URL), stopped and
-# deleted afterwards, also when a suite fails.
+# with two throw-away PostgreSQL servers (scripts/postgres.sh run), stopped and deleted afterwards, also
+# when a suite fails: a plain one (COASSEMBLE_TEST_POSTGRES_URL, trust) and a TLS-only one as managed
+# databases are (COASSEMBLE_TEST_POSTGRES_TLS_URL with a password and no sslmode; its self-signed root
+# certificate at COASSEMBLE_TEST_POSTGRES_TLS_ROOT).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "${1:-}" != suites ]; then
@@ -9,6 +11,10 @@ if [ "${1:-}" != suites ]; then
   bash scripts/build.sh
   exec bash scripts/postgres.sh run bash "$0" suites
 fi
+
+# Both servers are up, or scripts/postgres.sh run has failed already; a suite must not skip either.
+: "${COASSEMBLE_TEST_POSTGRES_URL:?} ${COASSEMBLE_TEST_POSTGRES_TLS_URL:?} ${COASSEMBLE_TEST_POSTGRES_TLS_ROOT:?}"
+export COASSEMBLE_TEST_POSTGRES_URL COASSEMBLE_TEST_POSTGRES_TLS_URL COASSEMBLE_TEST_POSTGRES_TLS_ROOT
 
 echo "== size: gzipped bytes per entry point, against size-budget.json =="
 node scripts/size.mjs --check

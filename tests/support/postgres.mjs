@@ -22,13 +22,20 @@ process.on('exit', () => {
  * Starts a PostgreSQL server of its own: `{ url, dir, stop(), start(), close() }` (the last three
  * return promises). `stop()` and `start()` take it down and up again on the same port and data;
  * `close()` stops it and deletes it. With `t` (a node:test context), `close()` runs after the test,
- * passed or failed.
+ * passed or failed. With `{ tls: true }`, a TLS-only server (scripts/postgres.sh `start DIR tls`):
+ * `url` has its password and no sslmode, `root` is the path of its self-signed certificate (the root
+ * to trust), and `verifyUrl` is `url` with `?sslmode=verify-full&sslrootcert=<root>`.
  */
-export async function startPostgres(t) {
+export async function startPostgres(t, { tls = false } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'coassemble-pg-'));
+  const url = await runAsync('start', dir, ...(tls ? ['tls'] : []));
+  const root = tls ? await runAsync('root', dir) : undefined;
   const server = {
     dir,
-    url: await runAsync('start', dir),
+    url,
+    root,
+    // The path as is (a temp dir path needs no escaping; not every URL reader decodes %2F).
+    verifyUrl: tls ? `${url}?sslmode=verify-full&sslrootcert=${root}` : undefined,
     stop: () => runAsync('stop', dir),
     start: () => runAsync('start', dir),
     async close() {
