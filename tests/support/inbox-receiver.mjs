@@ -99,6 +99,7 @@ const inboxOptions = {
   maxRetryMs: retryMs * 8,
   leaseMs,
   handlerTimeoutMs: number('HANDLER_TIMEOUT_MS', leaseMs * 2),
+  bodyTimeoutMs: number('BODY_TIMEOUT_MS', 10_000),
 };
 const longMs = number('LONG_MS', Math.floor((leaseMs * 3) / 2));
 if (longMs >= inboxOptions.handlerTimeoutMs) console.error('inbox-receiver: LONG_MS >= HANDLER_TIMEOUT_MS: `long` runs will time out');
