@@ -253,6 +253,10 @@ async function openSystem(spec, fx) {
 async function dbStats(url) {
   if (!/^postgres/.test(url)) return null;
   const { default: pg } = await import('pg');
+  return dbStatsOf(pg, url);
+}
+
+async function dbStatsOf(pg, url) {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
@@ -282,6 +286,7 @@ async function runSystem(spec) {
   fx.reset();
 
   const before = await dbStats(spec.url);
+  const profiler = spec.profile ? await startProfiler() : null;
   const cpu0 = process.cpuUsage();
   const elu0 = performance.eventLoopUtilization();
   let out;
@@ -308,6 +313,7 @@ async function runSystem(spec) {
   }
   const cpu = process.cpuUsage(cpu0);
   const elu = performance.eventLoopUtilization(elu0);
+  if (profiler) writeFileSync(spec.profile, JSON.stringify(await profiler.stop()));
   await sys.close();
   // A backend flushes its statistics when it exits (or at most once a second while busy): read them
   // after the system's connections closed.
@@ -318,6 +324,24 @@ async function runSystem(spec) {
     cpuMsPerDelivery: (cpu.user + cpu.system) / 1000 / timed.length,
     eventLoopUtilization: elu.utilization,
     db: before && after ? { commits: after.commits - before.commits, walSyncs: after.walSync - before.walSync } : null,
+  };
+}
+
+/** A CPU profile of this process (the inspector's sampling profiler), of the timed phase only. */
+async function startProfiler() {
+  const { Session } = await import('node:inspector');
+  const session = new Session();
+  session.connect();
+  const post = (method, params) => new Promise((ok, fail) => session.post(method, params, (error, result) => (error ? fail(error) : ok(result))));
+  await post('Profiler.enable');
+  await post('Profiler.setSamplingInterval', { interval: 200 });
+  await post('Profiler.start');
+  return {
+    async stop() {
+      const { profile } = await post('Profiler.stop');
+      session.disconnect();
+      return profile;
+    },
   };
 }
 
@@ -381,10 +405,12 @@ async function ladder(spec) {
 
   // 1. verify only.
   const deliveries = signed('verify');
-  const t0 = performance.now();
+  for (const { item } of deliveries.slice(0, 100)) verifyWebhook({ headers: item.headers, body: item.body, secrets: [SECRET] });
+  const t0 = process.cpuUsage();
   for (const { item } of deliveries) verifyWebhook({ headers: item.headers, body: item.body, secrets: [SECRET] });
-  const verifyUs = ((performance.now() - t0) * 1000) / spec.n;
-  steps.push({ step: 'verifyWebhook alone (1 KB, synchronous loop)', perDeliveryUs: verifyUs, rate: 1e6 / verifyUs });
+  const t1 = process.cpuUsage(t0);
+  const verifyUs = (t1.user + t1.system) / spec.n;
+  steps.push({ step: 'verifyWebhook alone (1 KB, synchronous loop; CPU time)', perDeliveryUs: verifyUs, rate: 1e6 / verifyUs });
 
   // The inbox's table (created by openInbox), then bare inserts into it and into a PK-only copy.
   const inbox0 = await openInbox(spec.url, { secrets: [SECRET] });
@@ -432,6 +458,29 @@ async function ladder(spec) {
       cpuMsPerDelivery: (cpu.user + cpu.system) / 1000 / spec.n, eventLoopUtilization: elu.utilization,
     });
     await inbox.close();
+  }
+
+  // The worker alone: N deliveries stored first (no worker), then drained by start({ concurrency }).
+  {
+    const fx = effects();
+    const inbox = await openInbox(spec.url, { secrets: [SECRET] });
+    const items = signed('wk');
+    await closedLoop(items, spec.inFlight, (item) => inbox.receive(item));
+    const before = await dbStatsOf(pg, spec.url);
+    const cpu0 = process.cpuUsage();
+    const start = performance.now();
+    inbox.start(async (d) => fx.record(d.id), { concurrency: spec.concurrency });
+    await fx.until(spec.n, 120_000);
+    const seconds = (performance.now() - start) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    await inbox.close();
+    await sleep(1100);
+    const after = await dbStatsOf(pg, spec.url);
+    steps.push({
+      step: `worker alone: ${spec.n} stored deliveries drained by start({ concurrency: ${spec.concurrency} })`,
+      rate: fx.at.size / seconds, cpuMsPerDelivery: (cpu.user + cpu.system) / 1000 / spec.n,
+      note: `${((after.commits - before.commits) / spec.n).toFixed(2)} commits per delivery`,
+    });
   }
   return { mode: 'ladder', steps };
 }
@@ -485,9 +534,8 @@ async function parent() {
     }
   };
   const profileDir = flag('profile') ? mkdtempSync(join(tmpdir(), 'inbox-peers-prof-')) : null;
-  const runChild = (spec, { profile = false } = {}) => new Promise((resolvePromise, reject) => {
-    const nodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-    const proc = spawn(process.execPath, [...nodeArgs, SELF, '--child'], {
+  const runChild = (spec) => new Promise((resolvePromise, reject) => {
+    const proc = spawn(process.execPath, [SELF, '--child'], {
       cwd: ROOT, env: { ...process.env, INBOX_PEERS_SPEC: JSON.stringify(spec) }, stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';
@@ -523,7 +571,11 @@ async function parent() {
           const dir = mkdtempSync(join(tmpdir(), 'inbox-peers-sqlite-'));
           try { r = await runChild({ ...base, ...job, url: join(dir, 'inbox.sqlite') }); } finally { rmSync(dir, { recursive: true, force: true }); }
         } else {
-          r = await inFreshDatabase(`${job.system}_${job.mode}`, (url) => runChild({ ...base, ...job, url }, { profile: profileDir && job.system === 'ours' && job.mode === 'closed' && run === 1 }));
+          r = await inFreshDatabase(`${job.system}_${job.mode}`, (url) => runChild({
+            ...base, ...job, url,
+            // The CPU profile: our inbox's throughput phase of run 1 (its timed phase only).
+            profile: profileDir && job.system === 'ours' && job.mode === 'closed' && run === 1 ? join(profileDir, 'ours-throughput.cpuprofile') : null,
+          }));
         }
         raw.push({ run, ...r });
         const took = ((performance.now() - started) / 1000).toFixed(1);
@@ -534,7 +586,7 @@ async function parent() {
           console.error(`  [run ${run}] ${job.system}: intake ${r.intakeRate.toFixed(0)}/s (p50 ${r.intakeLatency.p50.toFixed(1)} ms, p99 ${r.intakeLatency.p99.toFixed(1)} ms)` +
             `${job.system === 'floor' ? '' : `, end to end ${r.e2eRate.toFixed(0)}/s (${r.handled}/${r.n} handled)`}` +
             `, ${r.cpuMsPerDelivery.toFixed(3)} ms CPU/delivery, event loop ${(r.eventLoopUtilization * 100).toFixed(0)}% busy` +
-            `${r.db ? `, ${r.db.commits} commits / ${r.db.walSyncs} WAL syncs` : ''} [${took} s]`);
+            `${r.db ? `, ${(r.db.commits / r.n).toFixed(2)} commits and ${(r.db.walSyncs / r.n).toFixed(2)} WAL syncs per delivery` : ''} [${took} s]`);
         } else {
           const k = job.system === 'ours-sqlite' ? 'sqlite' : job.system;
           put(run, `${k}.open.intakeP99`, r.intake.p99);
@@ -559,8 +611,11 @@ async function parent() {
       say(`Where our intake's time goes (N ${N}, ${IN_FLIGHT} in flight, one run):`);
       for (const s of r.steps) {
         say(`  ${s.step.padEnd(78)} ${s.rate.toFixed(0).padStart(7)}/s` +
-          `${s.perDeliveryUs ? `  (${s.perDeliveryUs.toFixed(0)} µs each)` : `  p50 ${s.p50.toFixed(1)} ms, p99 ${s.p99.toFixed(1)} ms`}` +
-          `${s.cpuMsPerDelivery ? `, ${s.cpuMsPerDelivery.toFixed(3)} ms CPU/delivery, event loop ${(s.eventLoopUtilization * 100).toFixed(0)}% busy` : ''}`);
+          `${s.perDeliveryUs ? `  (${s.perDeliveryUs.toFixed(0)} µs CPU each)` : ''}` +
+          `${s.p50 != null ? `  p50 ${s.p50.toFixed(1)} ms, p99 ${s.p99.toFixed(1)} ms` : ''}` +
+          `${s.cpuMsPerDelivery ? `, ${s.cpuMsPerDelivery.toFixed(3)} ms CPU/delivery` : ''}` +
+          `${s.eventLoopUtilization != null ? `, event loop ${(s.eventLoopUtilization * 100).toFixed(0)}% busy` : ''}` +
+          `${s.note ? `, ${s.note}` : ''}`);
       }
     }
   } finally {
@@ -614,7 +669,7 @@ async function parent() {
     const file = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
     if (file) {
       say('');
-      say(`CPU profile of our inbox's throughput child (run 1): ${join(profileDir, file)}`);
+      say(`CPU profile of our inbox's timed throughput phase (run 1; open it in Chrome DevTools): ${join(profileDir, file)}`);
       for (const line of summariseProfile(JSON.parse(readFileSync(join(profileDir, file), 'utf8')))) say(`  ${line}`);
     }
   }
