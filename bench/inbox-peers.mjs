@@ -716,7 +716,7 @@ function summariseProfile(profile) {
   const total = [...self.values()].reduce((a, b) => a + b, 0);
   const where = (url) => {
     if (!url) return 'native/V8';
-    if (url.includes('/node_modules/pg')) return 'pg driver';
+    if (url.includes('/node_modules/pg')) return 'pg driver (JS)';
     if (url.includes('/dist/inbox.js') || url.includes('/js/inbox')) return 'inbox (JS + wasm glue)';
     if (url.includes('wasm')) return 'wasm';
     if (url.startsWith('node:')) return 'Node core';
@@ -731,6 +731,7 @@ function summariseProfile(profile) {
     const key = `${name} ${callFrame.url ? `${callFrame.url.replace(/^.*\/(node_modules\/[^/]+|dist|js|bench)\//, '$1/')}:${callFrame.lineNumber + 1}` : ''}`;
     byFunction.set(key, (byFunction.get(key) ?? 0) + us);
     const place = ['(idle)', '(garbage collector)', '(program)'].includes(name) ? name : where(callFrame.url);
+    if (name === 'dispatch' && !callFrame.url) continue; // the inspector starting the profiler: an artifact
     byPlace.set(place, (byPlace.get(place) ?? 0) + us);
   }
   const pctOf = (us) => `${((us / total) * 100).toFixed(1)}%`.padStart(6);
