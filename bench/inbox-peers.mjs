@@ -320,7 +320,7 @@ async function runSystem(spec) {
   await sleep(1100);
   const after = await dbStats(spec.url);
   return {
-    system: spec.system, mode: spec.mode, ...out,
+    system: spec.system, mode: spec.mode, ...out, loadAverage: loadavg()[0],
     cpuMsPerDelivery: (cpu.user + cpu.system) / 1000 / timed.length,
     eventLoopUtilization: elu.utilization,
     db: before && after ? { commits: after.commits - before.commits, walSyncs: after.walSync - before.walSync } : null,
@@ -609,7 +609,7 @@ async function parent() {
           console.error(`  [run ${run}] ${job.system}: intake ${r.intakeRate.toFixed(0)}/s (p50 ${r.intakeLatency.p50.toFixed(1)} ms, p99 ${r.intakeLatency.p99.toFixed(1)} ms)` +
             `${job.system === 'floor' ? '' : `, end to end ${r.e2eRate.toFixed(0)}/s (${r.handled}/${r.n} handled)`}` +
             `, ${r.cpuMsPerDelivery.toFixed(3)} ms CPU/delivery, event loop ${(r.eventLoopUtilization * 100).toFixed(0)}% busy` +
-            `${r.db ? `, ${(r.db.commits / r.n).toFixed(2)} commits and ${(r.db.walSyncs / r.n).toFixed(2)} WAL syncs per delivery` : ''} [${took} s]`);
+            `${r.db ? `, ${(r.db.commits / r.n).toFixed(2)} commits and ${(r.db.walSyncs / r.n).toFixed(2)} WAL syncs per delivery` : ''} [${took} s, load ${r.loadAverage.toFixed(1)}]`);
         } else {
           const k = job.system === 'ours-sqlite' ? 'sqlite' : job.system;
           put(run, `${k}.open.intakeP99`, r.intake.p99);
@@ -618,7 +618,7 @@ async function parent() {
           put(run, `${k}.open.intakeP50`, r.intake.p50);
           put(run, `${k}.open.failed`, r.failed.count);
           console.error(`  [run ${run}] ${job.system} at ${RATE}/s: intake p50 ${r.intake.p50.toFixed(1)} / p99 ${r.intake.p99.toFixed(1)} / max ${r.intake.max.toFixed(1)} ms; ` +
-            `end to end p50 ${r.e2e.p50.toFixed(1)} / p99 ${r.e2e.p99.toFixed(1)} / max ${r.e2e.max.toFixed(1)} ms (${r.e2e.done}/${r.offered} handled), offered over ${r.seconds.toFixed(1)} s${r.failed.count ? `, ${r.failed.count} calls FAILED (first: ${r.failed.first})` : ''} [${took} s]`);
+            `end to end p50 ${r.e2e.p50.toFixed(1)} / p99 ${r.e2e.p99.toFixed(1)} / max ${r.e2e.max.toFixed(1)} ms (${r.e2e.done}/${r.offered} handled), offered over ${r.seconds.toFixed(1)} s${r.failed.count ? `, ${r.failed.count} calls FAILED (first: ${r.failed.first})` : ''} [${took} s, load ${r.loadAverage.toFixed(1)}]`);
         }
       }
       // Ratios within a run (same server, same minutes).
@@ -665,11 +665,12 @@ async function parent() {
   }
   if (LATENCY) {
     say('');
-    say(`  at an offered ${RATE}/s (open loop, ${SECONDS} s): ${'intake p50 / p99, ms'.padEnd(34)} end to end p50 / p99, ms`);
+    const w = RUNS > 1 ? 52 : 22;
+    say(`  ${`at an offered ${RATE}/s (open loop, ${SECONDS} s)`.padEnd(36)} ${'intake p50 / p99, ms'.padEnd(w)} end to end p50 / p99, ms`);
     const lat = [['ours', 'our Node inbox, PostgreSQL'], ['sqlite', 'our Node inbox, SQLite'], ...(PEER_LATENCY ? SYSTEMS.filter((s) => s === 'pgboss' || s === 'graphile').map((s) => [s, names[s]]) : [])];
     for (const [k, label] of lat) {
       const failed = values(`${k}.open.failed`).reduce((a, b) => a + b, 0);
-      say(`  ${label.padEnd(47)} ${`${fmt(`${k}.open.intakeP50`, 1)} / ${fmt(`${k}.open.intakeP99`, 1)}`.padEnd(34)} ${fmt(`${k}.open.e2eP50`, 1)} / ${fmt(`${k}.open.e2eP99`, 1)}` +
+      say(`  ${label.padEnd(36)} ${`${fmt(`${k}.open.intakeP50`, 1)} / ${fmt(`${k}.open.intakeP99`, 1)}`.padEnd(w)} ${fmt(`${k}.open.e2eP50`, 1)} / ${fmt(`${k}.open.e2eP99`, 1)}` +
         `${failed ? `   (${failed} calls failed over all runs: not in the percentiles)` : ''}`);
     }
   }
@@ -680,7 +681,7 @@ async function parent() {
     if (!xs.length) return say(`  ${label.padEnd(58)} —`);
     const m = median(xs);
     const verdict = test(m, aim) ? 'meets the aim' : test(m, limit) ? 'meets the budget' : 'MISSES the budget';
-    say(`  ${label.padEnd(58)} ${fmt(key, digits, unit).padEnd(26)} budget ${limit}${unit}, aim ${aim}${unit}: ${verdict}`);
+    say(`  ${label.padEnd(58)} ${fmt(key, digits, unit).padEnd(RUNS > 1 ? 30 : 12)} budget ${limit}${unit}, aim ${aim}${unit}: ${verdict}`);
   };
   const atLeast = (x, limit) => x >= limit;
   const atMost = (x, limit) => x <= limit;
