@@ -249,6 +249,35 @@ async function openSystem(spec, fx) {
   throw new Error(`unknown system ${system}`);
 }
 
+/**
+ * CPU time of the PostgreSQL server (ms): the postmaster with its reaped children (cutime, cstime)
+ * and its live children. Null when the server's data directory is unknown (SQLite, or not Linux).
+ */
+function serverCpuMs(dataDir) {
+  if (!dataDir) return null;
+  try {
+    const tick = 100; // USER_HZ on Linux
+    const stat = (pid) => {
+      const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = text.slice(text.lastIndexOf(')') + 2).split(' '); // fields from the 3rd on
+      return { ppid: Number(f[1]), own: Number(f[11]) + Number(f[12]), reaped: Number(f[13]) + Number(f[14]) };
+    };
+    const pm = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const master = stat(pm);
+    let ticks = master.own + master.reaped;
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid) || Number(pid) === pm) continue;
+      try {
+        const p = stat(pid);
+        if (p.ppid === pm) ticks += p.own;
+      } catch { /* exited meanwhile */ }
+    }
+    return (ticks * 1000) / tick;
+  } catch {
+    return null;
+  }
+}
+
 /** Database-side counters (cluster-wide WAL flushes, this database's commits), for commits per flush. */
 async function dbStats(url) {
   if (!/^postgres/.test(url)) return null;
@@ -286,6 +315,7 @@ async function runSystem(spec) {
   fx.reset();
 
   const before = await dbStats(spec.url);
+  const server0 = serverCpuMs(spec.pgData);
   const profiler = spec.profile ? await startProfiler() : null;
   const cpu0 = process.cpuUsage();
   const elu0 = performance.eventLoopUtilization();
@@ -313,6 +343,7 @@ async function runSystem(spec) {
   }
   const cpu = process.cpuUsage(cpu0);
   const elu = performance.eventLoopUtilization(elu0);
+  const server1 = serverCpuMs(spec.pgData);
   if (profiler) writeFileSync(spec.profile, JSON.stringify(await profiler.stop()));
   await sys.close();
   // A backend flushes its statistics when it exits (or at most once a second while busy): read them
@@ -322,6 +353,7 @@ async function runSystem(spec) {
   return {
     system: spec.system, mode: spec.mode, ...out, loadAverage: loadavg()[0],
     cpuMsPerDelivery: (cpu.user + cpu.system) / 1000 / timed.length,
+    serverCpuMsPerDelivery: server0 != null && server1 != null ? (server1 - server0) / timed.length : null,
     eventLoopUtilization: elu.utilization,
     db: before && after ? { commits: after.commits - before.commits, walSyncs: after.walSync - before.walSync } : null,
   };
@@ -511,11 +543,12 @@ async function parent() {
   const INBOX = opt('inbox', 'coassemble-events/inbox');
   const LATENCY = !flag('no-latency');
   const PEER_LATENCY = LATENCY && !flag('no-peer-latency');
-  const base = { n: N, inFlight: IN_FLIGHT, concurrency: CONCURRENCY, rate: RATE, seconds: SECONDS, warmup: WARMUP, pgbossBatch: PGBOSS_BATCH, inbox: INBOX };
+  const base = { pgData: null, n: N, inFlight: IN_FLIGHT, concurrency: CONCURRENCY, rate: RATE, seconds: SECONDS, warmup: WARMUP, pgbossBatch: PGBOSS_BATCH, inbox: INBOX };
 
   const { startPostgres } = await import('../tests/support/postgres.mjs');
   const { default: pg } = await import('pg');
   const pgServer = await startPostgres();
+  base.pgData = join(pgServer.dir, 'data');
   const admin = new pg.Client({ connectionString: pgServer.url });
   await admin.connect();
   const version = (name) => JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version;
@@ -560,7 +593,7 @@ async function parent() {
     if (job.system === 'ours-sqlite') {
       const dir = mkdtempSync(join(tmpdir(), 'inbox-peers-sqlite-'));
       try {
-        return await runChild({ ...base, ...job, url: join(dir, 'inbox.sqlite') });
+        return await runChild({ ...base, ...job, pgData: null, url: join(dir, 'inbox.sqlite') });
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
@@ -606,9 +639,10 @@ async function parent() {
           put(run, `${job.system}.intake`, r.intakeRate);
           if (job.system !== 'floor') put(run, `${job.system}.e2e`, r.e2eRate);
           put(run, `${job.system}.cpu`, r.cpuMsPerDelivery);
+          put(run, `${job.system}.serverCpu`, r.serverCpuMsPerDelivery);
           console.error(`  [run ${run}] ${job.system}: intake ${r.intakeRate.toFixed(0)}/s (p50 ${r.intakeLatency.p50.toFixed(1)} ms, p99 ${r.intakeLatency.p99.toFixed(1)} ms)` +
             `${job.system === 'floor' ? '' : `, end to end ${r.e2eRate.toFixed(0)}/s (${r.handled}/${r.n} handled)`}` +
-            `, ${r.cpuMsPerDelivery.toFixed(3)} ms CPU/delivery, event loop ${(r.eventLoopUtilization * 100).toFixed(0)}% busy` +
+            `, CPU per delivery ${r.cpuMsPerDelivery.toFixed(3)} ms in Node + ${r.serverCpuMsPerDelivery?.toFixed(3) ?? '?'} ms in PostgreSQL, event loop ${(r.eventLoopUtilization * 100).toFixed(0)}% busy` +
             `${r.db ? `, ${(r.db.commits / r.n).toFixed(2)} commits and ${(r.db.walSyncs / r.n).toFixed(2)} WAL syncs per delivery` : ''} [${took} s, load ${r.loadAverage.toFixed(1)}]`);
         } else {
           const k = job.system === 'ours-sqlite' ? 'sqlite' : job.system;
@@ -659,9 +693,10 @@ async function parent() {
   say('');
   say(RUNS > 1 ? `Figures: median [range] of ${RUNS} runs` : 'Figures (one run)');
   const names = { ours: 'our Node inbox', pgboss: `pg-boss ${version('pg-boss')}, NOTIFY`, 'pgboss-poll': `pg-boss ${version('pg-boss')}, polling`, graphile: `graphile-worker ${version('graphile-worker')}`, floor: 'bare INSERT loop (pg)' };
-  say(`  ${'system'.padEnd(30)} ${'intake, deliveries/s'.padEnd(26)} ${'end to end, deliveries/s'.padEnd(26)} ${'CPU ms/delivery (client)'}`);
+  const cw = 26;
+  say(`  ${'system'.padEnd(30)} ${'intake, deliveries/s'.padEnd(cw)} ${'end to end, deliveries/s'.padEnd(cw)} ${'CPU ms/delivery, Node'.padEnd(cw)} CPU ms/delivery, PostgreSQL`);
   for (const s of SYSTEMS) {
-    say(`  ${names[s].padEnd(30)} ${fmt(`${s}.intake`).padEnd(26)} ${(s === 'floor' ? '(no handler)' : fmt(`${s}.e2e`)).padEnd(26)} ${fmt(`${s}.cpu`, 3)}`);
+    say(`  ${names[s].padEnd(30)} ${fmt(`${s}.intake`).padEnd(cw)} ${(s === 'floor' ? '(no handler)' : fmt(`${s}.e2e`)).padEnd(cw)} ${fmt(`${s}.cpu`, 3).padEnd(cw)} ${fmt(`${s}.serverCpu`, 3)}`);
   }
   if (LATENCY) {
     say('');
@@ -714,7 +749,6 @@ function summariseProfile(profile) {
     const id = profile.samples[i];
     self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
   }
-  const total = [...self.values()].reduce((a, b) => a + b, 0);
   const where = (url) => {
     if (!url) return 'native/V8';
     if (url.includes('/node_modules/pg')) return 'pg driver (JS)';
@@ -724,6 +758,14 @@ function summariseProfile(profile) {
     if (url.includes('inbox-peers')) return 'bench harness';
     return 'other';
   };
+  const parentOf = new Map();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parentOf.set(c, n.id);
+  // Samples under node:inspector are the profiler's own start: left out.
+  const artifact = (id) => {
+    for (let x = id; x != null; x = parentOf.get(x)) if (byId.get(x).callFrame.url === 'node:inspector') return true;
+    return false;
+  };
+  for (const id of [...self.keys()]) if (artifact(id)) self.delete(id);
   const byFunction = new Map();
   const byPlace = new Map();
   for (const [id, us] of self) {
@@ -732,9 +774,9 @@ function summariseProfile(profile) {
     const key = `${name} ${callFrame.url ? `${callFrame.url.replace(/^.*\/(node_modules\/[^/]+|dist|js|bench)\//, '$1/')}:${callFrame.lineNumber + 1}` : ''}`;
     byFunction.set(key, (byFunction.get(key) ?? 0) + us);
     const place = ['(idle)', '(garbage collector)', '(program)'].includes(name) ? name : where(callFrame.url);
-    if (name === 'dispatch' && !callFrame.url) continue; // the inspector starting the profiler: an artifact
     byPlace.set(place, (byPlace.get(place) ?? 0) + us);
   }
+  const total = [...self.values()].reduce((a, b) => a + b, 0);
   const pctOf = (us) => `${((us / total) * 100).toFixed(1)}%`.padStart(6);
   const out = [`total ${(total / 1000).toFixed(0)} ms sampled; by place:`];
   for (const [k, us] of [...byPlace].sort((a, b) => b[1] - a[1])) out.push(`  ${pctOf(us)} ${k}`);
