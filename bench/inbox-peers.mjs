@@ -640,6 +640,8 @@ async function parent() {
           if (job.system !== 'floor') put(run, `${job.system}.e2e`, r.e2eRate);
           put(run, `${job.system}.cpu`, r.cpuMsPerDelivery);
           put(run, `${job.system}.serverCpu`, r.serverCpuMsPerDelivery);
+          if (r.db) put(run, `${job.system}.commits`, r.db.commits / r.n);
+          if (r.db) put(run, `${job.system}.walSyncs`, r.db.walSyncs / r.n);
           console.error(`  [run ${run}] ${job.system}: intake ${r.intakeRate.toFixed(0)}/s (p50 ${r.intakeLatency.p50.toFixed(1)} ms, p99 ${r.intakeLatency.p99.toFixed(1)} ms)` +
             `${job.system === 'floor' ? '' : `, end to end ${r.e2eRate.toFixed(0)}/s (${r.handled}/${r.n} handled)`}` +
             `, CPU per delivery ${r.cpuMsPerDelivery.toFixed(3)} ms in Node + ${r.serverCpuMsPerDelivery?.toFixed(3) ?? '?'} ms in PostgreSQL, event loop ${(r.eventLoopUtilization * 100).toFixed(0)}% busy` +
@@ -694,9 +696,17 @@ async function parent() {
   say(RUNS > 1 ? `Figures: median [range] of ${RUNS} runs` : 'Figures (one run)');
   const names = { ours: 'our Node inbox', pgboss: `pg-boss ${version('pg-boss')}, NOTIFY`, 'pgboss-poll': `pg-boss ${version('pg-boss')}, polling`, graphile: `graphile-worker ${version('graphile-worker')}`, floor: 'bare INSERT loop (pg)' };
   const cw = 26;
-  say(`  ${'system'.padEnd(30)} ${'intake, deliveries/s'.padEnd(cw)} ${'end to end, deliveries/s'.padEnd(cw)} ${'CPU ms/delivery, Node'.padEnd(cw)} CPU ms/delivery, PostgreSQL`);
+  say(`  ${'system'.padEnd(30)} ${'intake, deliveries/s'.padEnd(cw)} ${'end to end, deliveries/s'.padEnd(cw)}`);
   for (const s of SYSTEMS) {
-    say(`  ${names[s].padEnd(30)} ${fmt(`${s}.intake`).padEnd(cw)} ${(s === 'floor' ? '(no handler)' : fmt(`${s}.e2e`)).padEnd(cw)} ${fmt(`${s}.cpu`, 3).padEnd(cw)} ${fmt(`${s}.serverCpu`, 3)}`);
+    say(`  ${names[s].padEnd(30)} ${fmt(`${s}.intake`).padEnd(cw)} ${s === 'floor' ? '(no handler)' : fmt(`${s}.e2e`)}`);
+  }
+  // Per delivery, over the timed phase. PostgreSQL CPU: its processes' utime + stime from /proc, in
+  // 10 ms ticks, so small phases (the floor's, at small N) read low. Commits: this database's
+  // xact_commit; WAL syncs: the cluster's wal_sync (fewer syncs than commits is group commit at work).
+  say('');
+  say(`  ${'per delivery'.padEnd(30)} ${'CPU ms, Node'.padEnd(cw)} ${'CPU ms, PostgreSQL'.padEnd(cw)} ${'commits'.padEnd(cw)} WAL syncs`);
+  for (const s of SYSTEMS) {
+    say(`  ${names[s].padEnd(30)} ${fmt(`${s}.cpu`, 3).padEnd(cw)} ${fmt(`${s}.serverCpu`, 3).padEnd(cw)} ${fmt(`${s}.commits`, 2).padEnd(cw)} ${fmt(`${s}.walSyncs`, 2)}`);
   }
   if (LATENCY) {
     say('');
