@@ -123,7 +123,13 @@ if (flag('child')) {
 // ===================================================================================================
 
 async function child(spec) {
-  const result = await (spec.mode === 'ladder' ? ladder(spec) : runSystem(spec));
+  let result;
+  try {
+    result = await (spec.mode === 'ladder' ? ladder(spec) : runSystem(spec));
+  } catch (error) {
+    process.stdout.write(`@@ERROR ${String(error?.message ?? error).split('\n')[0]}\n`);
+    process.exit(1);
+  }
   process.stdout.write(`@@RESULT ${JSON.stringify(result)}\n`);
   // Some libraries keep timers (pg-boss maintenance, pools' idle timers) after close: end here.
   process.exit(0);
@@ -193,7 +199,7 @@ async function openSystem(spec, fx) {
       async send(item) {
         if ((await boss.send(QUEUE, item)) == null) throw new Error('pg-boss send() returned no id');
       },
-      close: () => boss.stop({ graceful: true, wait: true, timeout: 10_000 }),
+      close: () => boss.stop({ graceful: true, timeout: 10_000 }),
     };
   }
   if (system === 'graphile') {
@@ -585,7 +591,10 @@ async function parent() {
     proc.on('exit', (code) => {
       const line = out.split('\n').find((l) => l.startsWith('@@RESULT '));
       if (code === 0 && line) resolvePromise(JSON.parse(line.slice(9)));
-      else reject(new Error(`${spec.system ?? spec.mode} ${spec.mode} exited ${code}: ${out.slice(-2000)}`));
+      else {
+        const why = out.split('\n').find((l) => l.startsWith('@@ERROR '))?.slice(8) ?? out.slice(-2000);
+        reject(new Error(`${spec.system ?? spec.mode} ${spec.mode} exited ${code}: ${why}`));
+      }
     });
   });
 
@@ -665,10 +674,15 @@ async function parent() {
       put(run, 'ratio.e2eVsFloor', v('ours.e2e') / v('floor.intake'));
     }
     if (flag('phases')) {
-      const r = await inFreshDatabase('ladder', (url) => runChild({ ...base, mode: 'ladder', url }));
-      raw.push(r);
       say('');
       say(`Where our intake's time goes (N ${N}, ${IN_FLIGHT} in flight, one run):`);
+      let r = { steps: [] };
+      try {
+        r = await inFreshDatabase('ladder', (url) => runChild({ ...base, mode: 'ladder', url }));
+        raw.push(r);
+      } catch (error) {
+        say(`  FAILED: ${String(error.message).split('\n')[0]}`);
+      }
       for (const s of r.steps) {
         say(`  ${s.step.padEnd(78)} ${s.rate.toFixed(0).padStart(7)}/s` +
           `${s.perDeliveryUs ? `  (${s.perDeliveryUs.toFixed(0)} µs CPU each)` : ''}` +
