@@ -41,6 +41,11 @@
 // the handler run being the effect (a no-op that records performance.now() in the child). Open loop:
 // deliveries start at fixed times (i / rate) whatever the answers; latency counts from that scheduled
 // start, so a stall is not hidden by a slower sender. No HTTP anywhere: receive() is called directly.
+//
+// The Rust receiver is not run here: its figures on PostgreSQL come from `node bench/inbox.mjs` (HTTP
+// receiver processes, a release build of tests/support/inbox_receiver.rs), a different harness. When
+// this script was written (inbox v2 SQL contract, 2026-12-06) neither receiver at HEAD bound the v2
+// `insert` statement's 12 parameters yet; `--inbox <path>` measures another build of the Node inbox.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
