@@ -230,6 +230,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "listening on http://{}/webhooks (inbox: {url})",
         listener.local_addr()?
     );
+    // `axum::serve` gives hyper no timer, so hyper's header read timeout is off: a client that sends
+    // its headers a byte at a time holds a connection. A reverse proxy in front (as usual) has one; or
+    // serve with `hyper_util` and `http1::Builder::timer(..).header_read_timeout(..)`. The body, once
+    // the headers are in, is bounded by `body_timeout` (see `body::read`).
     axum::serve(listener, router)
         .with_graceful_shutdown(async { tokio::signal::ctrl_c().await.unwrap_or(()) })
         .await?;
