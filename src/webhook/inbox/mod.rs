@@ -538,6 +538,12 @@ pub struct InboxOptions {
     pub tolerance: Duration,
     /// The longest body the intake accepts ([`IntakeError::TooLarge`], 413). Default 1 MiB.
     pub max_body_bytes: usize,
+    /// How long the HTTP server in front of the inbox gives a request body to arrive in full, from the
+    /// end of its headers; a body still incomplete then is answered 408 (`body_timeout`) and its
+    /// connection closed, so that a slow sender (slowloris) cannot hold a connection forever. The
+    /// inbox takes bodies already read and does not apply it itself: the server does (see
+    /// `examples/axum_receiver.rs`). Default 10 s, as the Node inbox's `bodyTimeoutMs`.
+    pub body_timeout: Duration,
     /// Where the inbox and its workers read the time. Default the system clock.
     pub clock: Clock,
     /// PostgreSQL: the most connections open at once per [`Inbox`] (shared by its intake and its
@@ -566,6 +572,7 @@ impl Default for InboxOptions {
             retention: Duration::from_secs(7 * 24 * 3600),
             tolerance: DEFAULT_TOLERANCE,
             max_body_bytes: 1024 * 1024,
+            body_timeout: Duration::from_secs(10),
             clock: Clock::system(),
             pool_size: 10,
             connect_timeout: Duration::from_secs(10),
