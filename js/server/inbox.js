@@ -238,9 +238,10 @@ export async function openInbox(databaseUrl, options = {}) {
       const text = JSON.stringify(answer.body);
       const headers = { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) };
       if (!read.body) {
-        // The rest of the body is not kept: close the connection after the answer, so the client
-        // stops sending and no socket stays held by an unread stream (see drainThenClose).
-        headers.connection = 'close';
+        // The rest of the body is not kept: the connection is closed after the answer (drainThenClose),
+        // so no socket stays held by an unread stream. No `Connection: close` header: with it, Node
+        // destroys the socket as the answer finishes, with the client's bytes unread, and the client
+        // sees a reset instead of the answer (tests/inbox/fault-bodies.test.mjs).
         res.on('finish', () => drainThenClose(req));
       }
       res.writeHead(answer.status, headers);
