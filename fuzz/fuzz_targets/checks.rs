@@ -25,13 +25,28 @@ pub fn decode(data: &[u8]) {
         };
         let before = course.progress.percent();
         let decoded = Player::decode(msg.clone());
-        let reported = Player::accept(&mut course, &decoded);
+        let mut implied = None;
+        let reported =
+            Player::accept_implying(&mut course, &decoded, |event| implied = Some(event));
         let after = course.progress.percent();
-        assert!(
-            after >= before,
-            "progress went back from {before} to {after}"
-        );
-        if let Ok(PlayerEvent::CourseProgress { percent }) = decoded {
+        // Completion means 100: a completion below 100 implies exactly one progress of 100,
+        // reported before it; nothing else implies anything.
+        let completed = decoded == Ok(PlayerEvent::CourseCompleted);
+        assert_eq!(implied.is_some(), completed && before < 100);
+        if let Some(event) = implied {
+            assert!(reported);
+            assert_eq!(
+                event,
+                PlayerEvent::CourseProgress {
+                    percent: 100,
+                    implied: true
+                }
+            );
+        }
+        if completed {
+            assert_eq!(after, 100, "completed below 100");
+        }
+        if let Ok(PlayerEvent::CourseProgress { percent, .. }) = decoded {
             assert!(percent <= 100);
             if reported {
                 assert_eq!(after, percent, "a reported progress is the new state");
