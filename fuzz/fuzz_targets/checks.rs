@@ -138,3 +138,69 @@ pub fn webhook_verify(data: &[u8]) {
         assert_eq!((error.code(), error.http_status()), expected, "{error}");
     }
 }
+
+/// `JsonTape` against `serde_json` on arbitrary text: the same accept/reject, and the same values.
+///
+/// What is comparable, and how: `JSON.parse` is the reference `JsonTape` claims to match; serde_json
+/// (with `float_roundtrip`: correctly rounded, as JavaScript's `Number`) stands in for it, except
+/// where the two are known to differ by design, which are skipped, not compared: a lone UTF-16
+/// surrogate escape (`JSON.parse` takes it, serde_json refuses it), nesting deeper than serde_json's
+/// 128 levels (`JSON.parse` takes it), and a number beyond f64 (`JSON.parse` gives Infinity, serde_json
+/// refuses it). The tape reads whole numbers of up to 15 digits itself and hands every other number
+/// to the host's parser (the browser's `Number`); here that parser is Rust's `str::parse::<f64>`,
+/// also correctly rounded, so every number is compared exactly. Values: each scalar's `field()`,
+/// each object member through `member()` (the last duplicate wins, `null` reads as absent, as in
+/// the decoder), and each array by its text, which serde_json must read back as the same value.
+pub fn json_differential(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let theirs = serde_json::from_str::<serde_json::Value>(text);
+    let mut tape = coassemble_events::JsonTape::default();
+    let ours = tape.read_with_number_parser(text, |n| n.parse().unwrap_or(f64::NAN));
+    match (&theirs, ours) {
+        (Ok(value), Ok(read)) => same_value(value, &read),
+        (Err(_), Err(_)) => {}
+        (Err(error), Ok(_)) => {
+            let why = error.to_string();
+            // serde_json names a lone surrogate "lone leading/trailing surrogate" or, when a high
+            // one is not followed by `\u`, "unexpected end of hex escape".
+            let lone_surrogate = (why.contains("surrogate") || why.contains("hex escape"))
+                && text.to_ascii_lowercase().contains("\\ud");
+            let by_design = lone_surrogate
+                || why.contains("recursion limit")
+                || why.contains("number out of range");
+            assert!(by_design, "JsonTape took {text:?}, serde_json refused it: {why}");
+        }
+        (Ok(_), Err(why)) => panic!("JsonTape refused {text:?} ({why:?}), serde_json took it"),
+    }
+}
+
+fn same_value(theirs: &serde_json::Value, ours: &coassemble_events::JsonText<'_>) {
+    use coassemble_events::{Field, Message};
+    use serde_json::Value;
+    match (theirs, ours.field()) {
+        (Value::Null, Field::Null) => {}
+        (Value::Bool(a), Field::Bool(b)) => assert_eq!(*a, b),
+        (Value::String(a), Field::Text(b)) => assert_eq!(a, &b),
+        (Value::Number(a), Field::Number(b)) => {
+            let a = a.as_f64().unwrap();
+            assert!(a == b, "number {}: serde_json {a}, JsonTape {b}", ours.as_str());
+        }
+        (Value::Object(members), Field::Structured) => {
+            for (key, value) in members {
+                match ours.member(key) {
+                    Some(member) => same_value(value, &member),
+                    None => assert!(value.is_null(), "member {key:?} lost"),
+                }
+            }
+            // And no member the tape finds that serde_json does not have.
+            assert!(ours.member("\u{0}not a key\u{0}").is_none());
+        }
+        (Value::Array(_), Field::Structured) => {
+            let again: Value = serde_json::from_str(ours.as_str()).expect("the array's own text");
+            assert_eq!(&again, theirs, "the array's text is another value");
+        }
+        (theirs, field) => panic!("serde_json read {theirs:?}, JsonTape {field:?}"),
+    }
+}
