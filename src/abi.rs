@@ -23,7 +23,7 @@
 use crate::decode::{BuilderEvent, PlayerEvent, Reject, ScreenRef};
 use crate::json_text::JsonTape;
 use crate::progress::ProgressRule;
-use crate::record::{Field, Record, FALSE, FIELDS, JSON, NULL, NUMBER, TEXT, TRUE};
+use crate::record::{Field, Record, FALSE, JSON, NULL, NUMBER, TEXT, TRUE};
 use crate::state::{Builder, BuilderState, CourseState, Player, Protocol};
 use alloc::boxed::Box;
 use alloc::string::String;
@@ -102,15 +102,13 @@ where
             return 0;
         };
         // A completion below 100 implies a progress of 100, answered first (its record's `next`
-        // is the completion's).
-        let mut implied = None;
-        if !P::accept_implying(&mut self.state, decoded, |event| implied = Some(event)) {
-            return 0;
-        }
+        // is the completion's), written as it is implied.
         out.clear();
-        if let Some(event) = implied {
+        if !P::accept_implying(&mut self.state, decoded, |event| {
             event.describe(out);
             out.then();
+        }) {
+            return 0;
         }
         match decoded {
             Ok(event) => event.describe(out),
@@ -124,17 +122,15 @@ where
 }
 
 /// A new embed: a course player, or a course builder (`flags` bit 0); a course resumes at
-/// `initial_progress` when it is 0..=100 (the JS API validated it; -1 for none). The other bits
-/// carry an embed's state over to a fresh wasm instance after its own trapped
-/// (js/page/embed-handle.js): bit 1 `ready`, bit 2 `started` (a builder: `expired`), bit 3
-/// `completed`. What else a snapshot holds (feedback, last screen, builder course) starts empty.
+/// `initial_progress` when it is 0..=100 (the JS API validated it, or it is the progress of the
+/// embed's trapped core, carried to a new one with its `ready`, bit 1: js/page/embed-handle.js;
+/// -1 for none).
 #[no_mangle]
 pub extern "C" fn embed_new(flags: u32, initial_progress: i32) -> Box<Slot> {
     let ready = flags & 2 != 0;
     let state = if flags & 1 != 0 {
         State::Builder(Core::new(BuilderState {
             ready,
-            expired: flags & 4 != 0,
             ..BuilderState::default()
         }))
     } else {
@@ -142,8 +138,6 @@ pub extern "C" fn embed_new(flags: u32, initial_progress: i32) -> Box<Slot> {
             .map_or_else(|_| ProgressRule::default(), ProgressRule::resumed_at);
         State::Course(Core::new(CourseState {
             ready,
-            started: flags & 4 != 0,
-            completed: flags & 8 != 0,
             progress,
             ..CourseState::default()
         }))
@@ -236,28 +230,33 @@ pub extern "C" fn embed_free(slot: Box<Slot>) {
 /// of their texts.
 #[derive(Default)]
 struct Out {
-    records: [Record; 2],
-    /// The record being written: 0, or 1 after [`Out::then`].
-    at: usize,
+    first: Record,
+    second: Record,
+    /// Writing `second` (after [`Out::then`]).
+    then: bool,
     texts: Vec<u8>,
 }
 
 impl Out {
     fn clear(&mut self) {
-        self.records[0].count = 0;
-        self.at = 0;
+        self.first.count = 0;
+        self.then = false;
         self.texts.clear();
     }
 
     /// The record written so far is dispatched first; the fields from now on are the next one's.
     fn then(&mut self) {
-        self.at = 1;
-        self.records[1].count = 0;
+        self.then = true;
+        self.second.count = 0;
     }
 
     /// Adds a field; a text is copied, and its `text` is an offset into `texts` until [`Out::finish`].
     fn put(&mut self, key: &'static str, kind: u32, text: &str, number: f64) {
-        let record = &mut self.records[self.at & 1];
+        let record = if self.then {
+            &mut self.second
+        } else {
+            &mut self.first
+        };
         let Some(field) = record.fields.get_mut(record.count as usize) else {
             return; // more fields than any record has: not reachable
         };
@@ -278,16 +277,13 @@ impl Out {
     /// the first one's address.
     fn finish(&mut self) -> usize {
         let base = self.texts.as_ptr() as u32;
-        let last = self.at & 1;
-        let second = &self.records[1] as *const Record as u32;
-        for (i, record) in self.records.iter_mut().enumerate().take(last + 1) {
-            record.next = if i < last { second } else { 0 };
-            let count = record.count as usize;
-            for field in record.fields.iter_mut().take(count.min(FIELDS)) {
-                field.text += base;
-            }
+        self.first.next = 0;
+        if self.then {
+            self.first.next = &self.second as *const Record as u32;
+            self.second.locate(base);
         }
-        &self.records[0] as *const Record as usize
+        self.first.locate(base);
+        &self.first as *const Record as usize
     }
 
     fn number(&mut self, key: &'static str, value: f64) {

@@ -20,6 +20,15 @@ pub(crate) struct Record {
     pub fields: [Field; FIELDS],
 }
 
+impl Record {
+    /// Its fields' text offsets (from `base`) as addresses.
+    pub fn locate(&mut self, base: u32) {
+        for field in self.fields.iter_mut().take(self.count as usize) {
+            field.text += base;
+        }
+    }
+}
+
 /// The most fields any record has.
 pub(crate) const FIELDS: usize = 8;
 

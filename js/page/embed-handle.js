@@ -25,39 +25,39 @@ const encoder = new TextEncoder();
 let module; // the compiled wasm, kept: a core that trapped is replaced by a new instance of it
 let shared; // the core new embeds use: the last instance, until one of its embeds traps in it
 
-// One instance of the wasm: its exports, and a view of its memory (empty once the memory grew,
-// renewed then). `trapped` once a call into it threw: nothing is delivered into it any more.
+// One instance of the wasm: its exports. `trapped` once a call into it threw: nothing is
+// delivered into it any more.
 function core() {
   if (shared !== undefined) return shared;
-  const self = { trapped: false, view: new Uint8Array(0) };
-  self.bytes = () => (self.view.byteLength === 0 ? (self.view = new Uint8Array(self.wasm.memory.buffer)) : self.view);
-  self.text = (at, length) => decoder.decode(self.bytes().subarray(at, at + length));
+  const self = { trapped: false };
   // Synchronous on purpose: attach makes its listener live within the task that called it, so no
   // message can arrive unheard while wasm loads. (Called by attach, not on import: SSR imports this.)
   self.wasm = new WebAssembly.Instance(module ??= new WebAssembly.Module(wasmBytes), {
     // The numbers JsonText leaves to the host: not whole, or longer than 15 digits.
-    env: { parse_number: (at, length) => Number(self.text(at, length)) },
+    env: { parse_number: (at, length) => Number(text(self, at, length)) },
   }).exports;
   return (shared = self);
 }
 
+// The UTF-8 text at `at` in a core's memory (a view per read: the memory may have grown since).
+const text = (core, at, length) => decoder.decode(new Uint8Array(core.wasm.memory.buffer, at, length));
+
 // Kinds of a record field (src/record.rs): number, text, JSON text, false, true, null.
 const READ = [
   (core, view, at) => view.getFloat64(at + FIELD_NUMBER, true),
-  (core, view, at) => core.text(view.getUint32(at + FIELD_TEXT, true), view.getUint32(at + FIELD_TEXT_LENGTH, true)),
+  (core, view, at) => text(core, view.getUint32(at + FIELD_TEXT, true), view.getUint32(at + FIELD_TEXT_LENGTH, true)),
   (core, view, at) => JSON.parse(READ[1](core, view, at)),
   () => false,
   () => true,
   () => null,
 ];
 
-// The record at `at`: its fields as an object, in order. (At most 8 fields: a record read from a
-// trapped instance's memory stays bounded.)
+// The record at `at`: its fields as an object, in order.
 function record(core, at, view = new DataView(core.wasm.memory.buffer)) {
   const fields = {};
-  for (let i = 0, count = Math.min(view.getUint32(at + RECORD_COUNT, true), 8); i < count; i++) {
+  for (let i = 0, count = view.getUint32(at + RECORD_COUNT, true); i < count; i++) {
     const field = at + RECORD_FIELDS + i * FIELD_SIZE;
-    fields[core.text(view.getUint32(field + FIELD_KEY, true), view.getUint32(field + FIELD_KEY_LENGTH, true))] =
+    fields[text(core, view.getUint32(field + FIELD_KEY, true), view.getUint32(field + FIELD_KEY_LENGTH, true))] =
       READ[view.getUint32(field + FIELD_KIND, true)](core, view, field);
   }
   return fields;
@@ -99,19 +99,18 @@ export class EmbedHandle {
     let slot;
     let input; // a view of the slot's input buffer (renewed when a longer message needs more)
     let last; // the last message's text: the same text again is decoded once (src/abi.rs)
-    const open = (progress, flags) => {
+    const open = (progress, ready) => {
       home = core();
-      slot = home.wasm.embed_new((kind === 'builder' ? 1 : 0) | flags, progress);
+      slot = home.wasm.embed_new((kind === 'builder') | ready * 2, progress);
       input = last = undefined;
     };
-    // Moves the embed out of a trapped core into the current one, with what it had reported: the
-    // state record is read once from the trapped memory (a bounded read: `record`), never
-    // delivered into again; a snapshot that cannot be read leaves the embed at its start.
+    // Moves the embed out of a trapped core into the current one, resumed at its progress and
+    // `ready` (read once from the trapped memory; never delivered into
+    // again). The rest of its state starts afresh: the in-page size budget (README, Performance).
     const reopen = () => {
       let state = {};
       try { state = record(home, home.wasm.embed_state(slot)); } catch {}
-      // (`undefined * 2` is NaN, which `|` reads as 0.)
-      open(state.progress ?? -1, state.ready * 2 | (state.started || state.expired) * 4 | state.completed * 8);
+      open(state.progress ?? -1, state.ready);
     };
     open(initialProgress ?? -1, 0);
     const remove = listen(window, iframe, this.origin, (message, posted) => {
@@ -146,10 +145,9 @@ export class EmbedHandle {
       const view = new DataView(wasm.memory.buffer);
       const next = view.getUint32(at + RECORD_NEXT, true);
       const first = eventObject(record(home, at, view), posted);
-      if (next === 0) return dispatch(first);
-      const then = eventObject(record(home, next, view), posted);
-      dispatch(first);
-      dispatch(then);
+      // (Arguments run in order: the second record is read, then `first` dispatched, then it.)
+      if (next !== 0) dispatch(eventObject(record(home, next, view), posted), dispatch(first));
+      else dispatch(first);
     }, onOrigin, (cause) => {
       // A call into the wasm threw: it trapped (its panic handler, or memory exhausted by a huge
       // trusted message: src/abi.rs), or a host import threw through it. Its memory may be
@@ -160,7 +158,7 @@ export class EmbedHandle {
       home.trapped = true;
       if (shared === home) shared = undefined;
       reopen();
-      dispatch({ name: 'error', code: 'internal_error', message: `a message was dropped: ${cause}`, cause });
+      dispatch({ name: 'error', code: 'internal_error', message: 'the core failed on a message', cause });
     });
     /** A fresh snapshot of the embed's state. */
     this.state = () => {
@@ -169,7 +167,7 @@ export class EmbedHandle {
     };
     /** Removes the listener and frees the slot. Idempotent. */
     this.free = () => {
-      this.free = () => {};
+      this.free = remove;
       remove();
       // A trapped instance is left to the garbage collector, with every slot in it.
       if (!home.trapped) home.wasm.embed_free(slot);
