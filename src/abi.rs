@@ -101,8 +101,8 @@ where
         let Some(decoded) = &self.last else {
             return 0;
         };
-        // A completion below 100 implies a progress of 100, answered first (its record's `next`
-        // is the completion's), written as it is implied.
+        // A completion below 100 implies a progress of 100, answered first: its fields come
+        // before the completion's in the record (`split`), written as it is implied.
         out.clear();
         if !P::accept_implying(&mut self.state, decoded, |event| {
             event.describe(out);
@@ -226,37 +226,28 @@ pub extern "C" fn embed_free(slot: Box<Slot>) {
     drop(slot);
 }
 
-/// The [`Record`]s being written (one, or an implied event's and then the event's), with the bytes
-/// of their texts.
+/// A [`Record`] being written, with the bytes of its texts.
 #[derive(Default)]
 struct Out {
-    first: Record,
-    second: Record,
-    /// Writing `second` (after [`Out::then`]).
-    then: bool,
+    record: Record,
     texts: Vec<u8>,
 }
 
 impl Out {
     fn clear(&mut self) {
-        self.first.count = 0;
-        self.then = false;
+        self.record.count = 0;
+        self.record.split = 0;
         self.texts.clear();
     }
 
-    /// The record written so far is dispatched first; the fields from now on are the next one's.
+    /// The fields written so far are an event dispatched first; the next ones are another's.
     fn then(&mut self) {
-        self.then = true;
-        self.second.count = 0;
+        self.record.split = self.record.count;
     }
 
     /// Adds a field; a text is copied, and its `text` is an offset into `texts` until [`Out::finish`].
     fn put(&mut self, key: &'static str, kind: u32, text: &str, number: f64) {
-        let record = if self.then {
-            &mut self.second
-        } else {
-            &mut self.first
-        };
+        let record = &mut self.record;
         let Some(field) = record.fields.get_mut(record.count as usize) else {
             return; // more fields than any record has: not reachable
         };
@@ -273,17 +264,14 @@ impl Out {
         record.count += 1;
     }
 
-    /// Turns text offsets into addresses (`texts` no longer moves), links the records, and returns
-    /// the first one's address.
+    /// Turns text offsets into addresses (`texts` no longer moves) and returns the record's address.
     fn finish(&mut self) -> usize {
         let base = self.texts.as_ptr() as u32;
-        self.first.next = 0;
-        if self.then {
-            self.first.next = &self.second as *const Record as u32;
-            self.second.locate(base);
+        let count = self.record.count as usize;
+        for field in self.record.fields.iter_mut().take(count) {
+            field.text += base;
         }
-        self.first.locate(base);
-        &self.first as *const Record as usize
+        &self.record as *const Record as usize
     }
 
     fn number(&mut self, key: &'static str, value: f64) {

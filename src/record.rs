@@ -9,24 +9,15 @@
 
 use core::mem::{offset_of, size_of};
 
-/// What JS reads after a call: up to [`FIELDS`] named values, in order, and the address of the
-/// record of the event to dispatch after this one (0: none).
+/// What JS reads after a call: up to [`FIELDS`] named values, in order: one event's, or two's.
 #[repr(C)]
 #[derive(Default)]
 pub(crate) struct Record {
     pub count: u32,
-    /// A completion below 100 answers two events: the implied progress of 100, then the completion.
-    pub next: u32,
+    /// 0, or where a second event's fields begin: a completion below 100 answers two events, the
+    /// implied progress of 100 (fields `0..split`), then the completion (`split..count`).
+    pub split: u32,
     pub fields: [Field; FIELDS],
-}
-
-impl Record {
-    /// Its fields' text offsets (from `base`) as addresses.
-    pub fn locate(&mut self, base: u32) {
-        for field in self.fields.iter_mut().take(self.count as usize) {
-            field.text += base;
-        }
-    }
 }
 
 /// The most fields any record has.
@@ -56,7 +47,7 @@ pub(crate) const NULL: u32 = 5;
 
 // The layout JS reads, byte offsets (the names JS gives them).
 pub(crate) const RECORD_COUNT: usize = 0;
-pub(crate) const RECORD_NEXT: usize = 4;
+pub(crate) const RECORD_SPLIT: usize = 4;
 pub(crate) const RECORD_FIELDS: usize = 8;
 pub(crate) const FIELD_SIZE: usize = 32;
 pub(crate) const FIELD_KEY: usize = 0;
@@ -68,7 +59,7 @@ pub(crate) const FIELD_NUMBER: usize = 24;
 
 const _: () = {
     assert!(offset_of!(Record, count) == RECORD_COUNT);
-    assert!(offset_of!(Record, next) == RECORD_NEXT);
+    assert!(offset_of!(Record, split) == RECORD_SPLIT);
     assert!(offset_of!(Record, fields) == RECORD_FIELDS);
     assert!(size_of::<Field>() == FIELD_SIZE);
     assert!(size_of::<Record>() == RECORD_FIELDS + FIELDS * FIELD_SIZE);
@@ -104,7 +95,7 @@ mod tests {
         let js = include_str!("../js/page/embed-handle.js");
         for (name, rust) in [
             ("RECORD_COUNT", RECORD_COUNT),
-            ("RECORD_NEXT", RECORD_NEXT),
+            ("RECORD_SPLIT", RECORD_SPLIT),
             ("RECORD_FIELDS", RECORD_FIELDS),
             ("FIELD_SIZE", FIELD_SIZE),
             ("FIELD_KEY", FIELD_KEY),

@@ -10,7 +10,7 @@ import { trustedOrigin } from './origin.js';
 // The record's layout (src/record.rs pins it with compile-time assertions, and its unit test reads
 // these lines and compares them with the Rust constants). esbuild inlines them: no table is shipped.
 const RECORD_COUNT = 0;
-const RECORD_NEXT = 4;
+const RECORD_SPLIT = 4;
 const RECORD_FIELDS = 8;
 const FIELD_SIZE = 32;
 const FIELD_KEY = 0;
@@ -52,10 +52,10 @@ const READ = [
   () => null,
 ];
 
-// The record at `at`: its fields as an object, in order.
-function record(core, at, view = new DataView(core.wasm.memory.buffer)) {
+// The record at `at`: its fields `from..to` (all of them by default) as an object, in order.
+function record(core, at, view = new DataView(core.wasm.memory.buffer), from = 0, to = view.getUint32(at + RECORD_COUNT, true)) {
   const fields = {};
-  for (let i = 0, count = view.getUint32(at + RECORD_COUNT, true); i < count; i++) {
+  for (let i = from; i < to; i++) {
     const field = at + RECORD_FIELDS + i * FIELD_SIZE;
     fields[text(core, view.getUint32(field + FIELD_KEY, true), view.getUint32(field + FIELD_KEY_LENGTH, true))] =
       READ[view.getUint32(field + FIELD_KIND, true)](core, view, field);
@@ -140,13 +140,13 @@ export class EmbedHandle {
         last = message;
       }
       if (at === 0) return;
-      // Every record is read before the first dispatch: a callback may read `state`, which
-      // rewrites them. (Two records: the progress of 100 a completion implies, then the completion.)
+      // Both events are read before the first dispatch: a callback may read `state`, which
+      // rewrites the record. (Two: the progress of 100 a completion implies, then the completion.)
       const view = new DataView(wasm.memory.buffer);
-      const next = view.getUint32(at + RECORD_NEXT, true);
-      const first = eventObject(record(home, at, view), posted);
-      // (Arguments run in order: the second record is read, then `first` dispatched, then it.)
-      if (next !== 0) dispatch(eventObject(record(home, next, view), posted), dispatch(first));
+      const split = view.getUint32(at + RECORD_SPLIT, true);
+      const first = eventObject(record(home, at, view, 0, split || undefined), posted);
+      // (Arguments run in order: the second event is read, then `first` dispatched, then it.)
+      if (split !== 0) dispatch(eventObject(record(home, at, view, split), posted), dispatch(first));
       else dispatch(first);
     }, onOrigin, (cause) => {
       // A call into the wasm threw: it trapped (its panic handler, or memory exhausted by a huge
