@@ -170,7 +170,10 @@ pub fn json_differential(data: &[u8]) {
             let by_design = lone_surrogate
                 || why.contains("recursion limit")
                 || why.contains("number out of range");
-            assert!(by_design, "JsonTape took {text:?}, serde_json refused it: {why}");
+            assert!(
+                by_design,
+                "JsonTape took {text:?}, serde_json refused it: {why}"
+            );
         }
         (Ok(_), Err(why)) => panic!("JsonTape refused {text:?} ({why:?}), serde_json took it"),
     }
@@ -185,7 +188,11 @@ fn same_value(theirs: &serde_json::Value, ours: &coassemble_events::JsonText<'_>
         (Value::String(a), Field::Text(b)) => assert_eq!(a, &b),
         (Value::Number(a), Field::Number(b)) => {
             let a = a.as_f64().unwrap();
-            assert!(a == b, "number {}: serde_json {a}, JsonTape {b}", ours.as_str());
+            assert!(
+                a == b,
+                "number {}: serde_json {a}, JsonTape {b}",
+                ours.as_str()
+            );
         }
         (Value::Object(members), Field::Structured) => {
             for (key, value) in members {
