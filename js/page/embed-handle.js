@@ -105,8 +105,9 @@ export class EmbedHandle {
       input = last = undefined;
     };
     // Moves the embed out of a trapped core into the current one, resumed at its progress and
-    // `ready` (read once from the trapped memory; never delivered into
-    // again). The rest of its state starts afresh: the in-page size budget (README, Performance).
+    // `ready` (read once from the trapped memory, which is never delivered into again). The rest of
+    // its state (feedback, last screen, dropped count; a builder's course) starts afresh: carrying
+    // it would cost the in-page size budget (README, Performance) for a path no envelope takes.
     const reopen = () => {
       let state = {};
       try { state = record(home, home.wasm.embed_state(slot)); } catch {}
