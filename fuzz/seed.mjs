@@ -24,3 +24,11 @@ write('webhook_verify', cases.flatMap((c) => [
   Buffer.concat([Buffer.from([0]), Buffer.from(`\n\n${c.body}`)]),
   Buffer.concat([Buffer.from([1]), Buffer.from(`${header(c, 'x-coassemble-timestamp')}\n${header(c, 'x-coassemble-signature')}\n${c.body}`)]),
 ]));
+
+// json_differential: every JSON text of the vectors (each message; each vector file whole; each
+// webhook body), and a few texts where JSON readers commonly disagree.
+const files = ['messages.jsonl', 'progress.json', 'webhooks.json'].map((f) => readFileSync(vectors(f), 'utf8'));
+const tricky = ['', ' ', '-0', '1e400', '0.1e-400', '1.7976931348623157e308', '9007199254740993', '123456789012345',
+  '1234567890123456', '01', '1.', '.5', '-', '+1', '"\\ud800"', '"\\udc00\\ud800"', '"\\u00e9"', '"\u0001"', '[1,]', '{"a":1,}',
+  '{"a":1,"a":null}', '{"a":null,"a":2}', '\ufeff{}', '[[[[[[[[[[]]]]]]]]]]', 'nul', 'true false', '{"a" 1}', '"\t"', '\t[ ]\r\n'];
+write('json_differential', [...messages, ...files, ...cases.map((c) => c.body), ...tricky].map((s) => Buffer.from(s)));

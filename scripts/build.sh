@@ -28,7 +28,13 @@ in_page() { # the npm package's in-page wasm: six exports (src/abi.rs), no gener
   # measured on a progress message, "s" made it 1.7x faster for 1.1 KB more gzipped, and the helpers
   # alone get most of that for 0.3 KB (README, Performance).
   echo "[build] in-page: cargo build --release --target wasm32-unknown-unknown --features npm-bundle" >&2
-  cargo build --quiet --release --target wasm32-unknown-unknown --lib --no-default-features --features npm-bundle
+  # Its memory may grow to 16 MiB, no further (the linker's default is 4 GiB): trusted messages are
+  # envelopes of a few KB, and a page must not lose gigabytes to one iframe posting a huge string.
+  # A trusted message of more than about 5 million characters then exhausts it and the core traps
+  # (reported as internal_error, the embed carries on in a new instance: js/page/embed-handle.js);
+  # tests/browser/trap.test.mjs makes it trap that way, the one path to a trap with no test hook.
+  cargo rustc --quiet --release --target wasm32-unknown-unknown --lib --no-default-features --features npm-bundle \
+    -- -C link-arg=--max-memory=16777216
   rm -rf pkg/web && mkdir -p pkg/web
   # (--converge and no target-features section: 290 B less gzipped; the memory is the module's own,
   # so zero-filled at start.)

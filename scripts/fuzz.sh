@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fuzzes the wire decoder and the webhook verifier with libFuzzer (cargo-fuzz) for a fixed budget,
+# Fuzzes the wire decoder, the webhook verifier and the JSON text reader against serde_json (json_differential) with libFuzzer (cargo-fuzz) for a fixed budget,
 # and prints how many inputs each target ran. Not part of `npm test` (minutes, not seconds).
 #   bash scripts/fuzz.sh              1,000,000 inputs per target
 #   RUNS=100000 bash scripts/fuzz.sh  a shorter run
@@ -16,7 +16,7 @@ if [ ! -x "$CACHE/cargo-fuzz/bin/cargo-fuzz" ]; then
 fi
 export PATH="$CACHE/cargo-fuzz/bin:$PATH" RUSTC_BOOTSTRAP=1
 cd fuzz
-for target in decode webhook_verify; do
+for target in decode webhook_verify json_differential; do
   log=$(mktemp)
   if ! cargo fuzz run -O "$target" -- -runs="$RUNS" -print_final_stats=1 >"$log" 2>&1; then
     tail -40 "$log" >&2

@@ -23,6 +23,7 @@
 use crate::decode::{BuilderEvent, PlayerEvent, Reject, ScreenRef};
 use crate::json_text::JsonTape;
 use crate::progress::ProgressRule;
+use crate::record::{Field, Record, FALSE, JSON, NULL, NUMBER, TEXT, TRUE};
 use crate::state::{Builder, BuilderState, CourseState, Player, Protocol};
 use alloc::boxed::Box;
 use alloc::string::String;
@@ -63,25 +64,27 @@ pub struct Slot {
 }
 
 enum State {
-    Course(Embed<Player>),
-    Builder(Embed<Builder>),
+    Course(Core<Player>),
+    Builder(Core<Builder>),
 }
 
-/// What an embed reported so far, and the decoding of the last message text: decoding is a pure
-/// function of the text, so the same text again (a player re-sending its progress) is decoded once
-/// and its decoding accepted again, by the same rule ([`embed_again`]).
-struct Embed<P: Protocol> {
+/// The protocol core of one embed: what it reported so far, and the decoding of the last message
+/// text. (Named `Core`, not `Embed`: the embed is the JS object of js/page/embed.js, or
+/// [`crate::web::Embed`] for Rust users; this is only the part of it that lives in the wasm.)
+/// Decoding is a pure function of the text, so the same text again (a player re-sending its
+/// progress) is decoded once and its decoding accepted again, by the same rule ([`embed_again`]).
+struct Core<P: Protocol> {
     state: P::State<String>,
     /// `None` before the first message; `Err(Reject::Foreign)` for text that is not JSON.
     last: Option<Result<P::Event<String>, Reject>>,
 }
 
-impl<P: Protocol> Embed<P>
+impl<P: Protocol> Core<P>
 where
     P::Event<String>: Describe,
 {
     fn new(state: P::State<String>) -> Self {
-        Embed { state, last: None }
+        Core { state, last: None }
     }
 
     /// Decodes `text` on `tape`, then accepts it.
@@ -98,10 +101,15 @@ where
         let Some(decoded) = &self.last else {
             return 0;
         };
-        if !P::accept(&mut self.state, decoded) {
+        // A completion below 100 implies a progress of 100, answered first: its fields come
+        // before the completion's in the record (`split`), written as it is implied.
+        out.clear();
+        if !P::accept_implying(&mut self.state, decoded, |event| {
+            event.describe(out);
+            out.then();
+        }) {
             return 0;
         }
-        out.clear();
         match decoded {
             Ok(event) => event.describe(out),
             Err(reject) => {
@@ -113,16 +121,23 @@ where
     }
 }
 
-/// A new embed: a course player, or a course `builder` (non-zero); a course resumes at
-/// `initial_progress` when it is 0..=100 (the JS API validated it; -1 for none).
+/// A new embed: a course player, or a course builder (`flags` bit 0); a course resumes at
+/// `initial_progress` when it is 0..=100 (the JS API validated it, or it is the progress of the
+/// embed's trapped core, carried to a new one with its `ready`, bit 1: js/page/embed-handle.js;
+/// -1 for none).
 #[no_mangle]
-pub extern "C" fn embed_new(builder: u32, initial_progress: i32) -> Box<Slot> {
-    let state = if builder != 0 {
-        State::Builder(Embed::new(BuilderState::default()))
+pub extern "C" fn embed_new(flags: u32, initial_progress: i32) -> Box<Slot> {
+    let ready = flags & 2 != 0;
+    let state = if flags & 1 != 0 {
+        State::Builder(Core::new(BuilderState {
+            ready,
+            ..BuilderState::default()
+        }))
     } else {
         let progress = u8::try_from(initial_progress)
             .map_or_else(|_| ProgressRule::default(), ProgressRule::resumed_at);
-        State::Course(Embed::new(CourseState {
+        State::Course(Core::new(CourseState {
+            ready,
             progress,
             ..CourseState::default()
         }))
@@ -174,7 +189,7 @@ pub extern "C" fn embed_state(slot: &mut Slot) -> usize {
     let out = &mut slot.out;
     out.clear();
     match &slot.state {
-        State::Course(Embed { state, .. }) => {
+        State::Course(Core { state, .. }) => {
             out.boolean("ready", state.ready);
             out.boolean("started", state.started);
             out.number("progress", state.progress.percent().into());
@@ -189,7 +204,7 @@ pub extern "C" fn embed_state(slot: &mut Slot) -> usize {
             }
             out.number("droppedProgress", state.progress.dropped().into());
         }
-        State::Builder(Embed { state, .. }) => {
+        State::Builder(Core { state, .. }) => {
             out.boolean("ready", state.ready);
             out.boolean("expired", state.expired);
             match state.course_id {
@@ -211,52 +226,6 @@ pub extern "C" fn embed_free(slot: Box<Slot>) {
     drop(slot);
 }
 
-/// What JS reads after a call: up to [`FIELDS`] named values, in order. Layout (wasm32): `count`
-/// (u32) at 0, then the fields from offset 8, 32 bytes each.
-#[repr(C)]
-#[derive(Default)]
-pub struct Record {
-    count: u32,
-    fields: [Field; FIELDS],
-}
-
-const FIELDS: usize = 8;
-
-/// One named value. Layout: key address, key length, kind, text address, text length (u32 each,
-/// at 0, 4, 8, 12, 16), number (f64, at 24). Texts are UTF-8.
-#[repr(C)]
-#[derive(Clone, Copy)]
-struct Field {
-    key: *const u8,
-    key_len: usize,
-    kind: u32,
-    text: usize,
-    text_len: usize,
-    number: f64,
-}
-
-impl Default for Field {
-    fn default() -> Self {
-        Field {
-            key: core::ptr::null(),
-            key_len: 0,
-            kind: 0,
-            text: 0,
-            text_len: 0,
-            number: 0.0,
-        }
-    }
-}
-
-/// `Field::kind`: how JS reads the value.
-const NUMBER: u32 = 0;
-const TEXT: u32 = 1;
-/// JSON text, for `JSON.parse`.
-const JSON: u32 = 2;
-const FALSE: u32 = 3;
-const TRUE: u32 = 4;
-const NULL: u32 = 5;
-
 /// A [`Record`] being written, with the bytes of its texts.
 #[derive(Default)]
 struct Out {
@@ -267,29 +236,37 @@ struct Out {
 impl Out {
     fn clear(&mut self) {
         self.record.count = 0;
+        self.record.split = 0;
         self.texts.clear();
+    }
+
+    /// The fields written so far are an event dispatched first; the next ones are another's.
+    fn then(&mut self) {
+        self.record.split = self.record.count;
     }
 
     /// Adds a field; a text is copied, and its `text` is an offset into `texts` until [`Out::finish`].
     fn put(&mut self, key: &'static str, kind: u32, text: &str, number: f64) {
-        let Some(field) = self.record.fields.get_mut(self.record.count as usize) else {
+        let record = &mut self.record;
+        let Some(field) = record.fields.get_mut(record.count as usize) else {
             return; // more fields than any record has: not reachable
         };
+        // Addresses and lengths are wasm32's (u32): `as` loses nothing there.
         *field = Field {
-            key: key.as_ptr(),
-            key_len: key.len(),
+            key: key.as_ptr() as u32,
+            key_len: key.len() as u32,
             kind,
-            text: self.texts.len(),
-            text_len: text.len(),
+            text: self.texts.len() as u32,
+            text_len: text.len() as u32,
             number,
         };
         self.texts.extend_from_slice(text.as_bytes());
-        self.record.count += 1;
+        record.count += 1;
     }
 
     /// Turns text offsets into addresses (`texts` no longer moves) and returns the record's address.
     fn finish(&mut self) -> usize {
-        let base = self.texts.as_ptr() as usize;
+        let base = self.texts.as_ptr() as u32;
         let count = self.record.count as usize;
         for field in self.record.fields.iter_mut().take(count) {
             field.text += base;
@@ -334,10 +311,18 @@ trait Describe {
 }
 
 impl Describe for PlayerEvent<String> {
+    // Called twice in `again` (an implied event, the event): one copy, not two inlined.
+    #[inline(never)]
     fn describe(&self, out: &mut Out) {
         out.text("name", self.name());
         match self {
-            PlayerEvent::CourseProgress { percent } => out.number("progress", (*percent).into()),
+            PlayerEvent::CourseProgress { percent, implied } => {
+                out.number("progress", (*percent).into());
+                // Only on the progress a completion implies: the player's own carry no flag.
+                if *implied {
+                    out.boolean("implied", true);
+                }
+            }
             PlayerEvent::CourseFeedback { data: Some(data) } => out.json("data", data),
             PlayerEvent::Screen { info, data, .. } => {
                 if let Some(data) = data {
@@ -360,6 +345,7 @@ impl Describe for PlayerEvent<String> {
 }
 
 impl Describe for BuilderEvent<String> {
+    #[inline(never)]
     fn describe(&self, out: &mut Out) {
         out.text("name", self.name());
         match self {

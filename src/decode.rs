@@ -125,6 +125,10 @@ pub enum PlayerEvent<M> {
     CourseProgress {
         /// Whole percent, 0..=100.
         percent: u8,
+        /// `false` for a progress the player sent. `true` for the progress of 100 that a
+        /// `course:completed` below 100 implies: [`crate::Protocol::accept_implying`] reports it
+        /// just before that `CourseCompleted` (never decoded from the wire).
+        implied: bool,
     },
     /// `course:feedback`: the learner chose course feedback (shape undocumented: raw data kept).
     CourseFeedback {
@@ -227,7 +231,9 @@ impl<M> PlayerEvent<M> {
             PlayerEvent::SessionReady => PlayerEvent::SessionReady,
             PlayerEvent::SessionExpired => PlayerEvent::SessionExpired,
             PlayerEvent::CourseStart => PlayerEvent::CourseStart,
-            PlayerEvent::CourseProgress { percent } => PlayerEvent::CourseProgress { percent },
+            PlayerEvent::CourseProgress { percent, implied } => {
+                PlayerEvent::CourseProgress { percent, implied }
+            }
             PlayerEvent::CourseFeedback { data } => {
                 PlayerEvent::CourseFeedback { data: data.map(f) }
             }
@@ -405,7 +411,7 @@ fn envelope<M: Message>(msg: M) -> Result<Envelope<M>, Reject> {
 /// # #[cfg(feature = "json")] {
 /// use coassemble_events::{decode_player, PlayerEvent};
 /// let msg = serde_json::json!({ "type": "course", "event": "progress", "data": { "progress": "42.7" } });
-/// assert_eq!(decode_player(msg), Ok(PlayerEvent::CourseProgress { percent: 42 }));
+/// assert_eq!(decode_player(msg), Ok(PlayerEvent::CourseProgress { percent: 42, implied: false }));
 /// # }
 /// ```
 pub fn decode_player<M: Message>(msg: M) -> Result<PlayerEvent<M>, Reject> {
@@ -426,6 +432,7 @@ pub fn decode_player<M: Message>(msg: M) -> Result<PlayerEvent<M>, Reject> {
         (Family::Course, "start" | "started" | "commenced") => PlayerEvent::CourseStart,
         (Family::Course, "progress") => PlayerEvent::CourseProgress {
             percent: progress_of(msg, data.as_ref())?,
+            implied: false,
         },
         (Family::Course, "feedback") => PlayerEvent::CourseFeedback { data },
         (Family::Course, "completed" | "complete" | "finished") => PlayerEvent::CourseCompleted,

@@ -20,7 +20,7 @@ use alloc::vec::Vec;
 /// use coassemble_events::{decode_player, JsonTape, PlayerEvent};
 /// let mut tape = JsonTape::default();
 /// let msg = tape.read(r#"{"type":"course","event":"progress","data":{"progress":42}}"#)?;
-/// assert!(matches!(decode_player(msg), Ok(PlayerEvent::CourseProgress { percent: 42 })));
+/// assert!(matches!(decode_player(msg), Ok(PlayerEvent::CourseProgress { percent: 42, .. })));
 /// # Ok::<(), coassemble_events::json_text::NotRead>(())
 /// ```
 #[derive(Debug, Default)]

@@ -37,6 +37,10 @@ pub mod web;
 
 #[cfg(all(feature = "npm-bundle", target_arch = "wasm32"))]
 mod abi;
+// The layout of the ABI's answer; compiled for tests too, which compare it with the JS reader's.
+#[cfg(any(test, all(feature = "npm-bundle", target_arch = "wasm32")))]
+#[cfg_attr(test, allow(dead_code))]
+mod record;
 
 #[cfg(feature = "webhook")]
 pub mod webhook;

@@ -20,7 +20,7 @@ pub enum ProgressUpdate {
 /// let mut rule = ProgressRule::default();
 /// assert_eq!(rule.offer(30), ProgressUpdate::Advanced(30));
 /// assert_eq!(rule.offer(20), ProgressUpdate::Dropped); // the learner went back a screen
-/// rule.complete();
+/// assert!(rule.complete()); // 30 -> 100: reported as a progress of 100 implied by completion
 /// assert_eq!((rule.percent(), rule.dropped()), (100, 1));
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -67,8 +67,20 @@ impl ProgressRule {
     }
 
     /// The course was completed: progress is 100 from now on, and no later value is reported.
-    pub fn complete(&mut self) {
-        self.last = Some(100);
+    /// Returns `true` when this moved progress to 100 (it was below, or never reported): completion
+    /// means 100 %, so the host must hear a `course:progress` of 100 before `course:completed`
+    /// (issue 18: a bar wired only to `course:progress` stays right). Not a drop: never counted.
+    ///
+    /// ```
+    /// use coassemble_events::ProgressRule;
+    /// let mut rule = ProgressRule::default();
+    /// rule.offer(40);
+    /// assert!(rule.complete()); // 40 -> 100: an implied progress of 100
+    /// assert!(!rule.complete()); // already 100
+    /// assert_eq!(rule.dropped(), 0);
+    /// ```
+    pub fn complete(&mut self) -> bool {
+        self.last.replace(100) != Some(100)
     }
 
     /// The current progress, 0 before any report.

@@ -22,10 +22,22 @@ pub trait Protocol {
     fn map_data<M, N>(event: Self::Event<M>, f: impl FnMut(M) -> N) -> Self::Event<N>;
     /// Updates `state` with a decode result; `true` when the host should hear about it.
     /// Monotonic progress lives here: a progress value that does not advance returns `false`.
+    /// Before that, `implied` hears each event the rules imply and the host must hear first: a
+    /// player's `course:completed` below 100 implies `course:progress` 100 (`implied: true`).
+    fn accept_implying<M: Clone>(
+        state: &mut Self::State<M>,
+        decoded: &Result<Self::Event<M>, Reject>,
+        implied: impl FnMut(Self::Event<M>),
+    ) -> bool;
+
+    /// [`Protocol::accept_implying`] for a caller that only needs the state (the implied events
+    /// are applied to it all the same, and not reported).
     fn accept<M: Clone>(
         state: &mut Self::State<M>,
         decoded: &Result<Self::Event<M>, Reject>,
-    ) -> bool;
+    ) -> bool {
+        Self::accept_implying(state, decoded, |_| {})
+    }
 
     /// Decodes a message posted as JSON text, read in place on `tape` (reused from message to
     /// message), with `parse_number` for the numbers the tape leaves to the host. Text that is not
@@ -107,9 +119,10 @@ impl Protocol for Player {
         event.map_data(f)
     }
 
-    fn accept<M: Clone>(
+    fn accept_implying<M: Clone>(
         state: &mut CourseState<M>,
         decoded: &Result<PlayerEvent<M>, Reject>,
+        mut implied: impl FnMut(PlayerEvent<M>),
     ) -> bool {
         let event = match decoded {
             Ok(event) => event,
@@ -124,13 +137,19 @@ impl Protocol for Player {
             PlayerEvent::SessionReady => state.ready = true,
             PlayerEvent::SessionExpired => {}
             PlayerEvent::CourseStart => state.started = true,
-            PlayerEvent::CourseProgress { percent } => {
+            PlayerEvent::CourseProgress { percent, .. } => {
                 return state.progress.offer(*percent) != ProgressUpdate::Dropped;
             }
             PlayerEvent::CourseFeedback { data } => state.feedback = data.clone(),
             PlayerEvent::CourseCompleted => {
                 state.completed = true;
-                state.progress.complete();
+                // Completion means 100 %: a bar that only listens to progress must show it.
+                if state.progress.complete() {
+                    implied(PlayerEvent::CourseProgress {
+                        percent: 100,
+                        implied: true,
+                    });
+                }
             }
             PlayerEvent::Screen { info, .. } => {
                 if let Some(screen) = &info.screen {
@@ -155,9 +174,10 @@ impl Protocol for Builder {
         event.map_data(f)
     }
 
-    fn accept<M: Clone>(
+    fn accept_implying<M: Clone>(
         state: &mut BuilderState,
         decoded: &Result<BuilderEvent<M>, Reject>,
+        _implied: impl FnMut(BuilderEvent<M>),
     ) -> bool {
         match decoded {
             Ok(BuilderEvent::SessionReady) => state.ready = true,

@@ -35,7 +35,7 @@ fn decoded_from<M: Message>(msg: M, to_value: fn(M) -> Value) -> Result<Value, R
     let player = decode_player(msg.clone())?;
     let mut v = json!({ "name": player.name() });
     match player {
-        PlayerEvent::CourseProgress { percent } => v["progress"] = json!(percent),
+        PlayerEvent::CourseProgress { percent, .. } => v["progress"] = json!(percent),
         PlayerEvent::CourseFeedback { data } => v["data"] = json!(data.map(to_value)),
         PlayerEvent::Screen { info, .. } => {
             match info.screen {
@@ -143,12 +143,18 @@ fn variants_seen_in_the_wild() {
         json!({ "type": "module", "event": "progress", "data": { "id": 3, "progress": 80 } });
     assert_eq!(
         decode_player(legacy),
-        Ok(PlayerEvent::CourseProgress { percent: 80 })
+        Ok(PlayerEvent::CourseProgress {
+            percent: 80,
+            implied: false
+        })
     );
     let nested_wins = json!({ "type": "course", "event": "progress", "progress": 10, "data": { "progress": 20 } });
     assert_eq!(
         decode_player(nested_wins),
-        Ok(PlayerEvent::CourseProgress { percent: 20 })
+        Ok(PlayerEvent::CourseProgress {
+            percent: 20,
+            implied: false
+        })
     );
 }
 

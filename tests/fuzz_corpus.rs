@@ -57,3 +57,15 @@ fn webhook_checks_hold_on_the_corpus() {
         checks::webhook_verify(&flipped);
     }
 }
+
+#[test]
+fn json_differential_holds_on_the_corpus() {
+    let inputs = corpus("json_differential");
+    assert!(
+        inputs.len() >= 100,
+        "seed corpus missing: node fuzz/seed.mjs"
+    );
+    for input in &inputs {
+        checks::json_differential(input);
+    }
+}

@@ -52,7 +52,7 @@ fn arb_json() -> impl Strategy<Value = Value> {
 /// What the decoders make of `msg`, leaving out the raw message data (its type differs by reader).
 fn summary<M: Message>(msg: M) -> String {
     let player = match decode_player(msg.clone()) {
-        Ok(PlayerEvent::CourseProgress { percent }) => format!("progress {percent}"),
+        Ok(PlayerEvent::CourseProgress { percent, .. }) => format!("progress {percent}"),
         Ok(PlayerEvent::Screen { action, info, .. }) => format!("screen {action:?} {info:?}"),
         Ok(event) => event.name().to_owned(),
         Err(reject) => format!("{reject:?}"),
@@ -162,7 +162,7 @@ proptest! {
             let decoded = Player::decode(msg);
             let before = state.progress.percent();
             if Player::accept(&mut state, &decoded) {
-                if let Ok(PlayerEvent::CourseProgress { percent }) = decoded {
+                if let Ok(PlayerEvent::CourseProgress { percent, .. }) = decoded {
                     prop_assert!(percent <= 100);
                     prop_assert!(last.map_or(true, |l| percent > l), "{percent} after {last:?}");
                     last = Some(percent);

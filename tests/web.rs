@@ -82,7 +82,7 @@ fn recorder() -> (
     let sink = Rc::clone(&seen);
     (seen, move |event: Result<PlayerEvent<JsValue>, _>| {
         sink.borrow_mut().push(match event {
-            Ok(PlayerEvent::CourseProgress { percent }) => format!("progress:{percent}"),
+            Ok(PlayerEvent::CourseProgress { percent, .. }) => format!("progress:{percent}"),
             Ok(other) => other.name().to_owned(),
             Err(reject) => format!("error:{}", reject.message()),
         })
@@ -207,7 +207,7 @@ async fn a_message_dispatched_from_a_callback_is_delivered_after_it() {
     let source = iframe.content_window().unwrap();
     let origin = page_origin();
     let _embed = PlayerEmbed::attach(&iframe, Some(&page_origin()), move |event| {
-        let Ok(PlayerEvent::CourseProgress { percent }) = event else {
+        let Ok(PlayerEvent::CourseProgress { percent, .. }) = event else {
             return;
         };
         sink.borrow_mut().push(percent);

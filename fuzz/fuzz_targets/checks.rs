@@ -25,13 +25,28 @@ pub fn decode(data: &[u8]) {
         };
         let before = course.progress.percent();
         let decoded = Player::decode(msg.clone());
-        let reported = Player::accept(&mut course, &decoded);
+        let mut implied = None;
+        let reported =
+            Player::accept_implying(&mut course, &decoded, |event| implied = Some(event));
         let after = course.progress.percent();
-        assert!(
-            after >= before,
-            "progress went back from {before} to {after}"
-        );
-        if let Ok(PlayerEvent::CourseProgress { percent }) = decoded {
+        // Completion means 100: a completion below 100 implies exactly one progress of 100,
+        // reported before it; nothing else implies anything.
+        let completed = decoded == Ok(PlayerEvent::CourseCompleted);
+        assert_eq!(implied.is_some(), completed && before < 100);
+        if let Some(event) = implied {
+            assert!(reported);
+            assert_eq!(
+                event,
+                PlayerEvent::CourseProgress {
+                    percent: 100,
+                    implied: true
+                }
+            );
+        }
+        if completed {
+            assert_eq!(after, 100, "completed below 100");
+        }
+        if let Ok(PlayerEvent::CourseProgress { percent, .. }) = decoded {
             assert!(percent <= 100);
             if reported {
                 assert_eq!(after, percent, "a reported progress is the new state");
@@ -121,5 +136,78 @@ pub fn webhook_verify(data: &[u8]) {
         };
         let error = result.expect_err("an input-chosen signature never verifies");
         assert_eq!((error.code(), error.http_status()), expected, "{error}");
+    }
+}
+
+/// `JsonTape` against `serde_json` on arbitrary text: the same accept/reject, and the same values.
+///
+/// What is comparable, and how: `JSON.parse` is the reference `JsonTape` claims to match; serde_json
+/// (with `float_roundtrip`: correctly rounded, as JavaScript's `Number`) stands in for it, except
+/// where the two are known to differ by design, which are skipped, not compared: a lone UTF-16
+/// surrogate escape (`JSON.parse` takes it, serde_json refuses it), nesting deeper than serde_json's
+/// 128 levels (`JSON.parse` takes it), and a number beyond f64 (`JSON.parse` gives Infinity, serde_json
+/// refuses it). The tape reads whole numbers of up to 15 digits itself and hands every other number
+/// to the host's parser (the browser's `Number`); here that parser is Rust's `str::parse::<f64>`,
+/// also correctly rounded, so every number is compared exactly. Values: each scalar's `field()`,
+/// each object member through `member()` (the last duplicate wins, `null` reads as absent, as in
+/// the decoder), and each array by its text, which serde_json must read back as the same value.
+pub fn json_differential(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let theirs = serde_json::from_str::<serde_json::Value>(text);
+    let mut tape = coassemble_events::JsonTape::default();
+    let ours = tape.read_with_number_parser(text, |n| n.parse().unwrap_or(f64::NAN));
+    match (&theirs, ours) {
+        (Ok(value), Ok(read)) => same_value(value, &read),
+        (Err(_), Err(_)) => {}
+        (Err(error), Ok(_)) => {
+            let why = error.to_string();
+            // serde_json names a lone surrogate "lone leading/trailing surrogate" or, when a high
+            // one is not followed by `\u`, "unexpected end of hex escape".
+            let lone_surrogate = (why.contains("surrogate") || why.contains("hex escape"))
+                && text.to_ascii_lowercase().contains("\\ud");
+            let by_design = lone_surrogate
+                || why.contains("recursion limit")
+                || why.contains("number out of range");
+            assert!(
+                by_design,
+                "JsonTape took {text:?}, serde_json refused it: {why}"
+            );
+        }
+        (Ok(_), Err(why)) => panic!("JsonTape refused {text:?} ({why:?}), serde_json took it"),
+    }
+}
+
+fn same_value(theirs: &serde_json::Value, ours: &coassemble_events::JsonText<'_>) {
+    use coassemble_events::{Field, Message};
+    use serde_json::Value;
+    match (theirs, ours.field()) {
+        (Value::Null, Field::Null) => {}
+        (Value::Bool(a), Field::Bool(b)) => assert_eq!(*a, b),
+        (Value::String(a), Field::Text(b)) => assert_eq!(a, &b),
+        (Value::Number(a), Field::Number(b)) => {
+            let a = a.as_f64().unwrap();
+            assert!(
+                a == b,
+                "number {}: serde_json {a}, JsonTape {b}",
+                ours.as_str()
+            );
+        }
+        (Value::Object(members), Field::Structured) => {
+            for (key, value) in members {
+                match ours.member(key) {
+                    Some(member) => same_value(value, &member),
+                    None => assert!(value.is_null(), "member {key:?} lost"),
+                }
+            }
+            // And no member the tape finds that serde_json does not have.
+            assert!(ours.member("\u{0}not a key\u{0}").is_none());
+        }
+        (Value::Array(_), Field::Structured) => {
+            let again: Value = serde_json::from_str(ours.as_str()).expect("the array's own text");
+            assert_eq!(&again, theirs, "the array's text is another value");
+        }
+        (theirs, field) => panic!("serde_json read {theirs:?}, JsonTape {field:?}"),
     }
 }

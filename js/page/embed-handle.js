@@ -7,40 +7,58 @@ import { CoassembleError } from './errors.js';
 import { listen } from './listen.js';
 import { trustedOrigin } from './origin.js';
 
-let wasm; // the instance's exports
-let memory = new Uint8Array(0); // a view of the wasm memory; empty once the memory grew (renewed then)
+// The record's layout (src/record.rs pins it with compile-time assertions, and its unit test reads
+// these lines and compares them with the Rust constants). esbuild inlines them: no table is shipped.
+const RECORD_COUNT = 0;
+const RECORD_SPLIT = 4;
+const RECORD_FIELDS = 8;
+const FIELD_SIZE = 32;
+const FIELD_KEY = 0;
+const FIELD_KEY_LENGTH = 4;
+const FIELD_KIND = 8;
+const FIELD_TEXT = 12;
+const FIELD_TEXT_LENGTH = 16;
+const FIELD_NUMBER = 24;
+
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
+let module; // the compiled wasm, kept: a core that trapped is replaced by a new instance of it
+let shared; // the core new embeds use: the last instance, until one of its embeds traps in it
 
-const bytes = () => (memory.byteLength === 0 ? (memory = new Uint8Array(wasm.memory.buffer)) : memory);
-const text = (at, length) => decoder.decode(bytes().subarray(at, at + length));
-
-// Synchronous on purpose: attach makes its listener live within the task that called it, so no
-// message can arrive unheard while wasm loads. (Called by attach, not on import: SSR imports this.)
-function loadWasm() {
-  wasm ??= new WebAssembly.Instance(new WebAssembly.Module(wasmBytes), {
+// One instance of the wasm: its exports. `trapped` once a call into it threw: nothing is
+// delivered into it any more.
+function core() {
+  if (shared !== undefined) return shared;
+  const self = { trapped: false };
+  // Synchronous on purpose: attach makes its listener live within the task that called it, so no
+  // message can arrive unheard while wasm loads. (Called by attach, not on import: SSR imports this.)
+  self.wasm = new WebAssembly.Instance(module ??= new WebAssembly.Module(wasmBytes), {
     // The numbers JsonText leaves to the host: not whole, or longer than 15 digits.
-    env: { parse_number: (at, length) => Number(text(at, length)) },
+    env: { parse_number: (at, length) => Number(text(self, at, length)) },
   }).exports;
+  return (shared = self);
 }
 
-// Kinds of a record field (src/abi.rs): number, text, JSON text, false, true, null.
+// The UTF-8 text at `at` in a core's memory (a view per read: the memory may have grown since).
+const text = (core, at, length) => decoder.decode(new Uint8Array(core.wasm.memory.buffer, at, length));
+
+// Kinds of a record field (src/record.rs): number, text, JSON text, false, true, null.
 const READ = [
-  (view, at) => view.getFloat64(at + 24, true),
-  (view, at) => text(view.getUint32(at + 12, true), view.getUint32(at + 16, true)),
-  (view, at) => JSON.parse(READ[1](view, at)),
+  (core, view, at) => view.getFloat64(at + FIELD_NUMBER, true),
+  (core, view, at) => text(core, view.getUint32(at + FIELD_TEXT, true), view.getUint32(at + FIELD_TEXT_LENGTH, true)),
+  (core, view, at) => JSON.parse(READ[1](core, view, at)),
   () => false,
   () => true,
   () => null,
 ];
 
-// The record at `at`: its fields as an object, in order.
-function record(at) {
-  const view = new DataView(wasm.memory.buffer);
+// The record at `at`: its fields `from..to` (all of them by default) as an object, in order.
+function record(core, at, view = new DataView(core.wasm.memory.buffer), from = 0, to = view.getUint32(at + RECORD_COUNT, true)) {
   const fields = {};
-  for (let i = 0, count = view.getUint32(at, true); i < count; i++) {
-    const field = at + 8 + i * 32;
-    fields[text(view.getUint32(field, true), view.getUint32(field + 4, true))] = READ[view.getUint32(field + 8, true)](view, field);
+  for (let i = from; i < to; i++) {
+    const field = at + RECORD_FIELDS + i * FIELD_SIZE;
+    fields[text(core, view.getUint32(field + FIELD_KEY, true), view.getUint32(field + FIELD_KEY_LENGTH, true))] =
+      READ[view.getUint32(field + FIELD_KIND, true)](core, view, field);
   }
   return fields;
 }
@@ -58,10 +76,8 @@ function eventObject({ name, data, ...own }, posted) {
   return Object.assign(event, own);
 }
 
-/** One attached embed: the listener, and its wasm slot. Throws a `CoassembleError` when it cannot attach. */
+/** One attached embed: the listener, and its slot in a wasm instance. Throws a `CoassembleError` when it cannot attach. */
 export class EmbedHandle {
-  #slot;
-  #remove;
 
   constructor(kind, iframe, origin, src, initialProgress, dispatch, onOrigin) {
     // Elements from another realm fail `instanceof`, so the tag name decides.
@@ -78,12 +94,29 @@ export class EmbedHandle {
       throw why === '' ? new CoassembleError('missing_origin', "the iframe has no src and no origin was given: pass the embed's origin")
         : new CoassembleError('invalid_origin', `invalid embed origin ${why}`);
     }
-    loadWasm();
-    const slot = wasm.embed_new(kind === 'builder' ? 1 : 0, initialProgress ?? -1);
+    // Closure variables, not fields: the trusted path reads them for every message.
+    let home; // the core (wasm instance) the slot is in
+    let slot;
     let input; // a view of the slot's input buffer (renewed when a longer message needs more)
     let last; // the last message's text: the same text again is decoded once (src/abi.rs)
-    this.#slot = slot;
-    this.#remove = listen(window, iframe, this.origin, (message, posted) => {
+    const open = (progress, ready) => {
+      home = core();
+      slot = home.wasm.embed_new((kind === 'builder') | ready * 2, progress);
+      input = last = undefined;
+    };
+    // Moves the embed out of a trapped core into the current one, resumed at its progress and
+    // `ready` (read once from the trapped memory, which is never delivered into again). The rest of
+    // its state (feedback, last screen, dropped count; a builder's course) starts afresh: carrying
+    // it would cost the in-page size budget (README, Performance) for a path no envelope takes.
+    const reopen = () => {
+      let state = {};
+      try { state = record(home, home.wasm.embed_state(slot)); } catch {}
+      open(state.progress ?? -1, state.ready);
+    };
+    open(initialProgress ?? -1, 0);
+    const remove = listen(window, iframe, this.origin, (message, posted) => {
+      if (home.trapped) reopen();
+      const wasm = home.wasm;
       let at;
       if (message === last) {
         at = wasm.embed_again(slot);
@@ -107,20 +140,38 @@ export class EmbedHandle {
         at = wasm.embed_deliver(slot, written);
         last = message;
       }
-      if (at !== 0) dispatch(eventObject(record(at), posted));
-    }, onOrigin);
-  }
-
-  /** A fresh snapshot of the embed's state. */
-  state() {
-    return record(wasm.embed_state(this.#slot));
-  }
-
-  /** Removes the listener and frees the slot. Idempotent. */
-  free() {
-    if (this.#slot === undefined) return;
-    this.#remove();
-    wasm.embed_free(this.#slot);
-    this.#slot = undefined;
+      if (at === 0) return;
+      // Both events are read before the first dispatch: a callback may read `state`, which
+      // rewrites the record. (Two: the progress of 100 a completion implies, then the completion.)
+      const view = new DataView(wasm.memory.buffer);
+      const split = view.getUint32(at + RECORD_SPLIT, true);
+      const first = eventObject(record(home, at, view, 0, split || undefined), posted);
+      // (Arguments run in order: the second event is read, then `first` dispatched, then it.)
+      if (split !== 0) dispatch(eventObject(record(home, at, view, split), posted), dispatch(first));
+      else dispatch(first);
+    }, onOrigin, (cause) => {
+      // A call into the wasm threw: it trapped (its panic handler, or memory exhausted by a huge
+      // trusted message: src/abi.rs), or a host import threw through it. Its memory may be
+      // mid-update, so that instance takes no more messages: this embed moves to a new one now,
+      // every other embed in it on its next message or state read (`reopen`). The message is
+      // dropped and reported once, never thrown into the page; the messages queued behind it are
+      // still delivered (js/page/listen.js).
+      home.trapped = true;
+      if (shared === home) shared = undefined;
+      reopen();
+      dispatch({ name: 'error', code: 'internal_error', message: 'the core failed on a message', cause });
+    });
+    /** A fresh snapshot of the embed's state. */
+    this.state = () => {
+      if (home.trapped) reopen();
+      return record(home, home.wasm.embed_state(slot));
+    };
+    /** Removes the listener and frees the slot. Idempotent. */
+    this.free = () => {
+      this.free = remove;
+      remove();
+      // A trapped instance is left to the garbage collector, with every slot in it.
+      if (!home.trapped) home.wasm.embed_free(slot);
+    };
   }
 }

@@ -184,7 +184,9 @@ export class Embed {
     this.#dispatching++;
     try {
       if (event.name === 'error') {
-        this.#emit('error', new CoassembleError(event.code, event.message, { raw: event.raw }));
+        // malformed_message (with `raw`), or internal_error (with `cause`: the core trapped).
+        const { name, code, message, ...details } = event;
+        this.#emit('error', new CoassembleError(code, message, details));
         return;
       }
       if (event.name === 'session:ready') this.#settleReady();

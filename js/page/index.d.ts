@@ -33,6 +33,11 @@ export type CourseStartEvent = EventBase<'course:start', 'course', 'start'>;
 export interface CourseProgressEvent extends EventBase<'course:progress', 'course', 'progress'> {
   /** Whole percent, 0..100, higher than any progress reported before. */
   progress: number;
+  /**
+   * `true` on the progress of 100 that a `course:completed` below 100 implies (dispatched just
+   * before that `course:completed`: completion means 100 %); absent on progress the player sent.
+   */
+  implied?: true;
 }
 /** `course:feedback`: the learner chose course feedback (may fire again; the latest wins). */
 export type CourseFeedbackEvent = EventBase<'course:feedback', 'course', 'feedback'>;
@@ -129,14 +134,15 @@ export type BuilderEvent = BuilderEventMap[keyof BuilderEventMap];
 export type ErrorCode =
   | 'no_dom' | 'not_an_iframe' | 'missing_origin' | 'invalid_origin' | 'invalid_option' | 'invalid_argument'
   | 'invalid_container' | 'missing_url' | 'malformed_message' | 'callback_error' | 'timeout' | 'destroyed'
-  | 'renew_failed' | 'origin_mismatch';
+  | 'renew_failed' | 'origin_mismatch' | 'internal_error';
 
 /** Every error the SDK throws, rejects with, or emits on `'error'`. Switch on `code`. */
 export class CoassembleError extends Error {
   readonly code: ErrorCode;
   /** For `malformed_message`: the message as posted. */
   readonly raw?: unknown;
-  /** For `callback_error`: the event whose callback threw (the thrown value is `cause`). */
+  /** For `callback_error`: the event whose callback threw (the thrown value is `cause`; for
+   * `internal_error`, `cause` is what the wasm core threw: the message was dropped, the embed carries on). */
   readonly event?: CourseEvent | BuilderEvent;
   /** For `origin_mismatch`: the origin trusted. */
   readonly expected?: string;

@@ -13,9 +13,11 @@
  * Listens on `window` for the messages of `frame`'s window from exactly `origin`, and hands each to
  * `deliver(text, data)`: its JSON text (as posted, or `JSON.stringify` of an object envelope) and the
  * data as posted.
+ * A `deliver` that throws (the wasm trapped) is reported to `onFault(error)` (else `console.error`),
+ * never thrown into the page, and the messages queued behind it are still delivered.
  * @returns {() => void} removes the listener (and drops what is queued)
  */
-export function listen(window, frame, origin, deliver, onOrigin) {
+export function listen(window, frame, origin, deliver, onOrigin, onFault) {
   let heardTrusted = onOrigin === undefined; // nobody to tell counts as told
   let heardOthers; // the other origins told about, created on the first one
   let delivering = false;
@@ -33,7 +35,7 @@ export function listen(window, frame, origin, deliver, onOrigin) {
       return;
     }
     if (!heardTrusted) { heardTrusted = true; onOrigin(origin); }
-    const data = event.data;
+    let data = event.data;
     let text = data;
     if (typeof data !== 'string') {
       // An object envelope is read as the JSON it stands for; one JSON has no form for (a cycle,
@@ -45,8 +47,17 @@ export function listen(window, frame, origin, deliver, onOrigin) {
     if (delivering) { (queue ??= []).push(text, data); return; }
     delivering = true;
     try {
-      deliver(text, data);
-      while (queue !== undefined && queue.length > 0 && !removed) deliver(queue.shift(), queue.shift());
+      for (;;) {
+        // Only a trusted message gets here: the `try` costs the foreign path nothing.
+        try {
+          deliver(text, data);
+        } catch (error) {
+          try { (onFault ?? console.error)(error); } catch {}
+        }
+        if (queue === undefined || queue.length === 0 || removed) break;
+        text = queue.shift();
+        data = queue.shift();
+      }
     } finally {
       delivering = false;
       queue = undefined;

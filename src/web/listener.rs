@@ -82,7 +82,7 @@ impl core::error::Error for AttachError {}
 /// use coassemble_events::{web::PlayerEmbed, PlayerEvent};
 /// # fn demo(iframe: &web_sys::HtmlIFrameElement) -> Result<(), coassemble_events::web::AttachError> {
 /// let embed = PlayerEmbed::attach(iframe, None, |event| match event {
-///     Ok(PlayerEvent::CourseProgress { percent }) => web_sys::console::log_1(&percent.into()),
+///     Ok(PlayerEvent::CourseProgress { percent, .. }) => web_sys::console::log_1(&percent.into()),
 ///     Ok(other) => web_sys::console::log_1(&other.name().into()),
 ///     Err(malformed) => web_sys::console::warn_1(&malformed.message().into()),
 /// })?;
@@ -140,8 +140,14 @@ impl<P: Protocol + 'static> Embed<P> {
             let Ok(mut state) = shared.try_borrow_mut() else {
                 return;
             };
-            let accepted = P::accept(&mut state, &decoded);
+            // An event the rules imply (the progress of 100 of a completion below 100) is heard
+            // first, after the borrow ends like the event itself.
+            let mut implied = None;
+            let accepted = P::accept_implying(&mut state, &decoded, |event| implied = Some(event));
             drop(state);
+            if let Some(event) = implied {
+                on_event(Ok(event));
+            }
             if accepted {
                 on_event(decoded);
             }

@@ -15,7 +15,10 @@ export async function player(iframe: HTMLIFrameElement, bar: HTMLProgressElement
   });
   course.on('error', (err) => {
     if (err.code === 'origin_mismatch') console.warn(err.expected?.length, err.received?.length);
+    if (err.code === 'internal_error') console.warn('dropped a message', err.cause);
   });
+  // The progress of 100 a completion implies is marked; the player's own progress is not.
+  course.on('course:progress', (e) => { const implied: true | undefined = e.implied; console.log(implied); });
   // An unknown event carries the wire type and event, both strings.
   course.on('unknown', (e) => { const wire: string = `${e.type.trim()}:${e.event.trim()}`; console.log(wire, e.raw); });
   const longest: 2147483647 = MAX_TIMER_MS;
