@@ -25,7 +25,7 @@ const MAX_BATCH_ROWS = 100;
 // Two statements in flight: one being committed while the next one fills up (measured with
 // bench/node-inbox-intake.mjs: see README, Performance of the inbox).
 const INTAKE_BATCHES_IN_FLIGHT = 2;
-const INSERT_PARAMS = 12;
+const INSERT_PARAMS = 14;
 
 /** The `insert` statement for `rows` rows: its VALUES tuple repeated, $n renumbered, ids returned. */
 function multiInsert(rows) {
@@ -145,7 +145,7 @@ export async function openPostgresStore(url, { poolSize = 10 } = {}) {
       return new Promise((resolve, reject) => {
         queue.push({
           row: [row.id, row.type, row.signedAt, row.receivedAt, row.body, row.eventId, row.test, row.status, row.lastError,
-            row.maxAttempts, row.firstRetryMs, row.maxRetryMs],
+            row.maxAttempts, row.firstRetryMs, row.maxRetryMs, row.identity ?? null, row.reconciled === true],
           resolve,
           reject,
         });

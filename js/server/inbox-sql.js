@@ -52,6 +52,8 @@ export function claimedRow(r) {
     test: Boolean(r.test),
     attempts: Number(r.attempts),
     maxAttempts: Number(r.max_attempts),
+    identity: r.identity ?? null,
+    reconciled: r.reconciled == null ? null : Boolean(r.reconciled),
   };
 }
 
@@ -80,6 +82,8 @@ export function storedRow(r) {
     leaseOwner: r.lease_owner,
     firstRetryMs: Number(r.retry_first_ms),
     maxRetryMs: Number(r.retry_max_ms),
+    identity: r.identity ?? null,
+    reconciled: r.reconciled == null ? null : Boolean(r.reconciled),
     body: r.body,
   };
 }

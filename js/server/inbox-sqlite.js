@@ -76,11 +76,14 @@ export async function openSqliteStore(path, { busyTimeoutMs = DEFAULT_BUSY_TIMEO
   };
   const intake = connection(['connect']);
   await retryBusy(() => intake.exec(sql.schema), deadline());
-  // A table made by 0.1 lacks the lifecycle columns: add them once (rechecked under the lock, as two
-  // processes may start together), then the indexes, which name them.
-  const lacksLifecycle = () => !intake.prepare(sql.columns).pluck().all().includes('max_attempts');
-  if (lacksLifecycle()) {
-    await retryBusy(() => intake.transaction(() => lacksLifecycle() && intake.exec(sql.upgrade)).immediate(), deadline());
+  // A table made by 0.1 lacks the lifecycle columns, one made by 0.1 or 0.2 the identity columns: add
+  // them once (rechecked under the lock, as two processes may start together), then the indexes,
+  // which name them.
+  for (const [column, upgrade] of [['max_attempts', 'upgrade'], ['identity', 'upgrade_identity']]) {
+    const lacks = () => !intake.prepare(sql.columns).pluck().all().includes(column);
+    if (lacks()) {
+      await retryBusy(() => intake.transaction(() => lacks() && intake.exec(sql[upgrade])).immediate(), deadline());
+    }
   }
   await retryBusy(() => intake.exec(sql.indexes), deadline());
   const work = connection(['connect', 'work_session']);
@@ -143,7 +146,7 @@ export async function openSqliteStore(path, { busyTimeoutMs = DEFAULT_BUSY_TIMEO
       return new Promise((resolve, reject) => {
         batch.push({
           row: [row.id, row.type, row.signedAt, row.receivedAt, row.body, row.eventId, row.test ? 1 : 0, row.status,
-            row.lastError, row.maxAttempts, row.firstRetryMs, row.maxRetryMs],
+            row.lastError, row.maxAttempts, row.firstRetryMs, row.maxRetryMs, row.identity ?? null, row.reconciled === true ? 1 : 0],
           deadline: deadline(),
           resolve,
           reject,

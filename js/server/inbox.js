@@ -209,6 +209,9 @@ export async function openInbox(databaseUrl, options = {}) {
       maxAttempts,
       firstRetryMs,
       maxRetryMs,
+      // The crate's one rule (WebhookEvent::identity, via the wasm's view): null for a test delivery.
+      identity: view.identity ?? null,
+      reconciled: false,
     };
     let stored;
     try {
@@ -620,6 +623,8 @@ function deliveryOf(claimed) {
   view.attempt = claimed.attempts;
   view.maxAttempts = claimed.maxAttempts;
   view.receivedAt = claimed.receivedAt;
+  // Stored by reconciliation (rebuilt from the trackings API; no webhook was received for it).
+  view.reconciled = claimed.reconciled === true;
   return view;
 }
 
