@@ -268,12 +268,15 @@ ORDER BY bucket;
 -- ---- Reconciliation (js/server/inbox.js, inbox.reconcile): the lock and the last-run record ----
 
 -- name: lock_take
--- $1 name, $2 owner, $3 now (ms), $4 lease end (ms). Takes the named lease when it is free (never
--- taken, expired, or already this owner's). One row returned: taken; none: another instance holds it.
+-- $1 name, $2 owner, $3 now (ms), $4 lease end (ms), $5 due (ms): taken only when the last run ended
+-- at or before it (a fleet runs a schedule once per period; pass now to ignore it). Takes the named lease
+-- when it is free (never taken, expired, or already this owner's). One row returned: taken; none: another
+-- instance holds it, or the last run is recent.
 INSERT INTO coassemble_webhook_inbox_lock AS l (name, owner, lease_until)
 VALUES ($1, $2, $4)
 ON CONFLICT (name) DO UPDATE SET owner = $2, lease_until = $4
-WHERE l.lease_until <= $3 OR l.owner = $2
+WHERE (l.lease_until <= $3 OR l.owner = $2)
+  AND (l.last_run_at IS NULL OR l.last_run_at <= $5)
 RETURNING name, last_run_at;
 
 -- name: lock_release

@@ -256,11 +256,13 @@ ORDER BY bucket;
 -- ---- Reconciliation: the lock and the last-run record (see inbox.postgres.sql) ----
 
 -- name: lock_take
--- ?1 name, ?2 owner, ?3 now (ms), ?4 lease end (ms). One row returned: taken; none: held by another.
+-- ?1 name, ?2 owner, ?3 now (ms), ?4 lease end (ms), ?5 due (ms: the last run ended at or before it).
+-- One row returned: taken; none: held by another, or the last run is recent.
 INSERT INTO coassemble_webhook_inbox_lock (name, owner, lease_until)
 VALUES (?1, ?2, ?4)
 ON CONFLICT (name) DO UPDATE SET owner = ?2, lease_until = ?4
-WHERE coassemble_webhook_inbox_lock.lease_until <= ?3 OR coassemble_webhook_inbox_lock.owner = ?2
+WHERE (coassemble_webhook_inbox_lock.lease_until <= ?3 OR coassemble_webhook_inbox_lock.owner = ?2)
+  AND (coassemble_webhook_inbox_lock.last_run_at IS NULL OR coassemble_webhook_inbox_lock.last_run_at <= ?5)
 RETURNING name, last_run_at;
 
 -- name: lock_release

@@ -17,7 +17,7 @@
 // trip, each statement's own row count), and a claim is `bury_expired; claim` in one round trip. At
 // 1,000 deliveries/s on this 2-core machine, one round trip per complete left the worker behind
 // (complete ~18 ms each through a 10-connection pool, the backlog grew to a p50 over 1 s).
-import { activityRow, claimedRow, listedRow, listStatement, loadStatements, storedRow, withLeases } from './inbox-sql.js';
+import { activityRow, claimedRow, listedRow, listStatement, loadStatements, lockRow, storedRow, withLeases } from './inbox-sql.js';
 
 const sql = loadStatements('postgres');
 
@@ -198,6 +198,16 @@ export async function openPostgresStore(url, { poolSize = 10 } = {}) {
     },
     async counts() {
       return (await query('counts', [])).rows.map((r) => ({ status: r.status, count: Number(r.count) }));
+    },
+    async lockTake({ name, owner, now, until, due }) {
+      return (await query('lock_take', [name, owner, now, until, due])).rows.length === 1;
+    },
+    async lockRelease({ name, owner, now, outcome, report }) {
+      return (await query('lock_release', [name, owner, now, outcome, report])).rowCount === 1;
+    },
+    async lockGet({ name }) {
+      const row = (await query('lock_get', [name])).rows[0];
+      return row ? lockRow(row) : null;
     },
     /** EXPLAIN of a named statement (tests: the plans use the indexes). */
     async plan(name, values) {

@@ -110,3 +110,21 @@ export function withLeases(rows, expired, buried) {
   rows.takenOver = expired ? rows.filter((r) => expired.has(r.id)).length : 0;
   return rows;
 }
+
+/** A row returned by `lock_get`: the lease and the last run (its report parsed when it is JSON). */
+export function lockRow(r) {
+  let report = null;
+  try {
+    report = r.last_report == null ? null : JSON.parse(r.last_report);
+  } catch {
+    report = null;
+  }
+  return {
+    name: r.name,
+    owner: r.owner,
+    leaseUntil: Number(r.lease_until),
+    lastRunAt: time(r.last_run_at),
+    lastOutcome: r.last_outcome,
+    lastReport: report,
+  };
+}

@@ -26,7 +26,7 @@
 // intake p99 at 1,000 deliveries/s stays a few ms, bench/node-inbox-intake.mjs). The cost of (b): a
 // waiting writer polls instead of queueing inside SQLite, so under heavy contention from another
 // process it may wait a little longer than its turn; the cap keeps each poll cheap.
-import { activityRow, claimedRow, listedRow, listStatement, loadStatements, storedRow, withLeases } from './inbox-sql.js';
+import { activityRow, claimedRow, listedRow, listStatement, loadStatements, lockRow, storedRow, withLeases } from './inbox-sql.js';
 
 const sql = loadStatements('sqlite');
 
@@ -94,6 +94,8 @@ export async function openSqliteStore(path, { busyTimeoutMs = DEFAULT_BUSY_TIMEO
     ...prepare(work, ['bury_expired', 'claim', 'heartbeat', 'complete', 'fail', 'redrive', 'purge_processed', 'purge_dead', 'list', 'list_status', 'counts']),
     // Operating the inbox (sql/inbox.sqlite.sql, the end): the dashboard, the metrics, the CLI.
     ...prepare(work, ['get', 'list_type', 'list_status_type', 'oldest_due', 'expired_leases', 'activity']),
+    // Reconciliation's lease and last-run record.
+    ...prepare(work, ['lock_take', 'lock_release', 'lock_get']),
   };
   const run = (name, values) => prepared[name].run(numbered(values));
   const all = (name, values) => prepared[name].all(numbered(values));
@@ -202,6 +204,16 @@ export async function openSqliteStore(path, { busyTimeoutMs = DEFAULT_BUSY_TIMEO
     },
     async activity({ since, bucketMs }) {
       return (await retryBusy(() => all('activity', [since, bucketMs]), deadline())).map(activityRow);
+    },
+    async lockTake({ name, owner, now, until, due }) {
+      return write(() => all('lock_take', [name, owner, now, until, due]).length === 1);
+    },
+    async lockRelease({ name, owner, now, outcome, report }) {
+      return write(() => run('lock_release', [name, owner, now, outcome, report]).changes === 1);
+    },
+    async lockGet({ name }) {
+      const row = await retryBusy(() => prepared.lock_get.get(numbered([name])), deadline());
+      return row ? lockRow(row) : null;
     },
     /** EXPLAIN QUERY PLAN of a named statement (tests: the plans use the indexes). */
     plan(name, values) {
