@@ -94,7 +94,7 @@ export interface Tracking {
   /** Time spent in the course, whole seconds (`null` for anything else, e.g. `12.5`). */
   totalTime: number | null;
   /**
-   * Progress, whole percent 0..100, from `progress_percent` / `progressPercent` (number or numeric
+   * Progress, whole percent 0..100, from `progress_percent` / `progressPercent` (whole number or numeric
    * string) when the body carries it; usually `null` on `course.completed` (which implies 100).
    */
   progressPercent: number | null;

@@ -111,8 +111,8 @@ pub struct Tracking {
     /// Time spent in the course, whole seconds.
     pub total_time: Option<u64>,
     /// The learner's progress, whole percent 0..=100, when the body carries it (`progress_percent` or
-    /// `progressPercent`, a number or a numeric string, in `data.tracking`, `data` or the body; a
-    /// fraction is rounded down). Usually absent on `course.completed`, which implies 100.
+    /// `progressPercent`, a whole number or a numeric string, in `data.tracking`, `data` or the body; a
+    /// fraction in a string is rounded down). Usually absent on `course.completed`, which implies 100.
     pub progress_percent: Option<u8>,
 }
 
@@ -139,18 +139,25 @@ fn whole_or_text(record: &Value, key: &str) -> Option<u64> {
 
 /// The first of `keys` found in the first of `records` that has it (the payload variants that
 /// Coassemble's own plugin tolerates: PROTOCOL.md §3).
-fn first<T>(records: &[&Value], keys: &[&str], read: impl Fn(&Value, &str) -> Option<T>) -> Option<T> {
+fn first<T>(
+    records: &[&Value],
+    keys: &[&str],
+    read: impl Fn(&Value, &str) -> Option<T>,
+) -> Option<T> {
     records
         .iter()
         .find_map(|record| keys.iter().find_map(|key| read(record, key)))
 }
 
-/// A percent 0..=100 from a number or a numeric string; a fraction is rounded down.
+/// A percent 0..=100 from a whole number or a numeric string (`"40"`, `"99.5"`: a fraction in a string
+/// is rounded down). A JSON number with a fraction is not read: the wasm build's lenient parser leaves
+/// fractions out (lenient_json.rs), and the Rust and JS views must agree.
 fn percent(record: &Value, key: &str) -> Option<u8> {
     let value = record.get(key)?;
-    let number = value
-        .as_f64()
-        .or_else(|| value.as_str()?.trim().parse::<f64>().ok())?;
+    let number = match value.as_u64() {
+        Some(whole) => whole as f64,
+        None => value.as_str()?.trim().parse::<f64>().ok()?,
+    };
     (0.0..=100.0)
         .contains(&number)
         .then(|| number.floor() as u8)
@@ -161,9 +168,8 @@ impl Course {
     /// `courseId` (the variants Coassemble's plugin tolerates), as a number or a numeric string.
     fn lenient(course: &Value, data: &Value, body: &Value) -> Course {
         Course {
-            id: whole_or_text(course, "id").or_else(|| {
-                first(&[data, body], &["course_id", "courseId"], whole_or_text)
-            }),
+            id: whole_or_text(course, "id")
+                .or_else(|| first(&[data, body], &["course_id", "courseId"], whole_or_text)),
             title: text(course, "title"),
             key: text(course, "key"),
             client_identifier: text(course, "clientIdentifier"),
