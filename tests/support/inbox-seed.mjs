@@ -31,7 +31,8 @@ function body(type, n, course, at) {
       course: { id: course.id, title: course.title, key: course.key, clientIdentifier: 'acme-hr' },
       ...(type === 'course.created' ? {} : {
         tracking: {
-          id: 50_000 + n, identifier: `learner-${1000 + (n % 97)}`, email: `${learner}@acme-corp.example`,
+          // One learner per n: a (event, course, learner) identity is one delivery in the inbox.
+          id: 50_000 + n, identifier: `learner-${1000 + n}`, email: `${learner}@acme-corp.example`,
           commenced: new Date(at - 1_800_000).toISOString(),
           completed: type === 'course.completed' ? new Date(at).toISOString() : null,
           totalTime: type === 'course.completed' ? 600 + ((n * 137) % 2400) : 0,
