@@ -84,7 +84,8 @@ export async function seedInbox(databaseUrl, { hours = 24, options = {} } = {}) 
   // Now: a lena.novak delivery that failed its first run (retried in 20 min), then a few deliveries
   // still waiting for the worker.
   t = end - 60_000;
-  const lena = signedDelivery({ secret: SEED_SECRET, body: body('course.completed', 11, COURSES[0], t), timestamp: Math.floor(t / 1000) });
+  // (n = 11 plus a multiple of the learners: lena.novak's email, a learner id no earlier delivery had)
+  const lena = signedDelivery({ secret: SEED_SECRET, body: body('course.completed', 11 + LEARNERS.length * 100, COURSES[0], t), timestamp: Math.floor(t / 1000) });
   await inbox.receive({ headers: lena.headers, body: lena.body });
   await inbox.work(handler, { limit: 100 });
   for (let i = 0; i < 3; i++) {
