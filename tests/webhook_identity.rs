@@ -61,6 +61,10 @@ fn identity_vectors() {
             .completed
             .as_ref()
             .map(|t| t.unix_seconds() * 1000 + i64::from(t.subsec_nanos() / 1_000_000));
-        assert_eq!(json!(completed_ms), expect["completedMs"], "{note}: completed");
+        assert_eq!(
+            json!(completed_ms),
+            expect["completedMs"],
+            "{note}: completed"
+        );
     }
 }

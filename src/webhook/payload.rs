@@ -151,16 +151,22 @@ fn first<T>(
 
 /// A percent 0..=100 from a whole number or a numeric string (`"40"`, `"99.5"`: a fraction in a string
 /// is rounded down). A JSON number with a fraction is not read: the wasm build's lenient parser leaves
-/// fractions out (lenient_json.rs), and the Rust and JS views must agree.
+/// fractions out (lenient_json.rs), and the Rust and JS views must agree. No float parsing: Rust's
+/// float parser costs the webhooks wasm kilobytes (size-budget.json); the digits before the point do.
 fn percent(record: &Value, key: &str) -> Option<u8> {
     let value = record.get(key)?;
-    let number = match value.as_u64() {
-        Some(whole) => whole as f64,
-        None => value.as_str()?.trim().parse::<f64>().ok()?,
+    let whole = match value.as_u64() {
+        Some(whole) => whole,
+        None => {
+            let text = value.as_str()?.trim();
+            let (int, fraction) = text.split_once('.').unwrap_or((text, ""));
+            if int.is_empty() || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            int.parse::<u64>().ok()?
+        }
     };
-    (0.0..=100.0)
-        .contains(&number)
-        .then(|| number.floor() as u8)
+    u8::try_from(whole).ok().filter(|p| *p <= 100)
 }
 
 impl Course {
