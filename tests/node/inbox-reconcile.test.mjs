@@ -4,7 +4,7 @@
 // end-to-end outage test (tests/e2e/outage-recovery.test.mjs) runs the whole story on PostgreSQL.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openInbox, ReconcileError } from 'coassemble-events/inbox';
@@ -130,4 +130,43 @@ test('a schedule runs on one instance at a time and records its last run', async
   const last = await inbox.lastReconcile();
   assert.equal(last.lastOutcome, 'ok');
   assert.equal(last.lastReport.recovered, 6);
+});
+
+/** A named statement of an old schema file (tests/support_inbox/inbox-0.2.<dialect>.sql). */
+function oldStatement(dialect, name) {
+  const text = readFileSync(new URL(`../support_inbox/inbox-0.2.${dialect}.sql`, import.meta.url), 'utf8');
+  return text.split(`-- name: ${name}\n`)[1].split('-- name: ')[0];
+}
+
+test('a 0.2 table (no identity) is upgraded when opened: SQLite, and PostgreSQL when available', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'reconcile-upgrade-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const urls = [];
+  const path = join(dir, 'v2.db');
+  const { default: Database } = await import('better-sqlite3');
+  const db = new Database(path);
+  db.exec(oldStatement('sqlite', 'schema'));
+  db.exec(oldStatement('sqlite', 'indexes'));
+  db.close();
+  urls.push(path);
+  if (process.env.COASSEMBLE_TEST_POSTGRES_URL) {
+    const { freshDatabase } = await import('../support/postgres.mjs');
+    const url = await freshDatabase(process.env.COASSEMBLE_TEST_POSTGRES_URL, 'reconcile_upgrade');
+    const { default: pg } = await import('pg');
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    await client.query(oldStatement('postgres', 'schema'));
+    await client.end();
+    urls.push(url);
+  }
+  for (const url of urls) {
+    const inbox = await openInbox(url, { secrets: [SECRET], onError: () => {} });
+    const again = await openInbox(url, { secrets: [SECRET], onError: () => {} });
+    const body = (event) => ({ id: event, type: 'course.completed', data: { course: { id: 981 }, tracking: { identifier: 'u-1' } } });
+    assert.equal((await deliver(inbox, body('evt_u1'), 'u-a')).body.status, 'stored', url);
+    assert.equal((await deliver(again, body('evt_u2'), 'u-b')).body.status, 'duplicate', url);
+    assert.equal((await inbox.get('u-a')).identity, 'course.completed:981:u-1');
+    await again.close();
+    await inbox.close();
+  }
 });
