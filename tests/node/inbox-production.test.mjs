@@ -127,6 +127,8 @@ for (const backend of Object.keys(backends)) {
       await until(async () => (await inbox.counts()).processing === 2);
       for (const d of others) await inbox.receive(d);
       await until(() => processed.size === 6, 20_000, '6 deliveries processed next to 2 hung handlers');
+      // A timed-out run's outcome is written after its slot frees: wait for both (a loaded machine).
+      await until(async () => (await inbox.list({ status: 'failed' })).length === 2, 20_000, 'both hung runs recorded as failed');
       const failed = await inbox.list({ status: 'failed' });
       assert.deepEqual(failed.map((r) => r.id).sort(), ['hang-0', 'hang-1']);
       for (const row of failed) assert.match(row.lastError, /timed out/);
