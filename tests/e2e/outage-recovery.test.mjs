@@ -126,7 +126,8 @@ test('a fleet down past the retry window loses webhooks; reconciliation recovers
     HANDLER_MS: '1',
     EFFECTS: 'identity',
     RECONCILE_EVERY_MS: '1500',
-    RECONCILE_LEASE_MS: '20000',
+    // A run holds the lock this long; a receiver killed mid-run (step 2) leaves it held until then.
+    RECONCILE_LEASE_MS: '5000',
     RECONCILE_COURSES: COURSES.join(','),
     COASSEMBLE_API_KEY: platform.apiKey,
     COASSEMBLE_API_URL: platform.baseUrl,
