@@ -91,6 +91,13 @@ async function loadSummary() {
     $('#reconcile').disabled = false;
     $('#reconcile-course').disabled = false;
   }
+  // The fleet's last scheduled run (its lock row), whoever ran it.
+  const last = summary.lastReconcile;
+  if (last?.lastRunAt && reconcileState.dataset.state === 'ready') {
+    const r = last.lastReport;
+    reconcileState.textContent = `Ready. Last scheduled run ${when(last.lastRunAt)}: ${last.lastOutcome}`
+      + (r ? `, ${r.recovered} recovered, ${r.known} known, ${r.skipped} skipped of ${r.listed} trackings.` : '.');
+  }
   return summary;
 }
 
