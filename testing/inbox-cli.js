@@ -16,7 +16,8 @@ commands:
                                 (default 127.0.0.1:8090; --port 0 picks a free port). The bearer token
                                 comes from $COASSEMBLE_INBOX_TOKEN (16+ characters); without it the
                                 dashboard answers loopback requests only, and a non-loopback --host
-                                is refused.
+                                is refused. With $COASSEMBLE_API_KEY set (and $COASSEMBLE_API_URL,
+                                $COASSEMBLE_RECONCILE_COURSES), its Reconcile button works.
   list [--status S] [--type T] [--limit N] [--json]
                                 deliveries, newest first (default limit 50). S: received, processing,
                                 processed, failed, dead. T: an event type, e.g. course.completed
