@@ -56,13 +56,17 @@ async function startReceiver(env) {
 
 const run = async (env) => JSON.parse((await promisify(execFile)(BIN, [], { env: { ...process.env, ...env }, maxBuffer: 512 << 20 })).stdout);
 
-// A 1 KB course.completed body, as the verifier bench uses.
-const head = '{"id":"evt_bench","type":"course.completed","occurredAt":"2025-11-23T12:13:20Z","workspaceId":4321,"data":{"course":{"id":981,"title":"';
-const tail = '","key":"onb-1","clientIdentifier":"acme-onb"},"tracking":{"id":5551,"identifier":"learner-77","email":"sam@example.com","commenced":"2025-11-23T11:00:00Z","completed":"2025-11-23T12:13:00Z","totalTime":4380}}}';
-const body = Buffer.from(head + 'x'.repeat(1024 - head.length - tail.length) + tail);
+// A 1 KB course.completed body, as the verifier bench uses; its event id and learner are the delivery
+// id's, as the inbox keeps one delivery per signed event id and per (event, course, learner) identity.
+const bodyOf = (id) => {
+  const head = `{"id":"evt_${id}","type":"course.completed","occurredAt":"2025-11-23T12:13:20Z","workspaceId":4321,"data":{"course":{"id":981,"title":"`;
+  const tail = `","key":"onb-1","clientIdentifier":"acme-onb"},"tracking":{"id":5551,"identifier":"learner-${id}","email":"sam@example.com","commenced":"2025-11-23T11:00:00Z","completed":"2025-11-23T12:13:00Z","totalTime":4380}}}`;
+  return Buffer.from(head + 'x'.repeat(Math.max(0, 1024 - head.length - tail.length)) + tail);
+};
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 function post(port, id) {
+  const body = bodyOf(id);
   const timestamp = String(Math.floor(Date.now() / 1000));
   const signature = 'sha256=' + createHmac('sha256', SECRET).update(`${timestamp}.`).update(body).digest('hex');
   return new Promise((resolve) => {

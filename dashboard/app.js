@@ -82,7 +82,7 @@ async function loadSummary() {
   const reconcileState = $('#reconcile-state');
   if (!summary.reconcile) {
     reconcileState.dataset.state = 'not-configured';
-    reconcileState.textContent = 'Not configured: this inbox has no reconcile function yet. Deliveries lost while the receiver was down for more than about 36 minutes can only be found through the API.';
+    reconcileState.textContent = 'Not configured: start the inbox with a reconcile schedule, or set COASSEMBLE_API_KEY for `inbox serve`. Deliveries lost while the receiver was down for more than about 36 minutes can only be found through the API.';
     $('#reconcile').disabled = true;
     $('#reconcile-course').disabled = true;
   } else if (reconcileState.dataset.state === 'unknown' || reconcileState.dataset.state === 'not-configured') {
@@ -90,6 +90,13 @@ async function loadSummary() {
     reconcileState.textContent = 'Ready.';
     $('#reconcile').disabled = false;
     $('#reconcile-course').disabled = false;
+  }
+  // The fleet's last scheduled run (its lock row), whoever ran it.
+  const last = summary.lastReconcile;
+  if (last?.lastRunAt && reconcileState.dataset.state === 'ready') {
+    const r = last.lastReport;
+    reconcileState.textContent = `Ready. Last scheduled run ${when(last.lastRunAt)}: ${last.lastOutcome}`
+      + (r ? `, ${r.recovered} recovered, ${r.known} known, ${r.skipped} skipped of ${r.listed} trackings.` : '.');
   }
   return summary;
 }
@@ -237,7 +244,7 @@ async function reconcile(event) {
     await refresh();
   } catch (error) {
     out.dataset.state = error.code === 'not_configured' ? 'not-configured' : 'failed';
-    out.textContent = error.code === 'not_configured' ? 'Not configured: this inbox has no reconcile function yet.' : `Failed: ${error.message}`;
+    out.textContent = error.code === 'not_configured' ? 'Not configured: no API key for reconciliation (COASSEMBLE_API_KEY).' : `Failed: ${error.message}`;
   }
 }
 

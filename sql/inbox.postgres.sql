@@ -15,7 +15,19 @@
 -- each failed run, at most retry_max_ms) are written by the intake, so every worker of a mixed fleet,
 -- in any language and with any options, runs a delivery the same number of times with the same waits.
 -- Times are unix milliseconds from the application's clock (leases are tens of seconds; skew between
--- machines is far smaller). delivery_id is the one unique key: inserting a known id is a no-op.
+-- machines is far smaller).
+-- Unique keys (inserting a row that meets any of them is a no-op: `insert` is ON CONFLICT DO NOTHING):
+--   delivery_id  the X-Coassemble-Delivery header (a retry of a delivery);
+--   event_id     the signed body's event id, when there is one and the delivery is not a test (the
+--                same signed event re-sent under a new delivery id);
+--   identity     `<event type>:<course id>:<learner>` for course.commenced / course.completed, which
+--                fire once per learner per course (computed by the crate's WebhookEvent::identity,
+--                the one rule; NULL for other events and test deliveries): a webhook and the delivery
+--                that reconciliation rebuilt from the trackings API for the same event are one row,
+--                whichever came first. Kept only as long as the row: processed rows are purged after
+--                the retention period, so reconciliation only looks at events younger than it.
+--   reconciled   TRUE on a row that reconciliation stored (no webhook was received for it); FALSE for
+--                a webhook; NULL on rows stored before this column existed.
 -- Statements are separated by lines "-- name: <statement>"; $n are positional parameters.
 
 -- name: work_session
@@ -49,6 +61,25 @@ CREATE TABLE IF NOT EXISTS coassemble_webhook_inbox (
 ALTER TABLE coassemble_webhook_inbox ADD COLUMN IF NOT EXISTS max_attempts INTEGER NOT NULL DEFAULT 10;
 ALTER TABLE coassemble_webhook_inbox ADD COLUMN IF NOT EXISTS retry_first_ms BIGINT NOT NULL DEFAULT 10000;
 ALTER TABLE coassemble_webhook_inbox ADD COLUMN IF NOT EXISTS retry_max_ms BIGINT NOT NULL DEFAULT 3600000;
+ALTER TABLE coassemble_webhook_inbox ADD COLUMN IF NOT EXISTS identity TEXT;
+ALTER TABLE coassemble_webhook_inbox ADD COLUMN IF NOT EXISTS reconciled BOOLEAN;
+-- A table that already holds two non-test rows of one signed event id cannot get this index (the
+-- schema batch fails, naming it): remove the extra rows (SELECT event_id, count(*) ... GROUP BY
+-- event_id HAVING count(*) > 1) and open again. Rows stored before identity existed have none.
+CREATE UNIQUE INDEX IF NOT EXISTS coassemble_webhook_inbox_event ON coassemble_webhook_inbox (event_id)
+  WHERE event_id IS NOT NULL AND NOT test;
+CREATE UNIQUE INDEX IF NOT EXISTS coassemble_webhook_inbox_identity ON coassemble_webhook_inbox (identity)
+  WHERE identity IS NOT NULL;
+-- Reconciliation's lock and last-run record (one row per name): the lease row decides which instance
+-- of a fleet runs a scheduled reconciliation (lock_take), the others skip that round.
+CREATE TABLE IF NOT EXISTS coassemble_webhook_inbox_lock (
+  name          TEXT PRIMARY KEY,
+  owner         TEXT,
+  lease_until   BIGINT NOT NULL DEFAULT 0,
+  last_run_at   BIGINT,
+  last_outcome  TEXT,
+  last_report   TEXT
+);
 CREATE INDEX IF NOT EXISTS coassemble_webhook_inbox_due ON coassemble_webhook_inbox (run_at)
   WHERE status IN ('received', 'processing', 'failed');
 CREATE INDEX IF NOT EXISTS coassemble_webhook_inbox_status ON coassemble_webhook_inbox (status, received_at, delivery_id);
@@ -60,13 +91,16 @@ CREATE INDEX IF NOT EXISTS coassemble_webhook_inbox_type ON coassemble_webhook_i
 -- name: insert
 -- $1 delivery_id, $2 event_type, $3 signed_at (s), $4 received_at (ms), $5 body, $6 event_id,
 -- $7 test, $8 status ('received', or 'dead' for a body that is not JSON), $9 last_error,
--- $10 max_attempts, $11 retry_first_ms, $12 retry_max_ms (the intake's lifecycle options).
--- One row affected: stored now. None: a known delivery id (a retry): answer 200, store nothing.
+-- $10 max_attempts, $11 retry_first_ms, $12 retry_max_ms (the intake's lifecycle options),
+-- $13 identity (NULL: none), $14 reconciled (FALSE from an intake, TRUE from reconciliation).
+-- One row affected: stored now. None: a known delivery (its delivery id, signed event id or identity
+-- is on a row already: a retry, a re-send, or the twin of a reconciled delivery): answer 200, store
+-- nothing. No conflict target: DO NOTHING covers every unique key above.
 INSERT INTO coassemble_webhook_inbox
   (delivery_id, event_type, signed_at, received_at, body, event_id, test, status, attempts, run_at,
-   last_error, max_attempts, retry_first_ms, retry_max_ms)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $4, $9, $10, $11, $12)
-ON CONFLICT (delivery_id) DO NOTHING;
+   last_error, max_attempts, retry_first_ms, retry_max_ms, identity, reconciled)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $4, $9, $10, $11, $12, $13, $14)
+ON CONFLICT DO NOTHING;
 
 -- name: bury_expired
 -- $1 now (ms). A lease that expired on the row's last allowed run (its worker died or hung each time)
@@ -91,7 +125,8 @@ WHERE delivery_id = ANY(ARRAY(
   ORDER BY run_at
   LIMIT $4
   FOR UPDATE SKIP LOCKED))
-RETURNING delivery_id, event_type, signed_at, received_at, body, event_id, test, attempts, max_attempts;
+RETURNING delivery_id, event_type, signed_at, received_at, body, event_id, test, attempts, max_attempts,
+          identity, reconciled;
 
 -- name: heartbeat
 -- $1 delivery_id, $2 worker id, $3 attempts (as claimed: the lease's fencing token), $4 the lease's
@@ -172,7 +207,8 @@ FROM (VALUES ('received'), ('processing'), ('processed'), ('failed'), ('dead')) 
 -- name: get
 -- $1 delivery_id. One delivery with its stored body (the dashboard's detail view; the primary key).
 SELECT delivery_id, event_type, status, attempts, max_attempts, received_at, run_at, processed_at,
-       last_error, test, signed_at, event_id, lease_owner, retry_first_ms, retry_max_ms, body
+       last_error, test, signed_at, event_id, lease_owner, retry_first_ms, retry_max_ms, body, identity,
+       reconciled
 FROM coassemble_webhook_inbox
 WHERE delivery_id = $1;
 
@@ -227,3 +263,31 @@ FROM (
 ) AS a
 GROUP BY bucket
 ORDER BY bucket;
+
+
+-- ---- Reconciliation (js/server/inbox.js, inbox.reconcile): the lock and the last-run record ----
+
+-- name: lock_take
+-- $1 name, $2 owner, $3 now (ms), $4 lease end (ms), $5 due (ms): taken only when the last run ended
+-- at or before it (a fleet runs a schedule once per period; pass now to ignore it). Takes the named lease
+-- when it is free (never taken, expired, or already this owner's). One row returned: taken; none: another
+-- instance holds it, or the last run is recent.
+INSERT INTO coassemble_webhook_inbox_lock AS l (name, owner, lease_until)
+VALUES ($1, $2, $4)
+ON CONFLICT (name) DO UPDATE SET owner = $2, lease_until = $4
+WHERE (l.lease_until <= $3 OR l.owner = $2)
+  AND (l.last_run_at IS NULL OR l.last_run_at <= $5)
+RETURNING name, last_run_at;
+
+-- name: lock_release
+-- $1 name, $2 owner, $3 now (ms), $4 outcome ('ok' | an error code), $5 report (JSON text). Frees the
+-- lease (if still this owner's) and records the run.
+UPDATE coassemble_webhook_inbox_lock
+SET lease_until = 0, owner = NULL, last_run_at = $3, last_outcome = $4, last_report = $5
+WHERE name = $1 AND owner = $2;
+
+-- name: lock_get
+-- $1 name. The lease and the last run (the dashboard's "last reconciliation").
+SELECT name, owner, lease_until, last_run_at, last_outcome, last_report
+FROM coassemble_webhook_inbox_lock
+WHERE name = $1;

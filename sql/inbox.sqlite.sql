@@ -7,7 +7,8 @@
 -- A delivery's life, kept on its row (status): see inbox.postgres.sql, which says it once. In short:
 -- received → processing (leased, heartbeats) → processed | failed (backoff) → … → dead. max_attempts
 -- and the retry schedule are the row's, written by the intake.
--- Times are unix milliseconds from the application's clock. delivery_id is the one unique key.
+-- Times are unix milliseconds from the application's clock. Unique keys (delivery_id; event_id when not
+-- a test; identity) and the reconciled flag: see inbox.postgres.sql, which says it once.
 -- Statements are separated by lines "-- name: <statement>"; ?n are positional parameters.
 -- SQLite has no SKIP LOCKED: its writers are serialised (run each write in BEGIN IMMEDIATE, WAL mode),
 -- so the single UPDATE ... RETURNING below is the claim, atomic across processes on one machine.
@@ -45,11 +46,22 @@ CREATE TABLE IF NOT EXISTS coassemble_webhook_inbox (
   processed_at INTEGER,
   max_attempts   INTEGER NOT NULL DEFAULT 10,
   retry_first_ms INTEGER NOT NULL DEFAULT 10000,
-  retry_max_ms   INTEGER NOT NULL DEFAULT 3600000
+  retry_max_ms   INTEGER NOT NULL DEFAULT 3600000,
+  identity       TEXT,
+  reconciled     INTEGER
+);
+CREATE TABLE IF NOT EXISTS coassemble_webhook_inbox_lock (
+  name          TEXT PRIMARY KEY,
+  owner         TEXT,
+  lease_until   INTEGER NOT NULL DEFAULT 0,
+  last_run_at   INTEGER,
+  last_outcome  TEXT,
+  last_report   TEXT
 );
 
 -- name: columns
--- The table's columns: a table made by 0.1 lacks max_attempts; then run `upgrade` once.
+-- The table's columns: a table made by 0.1 lacks max_attempts (run `upgrade`, then `upgrade_identity`);
+-- one made by 0.2 lacks identity (run `upgrade_identity`). Each inside BEGIN IMMEDIATE, rechecked there.
 SELECT name FROM pragma_table_info('coassemble_webhook_inbox');
 
 -- name: upgrade
@@ -59,6 +71,11 @@ ALTER TABLE coassemble_webhook_inbox ADD COLUMN max_attempts INTEGER NOT NULL DE
 ALTER TABLE coassemble_webhook_inbox ADD COLUMN retry_first_ms INTEGER NOT NULL DEFAULT 10000;
 ALTER TABLE coassemble_webhook_inbox ADD COLUMN retry_max_ms INTEGER NOT NULL DEFAULT 3600000;
 
+-- name: upgrade_identity
+-- Adds the identity and reconciled columns to a table that lacks them (made by 0.1 or 0.2).
+ALTER TABLE coassemble_webhook_inbox ADD COLUMN identity TEXT;
+ALTER TABLE coassemble_webhook_inbox ADD COLUMN reconciled INTEGER;
+
 -- name: indexes
 CREATE INDEX IF NOT EXISTS coassemble_webhook_inbox_due ON coassemble_webhook_inbox (run_at)
   WHERE status IN ('received', 'processing', 'failed');
@@ -67,17 +84,23 @@ CREATE INDEX IF NOT EXISTS coassemble_webhook_inbox_received ON coassemble_webho
 CREATE INDEX IF NOT EXISTS coassemble_webhook_inbox_retention ON coassemble_webhook_inbox (processed_at)
   WHERE status = 'processed';
 CREATE INDEX IF NOT EXISTS coassemble_webhook_inbox_type ON coassemble_webhook_inbox (event_type, received_at, delivery_id);
+CREATE UNIQUE INDEX IF NOT EXISTS coassemble_webhook_inbox_event ON coassemble_webhook_inbox (event_id)
+  WHERE event_id IS NOT NULL AND NOT test;
+CREATE UNIQUE INDEX IF NOT EXISTS coassemble_webhook_inbox_identity ON coassemble_webhook_inbox (identity)
+  WHERE identity IS NOT NULL;
 
 -- name: insert
 -- ?1 delivery_id, ?2 event_type, ?3 signed_at (s), ?4 received_at (ms), ?5 body, ?6 event_id,
 -- ?7 test, ?8 status ('received', or 'dead' for a body that is not JSON), ?9 last_error,
--- ?10 max_attempts, ?11 retry_first_ms, ?12 retry_max_ms (the intake's lifecycle options).
+-- ?10 max_attempts, ?11 retry_first_ms, ?12 retry_max_ms (the intake's lifecycle options),
+-- ?13 identity (NULL: none), ?14 reconciled (0 from an intake, 1 from reconciliation).
+-- No conflict target: DO NOTHING covers every unique key (delivery_id, event_id, identity).
 -- One row affected: stored now. None: a known delivery id (a retry): answer 200, store nothing.
 INSERT INTO coassemble_webhook_inbox
   (delivery_id, event_type, signed_at, received_at, body, event_id, test, status, attempts, run_at,
-   last_error, max_attempts, retry_first_ms, retry_max_ms)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?4, ?9, ?10, ?11, ?12)
-ON CONFLICT (delivery_id) DO NOTHING;
+   last_error, max_attempts, retry_first_ms, retry_max_ms, identity, reconciled)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?4, ?9, ?10, ?11, ?12, ?13, ?14)
+ON CONFLICT DO NOTHING;
 
 -- name: bury_expired
 -- ?1 now (ms). A lease that expired on the row's last allowed run makes the delivery dead.
@@ -96,7 +119,8 @@ WHERE delivery_id IN (
   WHERE status IN ('received', 'processing', 'failed') AND run_at <= ?1
   ORDER BY run_at
   LIMIT ?4)
-RETURNING delivery_id, event_type, signed_at, received_at, body, event_id, test, attempts, max_attempts;
+RETURNING delivery_id, event_type, signed_at, received_at, body, event_id, test, attempts, max_attempts,
+          identity, reconciled;
 
 -- name: heartbeat
 -- ?1 delivery_id, ?2 worker id, ?3 attempts (as claimed), ?4 the lease's new end (ms).
@@ -169,7 +193,8 @@ FROM (SELECT 'received' AS status UNION ALL SELECT 'processing' UNION ALL SELECT
 -- name: get
 -- ?1 delivery_id. One delivery with its stored body (the dashboard's detail view; the primary key).
 SELECT delivery_id, event_type, status, attempts, max_attempts, received_at, run_at, processed_at,
-       last_error, test, signed_at, event_id, lease_owner, retry_first_ms, retry_max_ms, body
+       last_error, test, signed_at, event_id, lease_owner, retry_first_ms, retry_max_ms, body, identity,
+       reconciled
 FROM coassemble_webhook_inbox
 WHERE delivery_id = ?1;
 
@@ -226,3 +251,28 @@ FROM (
 ) AS a
 GROUP BY bucket
 ORDER BY bucket;
+
+
+-- ---- Reconciliation: the lock and the last-run record (see inbox.postgres.sql) ----
+
+-- name: lock_take
+-- ?1 name, ?2 owner, ?3 now (ms), ?4 lease end (ms), ?5 due (ms: the last run ended at or before it).
+-- One row returned: taken; none: held by another, or the last run is recent.
+INSERT INTO coassemble_webhook_inbox_lock (name, owner, lease_until)
+VALUES (?1, ?2, ?4)
+ON CONFLICT (name) DO UPDATE SET owner = ?2, lease_until = ?4
+WHERE (coassemble_webhook_inbox_lock.lease_until <= ?3 OR coassemble_webhook_inbox_lock.owner = ?2)
+  AND (coassemble_webhook_inbox_lock.last_run_at IS NULL OR coassemble_webhook_inbox_lock.last_run_at <= ?5)
+RETURNING name, last_run_at;
+
+-- name: lock_release
+-- ?1 name, ?2 owner, ?3 now (ms), ?4 outcome, ?5 report (JSON text).
+UPDATE coassemble_webhook_inbox_lock
+SET lease_until = 0, owner = NULL, last_run_at = ?3, last_outcome = ?4, last_report = ?5
+WHERE name = ?1 AND owner = ?2;
+
+-- name: lock_get
+-- ?1 name. The lease and the last run.
+SELECT name, owner, lease_until, last_run_at, last_outcome, last_report
+FROM coassemble_webhook_inbox_lock
+WHERE name = ?1;

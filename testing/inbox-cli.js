@@ -16,7 +16,8 @@ commands:
                                 (default 127.0.0.1:8090; --port 0 picks a free port). The bearer token
                                 comes from $COASSEMBLE_INBOX_TOKEN (16+ characters); without it the
                                 dashboard answers loopback requests only, and a non-loopback --host
-                                is refused.
+                                is refused. With $COASSEMBLE_API_KEY set (and $COASSEMBLE_API_URL,
+                                $COASSEMBLE_RECONCILE_COURSES), its Reconcile button works.
   list [--status S] [--type T] [--limit N] [--json]
                                 deliveries, newest first (default limit 50). S: received, processing,
                                 processed, failed, dead. T: an event type, e.g. course.completed
@@ -24,8 +25,13 @@ commands:
   redrive <id> | --all          make a dead delivery (or every dead one) due again, with a full set of
                                 attempts
   purge <id> | --all            remove a dead delivery (or every dead one) for good; names what it removed
-  reconcile --course <id>       find deliveries Coassemble could not deliver, through the Headless API
-                                ($COASSEMBLE_API_KEY, $COASSEMBLE_API_URL)
+  reconcile --course <id>[,<id>...] [--json]
+                                store the commenced/completed events Coassemble gave up delivering
+                                (the receiver was down past its ~36 min retries), found through the
+                                Headless API's trackings: API key from $COASSEMBLE_API_KEY, base URL
+                                from $COASSEMBLE_API_URL (default https://api.coassemble.com). Only
+                                events within the inbox's retention (7 days) minus 1 day; prints the
+                                report (recovered, known, skipped)
 
 exit codes: 0 ok, 1 the operation failed (e.g. the database is down or does not answer within
 15 s, COASSEMBLE_INBOX_OPEN_TIMEOUT_MS), 2 usage`;
@@ -57,7 +63,7 @@ const TAKES = {
   counts: ['json'],
   redrive: ['all'],
   purge: ['all'],
-  reconcile: ['course'],
+  reconcile: ['course', 'json'],
 };
 
 export async function main(argv) {
@@ -136,7 +142,10 @@ async function run(argv) {
     reconcile() {
       if (rest.length) throw new UsageError(`reconcile takes no argument "${rest[0]}" (use --course <id>)`);
       if (!values.course) throw new UsageError('reconcile needs --course <id>');
-      return { course: values.course };
+      const courseIds = values.course.split(',').map((c) => c.trim());
+      if (courseIds.some((c) => c === '')) throw new UsageError('--course: course ids separated by commas');
+      if (!process.env.COASSEMBLE_API_KEY) throw new UsageError('reconcile needs the API key in COASSEMBLE_API_KEY');
+      return { courseIds: courseIds.map((c) => (/^\d+$/.test(c) ? Number(c) : c)) };
     },
   };
   function target(name) {
@@ -219,15 +228,27 @@ const COMMANDS = {
     for (const d of removed) console.log(`  ${d.id}  ${d.type}  received ${iso(d.receivedAt)}  ${firstLine(d.lastError, 60)}`);
     return 0;
   },
-  async reconcile(inbox, { course }) {
-    // Reconciliation is added to the inbox by another part of issue 17: until then this version says so.
-    if (typeof inbox.reconcile !== 'function') {
-      throw new Failure('reconcile is not available in this version of coassemble-events (the inbox has no reconcile function yet)');
-    }
+  async reconcile(inbox, { courseIds }, values) {
     const apiKey = process.env.COASSEMBLE_API_KEY;
     if (!apiKey) throw new UsageError('reconcile needs the API key in COASSEMBLE_API_KEY');
-    const result = await inbox.reconcile({ courseId: /^\d+$/.test(course) ? Number(course) : course, apiKey, baseUrl: process.env.COASSEMBLE_API_URL });
-    console.log(JSON.stringify(result ?? null, null, 2));
+    const { createCoassembleApi } = await import('../dist/api.js');
+    const api = createCoassembleApi({ apiKey, ...(process.env.COASSEMBLE_API_URL ? { baseUrl: process.env.COASSEMBLE_API_URL } : {}) });
+    let report;
+    try {
+      report = await inbox.reconcile({ api, courseIds });
+    } catch (error) {
+      if (error?.name === 'ReconcileError') throw new Failure(`reconcile failed (${error.code}): ${error.message}`);
+      throw error;
+    }
+    if (values.json) {
+      console.log(JSON.stringify(report, null, 2));
+    } else {
+      console.log(`reconciled ${courseIds.length} course${courseIds.length === 1 ? '' : 's'}: ${report.listed} trackings listed, `
+        + `${report.recovered} recovered (stored now), ${report.known} known (already in the inbox), `
+        + `${report.skipped} skipped (older than the retention window, since ${iso(report.since)})`
+        + (report.unidentified ? `, ${report.unidentified} without a learner identifier` : ''));
+      for (const id of report.recoveredIds) console.log(`  ${id}`);
+    }
     return 0;
   },
 };
@@ -237,7 +258,22 @@ async function serve(inbox, database, { port, host, token }) {
     import('../dist/inbox-dashboard.js'),
     import('../dist/inbox-metrics.js'),
   ]);
-  const dashboard = createInboxDashboard(inbox, { token });
+  // With COASSEMBLE_API_KEY set, the dashboard's reconcile button works (COASSEMBLE_API_URL: another
+  // API host; COASSEMBLE_RECONCILE_COURSES: the courses it reconciles when none is typed in).
+  let reconcile;
+  if (process.env.COASSEMBLE_API_KEY) {
+    const { createCoassembleApi } = await import('../dist/api.js');
+    const api = createCoassembleApi({ apiKey: process.env.COASSEMBLE_API_KEY, ...(process.env.COASSEMBLE_API_URL ? { baseUrl: process.env.COASSEMBLE_API_URL } : {}) });
+    const courses = (process.env.COASSEMBLE_RECONCILE_COURSES ?? '').split(',').map((c) => c.trim()).filter(Boolean)
+      .map((c) => (/^\d+$/.test(c) ? Number(c) : c));
+    reconcile = async ({ courseId } = {}) => {
+      const courseIds = courseId !== undefined ? [courseId] : courses;
+      if (courseIds.length === 0) throw new Error('type a course id (or set COASSEMBLE_RECONCILE_COURSES)');
+      const report = await inbox.reconcile({ api, courseIds });
+      return { ...report, recoveredIds: report.recoveredIds.slice(0, 50) };
+    };
+  }
+  const dashboard = createInboxDashboard(inbox, { token, ...(reconcile ? { reconcile } : {}) });
   const metrics = createInboxMetrics(inbox, { token });
   const server = createServer((req, res) => {
     const path = req.url.split('?')[0];

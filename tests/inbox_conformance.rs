@@ -321,6 +321,7 @@ async fn run_scenario(file: &Value, scenario: &Value, url: &str) -> Result<(), S
                     let ok = match key.as_str() {
                         "type" => value == job.delivery.event_type.as_str(),
                         "eventType" => value.as_str() == job.delivery.payload.event_type(),
+                        "identity" => *value == json!(job.delivery.identity()),
                         "rawIsBody" => {
                             value.as_bool() == Some(job.body == bodies[id.as_str()].as_bytes())
                         }

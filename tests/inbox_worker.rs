@@ -23,6 +23,11 @@ async fn deliver(inbox: &Inbox, id: &str) -> Result<Intake, IntakeError> {
     inbox.intake(&headers, body.as_bytes(), &[SECRET]).await
 }
 
+async fn deliver_body(inbox: &Inbox, id: &str, body: &str) -> Result<Intake, IntakeError> {
+    let headers = signed_headers(id, body.as_bytes(), SECRET, real_now_ms());
+    inbox.intake(&headers, body.as_bytes(), &[SECRET]).await
+}
+
 async fn open_sqlite(options: InboxOptions) -> (Inbox, String) {
     let path = fresh_sqlite().display().to_string();
     (Inbox::open(&path, options).await.unwrap(), path)
@@ -272,6 +277,65 @@ async fn a_0_1_sqlite_table_is_upgraded_and_its_rows_processed() {
         count_of(&inbox.counts().await.unwrap(), Status::Received),
         1
     );
+}
+
+/// A table made by 0.2 (lifecycle columns, no identity: tests/support_inbox/inbox-0.2.sqlite.sql) gets
+/// the identity and reconciled columns and the unique indexes when opened; its rows are processed, and
+/// new deliveries carry their identity (a second delivery of one event is a duplicate).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_0_2_sqlite_table_gets_the_identity_columns() {
+    let old = include_str!("support_inbox/inbox-0.2.sqlite.sql");
+    let part = |name: &str| {
+        old.split(&format!("-- name: {name}\n"))
+            .nth(1)
+            .unwrap()
+            .split("-- name: ")
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    let path = fresh_sqlite().display().to_string();
+    let now = real_now_ms();
+    {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.execute_batch(&part("schema")).unwrap();
+        c.execute_batch(&part("indexes")).unwrap();
+        c.execute(
+            "INSERT INTO coassemble_webhook_inbox (delivery_id, event_type, signed_at, received_at,
+             body, status, attempts, run_at) VALUES ('old-2', 'course.completed', ?1, ?2, ?3,
+             'received', 0, ?2)",
+            rusqlite::params![now / 1000, now, completed_body("old-2").into_bytes()],
+        )
+        .unwrap();
+    }
+    let inbox = Inbox::open(&path, InboxOptions::default()).await.unwrap();
+    let _again = Inbox::open(&path, InboxOptions::default()).await.unwrap();
+    {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        let columns: i64 = c
+            .query_row(
+                "SELECT count(*) FROM pragma_table_info('coassemble_webhook_inbox')
+                 WHERE name IN ('identity', 'reconciled')",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(columns, 2, "upgraded");
+    }
+    let report = Worker::new(&inbox, WorkerOptions::default())
+        .run_once(|_job| async move { Ok::<(), String>(()) })
+        .await
+        .unwrap();
+    assert_eq!(report.processed, 1);
+    // The same learner's completion, two signed event ids, two delivery ids: one row (identity).
+    let body = completed_body("x");
+    let other = body.replace("evt_x", "evt_other");
+    let (a, b) = (
+        deliver_body(&inbox, "new-a", &body).await.unwrap(),
+        deliver_body(&inbox, "new-b", &other).await.unwrap(),
+    );
+    assert!(matches!(a, Intake::Stored(_)), "{a:?}");
+    assert!(matches!(b, Intake::Duplicate(_)), "{b:?}");
 }
 
 /// Many callers at once, each id sent by several of them (the committer thread puts rows of one id in

@@ -169,7 +169,9 @@ async function sendTestDelivery(hostUrl) {
     data: {
       course: { id: 4101, title: 'Workplace Safety Essentials', key: 'workplace-safety', clientIdentifier: 'acme' },
       tracking: {
-        id: 77, identifier: 'learner-42', email: null, totalTime: 912,
+        // A new learner each time: course.completed fires once per learner per course, and the inbox
+        // keeps one delivery per (event, course, learner) identity (a second one is a duplicate).
+        id: 77, identifier: `learner-${randomUUID().slice(0, 8)}`, email: null, totalTime: 912,
         commenced: new Date(Date.now() - 912_000).toISOString(), completed: new Date().toISOString(),
       },
     },

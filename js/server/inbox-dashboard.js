@@ -69,7 +69,8 @@ export function createInboxDashboard(inbox, options) {
     throw new TypeError('createInboxDashboard: `reconcile` must be a function');
   }
   // The reconcile function: the one passed, else the inbox's own (added by reconciliation), else none.
-  const reconcile = () => options.reconcile ?? (typeof inbox.reconcile === 'function' ? inbox.reconcile.bind(inbox) : null);
+  // The inbox's own needs an API client and courses: those of inbox.start's `reconcile` schedule.
+  const reconcile = () => options.reconcile ?? (typeof inbox.reconcile === 'function' && inbox.reconcileConfigured?.() ? inbox.reconcile.bind(inbox) : null);
   const files = new Map();
   const asset = async (name) => {
     if (!files.has(name)) files.set(name, await readFile(new URL(`../dashboard/${name}`, import.meta.url)));
@@ -139,8 +140,12 @@ export function createInboxDashboard(inbox, options) {
 
   async function read(api, query, res) {
     if (api === '/summary') {
-      const [counts, oldestDueMs] = await Promise.all([inbox.counts(), inbox.oldestDueMs()]);
-      return json(res, 200, { counts, oldestDueMs, dialect: inbox.dialect, reconcile: reconcile() !== null, now: Date.now() });
+      const [counts, oldestDueMs, lastReconcile] = await Promise.all([
+        inbox.counts(),
+        inbox.oldestDueMs(),
+        typeof inbox.lastReconcile === 'function' ? inbox.lastReconcile().catch(() => null) : null,
+      ]);
+      return json(res, 200, { counts, oldestDueMs, dialect: inbox.dialect, reconcile: reconcile() !== null, lastReconcile, now: Date.now() });
     }
     if (api === '/activity') {
       const hours = Number(query.get('hours') ?? 24);

@@ -17,7 +17,7 @@
 // trip, each statement's own row count), and a claim is `bury_expired; claim` in one round trip. At
 // 1,000 deliveries/s on this 2-core machine, one round trip per complete left the worker behind
 // (complete ~18 ms each through a 10-connection pool, the backlog grew to a p50 over 1 s).
-import { activityRow, claimedRow, listedRow, listStatement, loadStatements, storedRow, withLeases } from './inbox-sql.js';
+import { activityRow, claimedRow, listedRow, listStatement, loadStatements, lockRow, storedRow, withLeases } from './inbox-sql.js';
 
 const sql = loadStatements('postgres');
 
@@ -25,7 +25,7 @@ const MAX_BATCH_ROWS = 100;
 // Two statements in flight: one being committed while the next one fills up (measured with
 // bench/node-inbox-intake.mjs: see README, Performance of the inbox).
 const INTAKE_BATCHES_IN_FLIGHT = 2;
-const INSERT_PARAMS = 12;
+const INSERT_PARAMS = 14;
 
 /** The `insert` statement for `rows` rows: its VALUES tuple repeated, $n renumbered, ids returned. */
 function multiInsert(rows) {
@@ -148,7 +148,7 @@ export async function openPostgresStore(url, { poolSize = 10 } = {}) {
       return new Promise((resolve, reject) => {
         queue.push({
           row: [row.id, row.type, row.signedAt, row.receivedAt, row.body, row.eventId, row.test, row.status, row.lastError,
-            row.maxAttempts, row.firstRetryMs, row.maxRetryMs],
+            row.maxAttempts, row.firstRetryMs, row.maxRetryMs, row.identity ?? null, row.reconciled === true],
           resolve,
           reject,
         });
@@ -201,6 +201,16 @@ export async function openPostgresStore(url, { poolSize = 10 } = {}) {
     },
     async counts() {
       return (await query('counts', [])).rows.map((r) => ({ status: r.status, count: Number(r.count) }));
+    },
+    async lockTake({ name, owner, now, until, due }) {
+      return (await query('lock_take', [name, owner, now, until, due])).rows.length === 1;
+    },
+    async lockRelease({ name, owner, now, outcome, report }) {
+      return (await query('lock_release', [name, owner, now, outcome, report])).rowCount === 1;
+    },
+    async lockGet({ name }) {
+      const row = (await query('lock_get', [name])).rows[0];
+      return row ? lockRow(row) : null;
     },
     /** EXPLAIN of a named statement (tests: the plans use the indexes). */
     async plan(name, values) {

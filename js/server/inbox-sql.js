@@ -52,6 +52,8 @@ export function claimedRow(r) {
     test: Boolean(r.test),
     attempts: Number(r.attempts),
     maxAttempts: Number(r.max_attempts),
+    identity: r.identity ?? null,
+    reconciled: r.reconciled == null ? null : Boolean(r.reconciled),
   };
 }
 
@@ -80,6 +82,8 @@ export function storedRow(r) {
     leaseOwner: r.lease_owner,
     firstRetryMs: Number(r.retry_first_ms),
     maxRetryMs: Number(r.retry_max_ms),
+    identity: r.identity ?? null,
+    reconciled: r.reconciled == null ? null : Boolean(r.reconciled),
     body: r.body,
   };
 }
@@ -105,4 +109,22 @@ export function withLeases(rows, expired, buried) {
   rows.buried = buried;
   rows.takenOver = expired ? rows.filter((r) => expired.has(r.id)).length : 0;
   return rows;
+}
+
+/** A row returned by `lock_get`: the lease and the last run (its report parsed when it is JSON). */
+export function lockRow(r) {
+  let report = null;
+  try {
+    report = r.last_report == null ? null : JSON.parse(r.last_report);
+  } catch {
+    report = null;
+  }
+  return {
+    name: r.name,
+    owner: r.owner,
+    leaseUntil: Number(r.lease_until),
+    lastRunAt: time(r.last_run_at),
+    lastOutcome: r.last_outcome,
+    lastReport: report,
+  };
 }

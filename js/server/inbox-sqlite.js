@@ -26,7 +26,7 @@
 // intake p99 at 1,000 deliveries/s stays a few ms, bench/node-inbox-intake.mjs). The cost of (b): a
 // waiting writer polls instead of queueing inside SQLite, so under heavy contention from another
 // process it may wait a little longer than its turn; the cap keeps each poll cheap.
-import { activityRow, claimedRow, listedRow, listStatement, loadStatements, storedRow, withLeases } from './inbox-sql.js';
+import { activityRow, claimedRow, listedRow, listStatement, loadStatements, lockRow, storedRow, withLeases } from './inbox-sql.js';
 
 const sql = loadStatements('sqlite');
 
@@ -76,11 +76,14 @@ export async function openSqliteStore(path, { busyTimeoutMs = DEFAULT_BUSY_TIMEO
   };
   const intake = connection(['connect']);
   await retryBusy(() => intake.exec(sql.schema), deadline());
-  // A table made by 0.1 lacks the lifecycle columns: add them once (rechecked under the lock, as two
-  // processes may start together), then the indexes, which name them.
-  const lacksLifecycle = () => !intake.prepare(sql.columns).pluck().all().includes('max_attempts');
-  if (lacksLifecycle()) {
-    await retryBusy(() => intake.transaction(() => lacksLifecycle() && intake.exec(sql.upgrade)).immediate(), deadline());
+  // A table made by 0.1 lacks the lifecycle columns, one made by 0.1 or 0.2 the identity columns: add
+  // them once (rechecked under the lock, as two processes may start together), then the indexes,
+  // which name them.
+  for (const [column, upgrade] of [['max_attempts', 'upgrade'], ['identity', 'upgrade_identity']]) {
+    const lacks = () => !intake.prepare(sql.columns).pluck().all().includes(column);
+    if (lacks()) {
+      await retryBusy(() => intake.transaction(() => lacks() && intake.exec(sql[upgrade])).immediate(), deadline());
+    }
   }
   await retryBusy(() => intake.exec(sql.indexes), deadline());
   const work = connection(['connect', 'work_session']);
@@ -91,6 +94,8 @@ export async function openSqliteStore(path, { busyTimeoutMs = DEFAULT_BUSY_TIMEO
     ...prepare(work, ['bury_expired', 'claim', 'heartbeat', 'complete', 'fail', 'redrive', 'purge_processed', 'purge_dead', 'list', 'list_status', 'counts']),
     // Operating the inbox (sql/inbox.sqlite.sql, the end): the dashboard, the metrics, the CLI.
     ...prepare(work, ['get', 'list_type', 'list_status_type', 'oldest_due', 'expired_leases', 'activity']),
+    // Reconciliation's lease and last-run record.
+    ...prepare(work, ['lock_take', 'lock_release', 'lock_get']),
   };
   const run = (name, values) => prepared[name].run(numbered(values));
   const all = (name, values) => prepared[name].all(numbered(values));
@@ -143,7 +148,7 @@ export async function openSqliteStore(path, { busyTimeoutMs = DEFAULT_BUSY_TIMEO
       return new Promise((resolve, reject) => {
         batch.push({
           row: [row.id, row.type, row.signedAt, row.receivedAt, row.body, row.eventId, row.test ? 1 : 0, row.status,
-            row.lastError, row.maxAttempts, row.firstRetryMs, row.maxRetryMs],
+            row.lastError, row.maxAttempts, row.firstRetryMs, row.maxRetryMs, row.identity ?? null, row.reconciled === true ? 1 : 0],
           deadline: deadline(),
           resolve,
           reject,
@@ -199,6 +204,16 @@ export async function openSqliteStore(path, { busyTimeoutMs = DEFAULT_BUSY_TIMEO
     },
     async activity({ since, bucketMs }) {
       return (await retryBusy(() => all('activity', [since, bucketMs]), deadline())).map(activityRow);
+    },
+    async lockTake({ name, owner, now, until, due }) {
+      return write(() => all('lock_take', [name, owner, now, until, due]).length === 1);
+    },
+    async lockRelease({ name, owner, now, outcome, report }) {
+      return write(() => run('lock_release', [name, owner, now, outcome, report]).changes === 1);
+    },
+    async lockGet({ name }) {
+      const row = await retryBusy(() => prepared.lock_get.get(numbered([name])), deadline());
+      return row ? lockRow(row) : null;
     },
     /** EXPLAIN QUERY PLAN of a named statement (tests: the plans use the indexes). */
     plan(name, values) {

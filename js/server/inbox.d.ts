@@ -151,7 +151,7 @@ export type InboxEvent =
   /** purgeDead removed `removed` dead deliveries. */
   | { kind: 'purge_dead'; removed: number }
   /** Reported by reconciliation through {@link Inbox.emit}: one run, and the deliveries it recovered. */
-  | { kind: 'reconcile'; outcome: 'ok' | 'failed'; recovered?: number }
+  | { kind: 'reconcile'; outcome: 'ok' | 'failed'; code?: ReconcileErrorCode; recovered?: number; known?: number; listed?: number; skipped?: number; durationMs?: number }
   /** Other kinds may be added: ignore what you do not know. */
   | { kind: string; [key: string]: unknown };
 
@@ -182,6 +182,10 @@ export interface StoredDelivery extends ListedDelivery {
   leaseOwner: string | null;
   firstRetryMs: number;
   maxRetryMs: number;
+  /** The event's identity (`course.completed:981:learner-77`), its unique key; null for none. */
+  identity: string | null;
+  /** True: stored by {@link Inbox.reconcile}; false: a webhook; null: stored before the column existed. */
+  reconciled: boolean | null;
   /** The raw body, as received. */
   body: Uint8Array;
 }
@@ -233,6 +237,19 @@ export interface InboxDeliveryBase {
   maxAttempts: number;
   /** When the intake stored it, unix milliseconds. */
   receivedAt: number;
+  /**
+   * The event's identity, `"<type>:<course id>:<learner>"` (e.g. `"course.completed:981:learner-77"`),
+   * for `course.commenced` / `course.completed`; `null` for other events and test deliveries. A unique
+   * key of the inbox: one delivery per identity ever runs (while its row is kept: the retention period).
+   * Key a learner's effect on it to be exactly-once across webhooks and reconciliation.
+   */
+  identity: string | null;
+  /**
+   * `true` when {@link Inbox.reconcile} stored it: rebuilt from the trackings API because no webhook
+   * came (the body is shaped like Coassemble's, with `"reconciled": true`, unsigned, `id` null; the
+   * course's title and key are null). `false` for a webhook.
+   */
+  reconciled: boolean;
 }
 
 /**
@@ -378,7 +395,30 @@ export interface Inbox {
    * `handlerTimeoutMs` with heartbeats; claims only its free slots; polls every `pollMs` (default 1000)
    * when idle, and at once for deliveries this process stores; runs retention at most once a minute.
    */
-  start(handler: InboxHandler, options?: WorkerOptions & { concurrency?: number; pollMs?: number }): InboxWorker;
+  start(handler: InboxHandler, options?: WorkerOptions & { concurrency?: number; pollMs?: number; reconcile?: ReconcileSchedule }): InboxWorker;
+  /**
+   * Finds the `course.commenced` / `course.completed` events Coassemble gave up delivering (it tries 4
+   * times over ~36 min) through the Headless API, and stores each as a delivery the handler runs
+   * (`delivery.reconciled === true`). Pulls every tracking of `courseIds` (all pages; the API has no
+   * `since` filter, so every run reads every tracking of those courses) and, for each commenced or
+   * completed time within the retention window, stores `reconciled:<identity>` through the intake's
+   * insert: the unique identity decides `recovered` (stored now) or `known` (a webhook, or an earlier
+   * run, has it). Never stores an event twice, never one the API does not list.
+   *
+   * Guarantee and limit: processed rows are purged after `retentionMs` (7 days), taking their identity
+   * with them, so events older than `retentionMs - marginMs` (default 6 days) are not stored but
+   * counted in `skipped`: reconcile at least daily. Only commenced/completed (not `course.created`).
+   *
+   * With no options: those of `inbox.start`'s `reconcile` schedule; `{ courseId }` narrows to one course.
+   * @throws {@link ReconcileError} `api_unauthorized` | `api_unavailable` | `api_invalid_answer` |
+   *   `api_failed` (nothing stored: every course is listed before anything is stored) |
+   *   `store_unavailable` (whole deliveries stored so far stay; run again). TypeError: a wrong option.
+   */
+  reconcile(options?: ReconcileOptions | { courseId?: number | string }): Promise<ReconcileReport>;
+  /** The fleet's last scheduled reconciliation (its lock row), or null before the first. */
+  lastReconcile(): Promise<ReconcileRun | null>;
+  /** Whether `inbox.start` was given a `reconcile` schedule in this process. */
+  reconcileConfigured(): boolean;
   /** Deliveries, newest first (default: all statuses and types, 100). Uses the `list*` statements (indexed). */
   list(options?: { status?: DeliveryStatus | null; type?: string | null; limit?: number }): Promise<ListedDelivery[]>;
   /** One delivery with its stored body, or null. */
@@ -412,6 +452,80 @@ export interface Inbox {
   /** Stops this inbox's workers (running handlers finish) and closes the database. */
   close(): Promise<void>;
 }
+
+/** What {@link Inbox.reconcile} reads. */
+export interface ReconcileOptions {
+  /** A Headless API client: `createCoassembleApi({ apiKey })` from `coassemble-events/api`. */
+  api: { trackings(query: { courseId: number | string; clientIdentifier?: string; pageSize?: number; signal?: AbortSignal }): AsyncIterable<unknown> };
+  /** The courses whose trackings are read. */
+  courseIds: Array<number | string>;
+  /** Only the trackings of this client (multi-tenant workspaces); written into the rebuilt bodies. */
+  clientIdentifier?: string;
+  /** Events older than `retentionMs - marginMs` are skipped. Default 1 day ({@link DEFAULT_RECONCILE_MARGIN_MS}). */
+  marginMs?: number;
+  /** Trackings per API page (default 100). */
+  pageSize?: number;
+  signal?: AbortSignal;
+}
+
+/** `inbox.start(handler, { reconcile })`: reconciliation every `everyMs`, by one instance of the fleet at a time. */
+export interface ReconcileSchedule extends ReconcileOptions {
+  /**
+   * The fleet's period: each instance checks every min(everyMs, 60 s) and runs it when it takes the
+   * lock row (coassemble_webhook_inbox_lock) and the fleet's last run ended `everyMs` ago or more.
+   */
+  everyMs: number;
+  /**
+   * How long a run holds the lock (default 10 min, {@link DEFAULT_RECONCILE_LEASE_MS}): if its instance
+   * dies, another takes over after it. Keep it above a run's duration; an overlap stores nothing twice
+   * (the unique keys decide), it only repeats work.
+   */
+  leaseMs?: number;
+}
+
+/** What one reconciliation did. */
+export interface ReconcileReport {
+  courses: number;
+  /** Trackings listed by the API. */
+  listed: number;
+  /** Events stored now (no delivery had them): the handler runs them. */
+  recovered: number;
+  /** Events the inbox already had (by identity): nothing stored. */
+  known: number;
+  /** Events older than the window (or with an unreadable time): not considered. */
+  skipped: number;
+  /** Events without a course id or learner identifier (no identity): not stored. */
+  unidentified: number;
+  /** The window's start, unix ms: events before it are `skipped`. */
+  since: number;
+  startedAt: number;
+  durationMs: number;
+  /** The recovered deliveries' ids (`reconciled:<identity>`, at most 1000). */
+  recoveredIds: string[];
+}
+
+/** The lock row: the fleet's last scheduled run. */
+export interface ReconcileRun {
+  name: string;
+  /** The instance holding the lock now (null when free). */
+  owner: string | null;
+  leaseUntil: number;
+  lastRunAt: number | null;
+  /** `ok`, or the error code of the last run. */
+  lastOutcome: string | null;
+  lastReport: Omit<ReconcileReport, 'recoveredIds'> | null;
+}
+
+export type ReconcileErrorCode = 'api_unauthorized' | 'api_unavailable' | 'api_invalid_answer' | 'api_failed' | 'store_unavailable';
+
+/** Why a reconciliation stopped. `report`: what it did before. */
+export declare class ReconcileError extends Error {
+  readonly code: ReconcileErrorCode;
+  readonly report: ReconcileReport | null;
+}
+
+export declare const DEFAULT_RECONCILE_MARGIN_MS: number;
+export declare const DEFAULT_RECONCILE_LEASE_MS: number;
 
 /**
  * Opens the inbox: `postgres://…` (or `postgresql://`) for PostgreSQL, anything else is a SQLite file

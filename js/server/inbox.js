@@ -12,6 +12,9 @@ import { verifyWebhookView, withBody, WebhookError, DEFAULT_TOLERANCE_SECONDS } 
 import { decodeWebhookBody } from '../../pkg/webhooks/coassemble_events_webhooks.js';
 import { openPostgresStore } from './inbox-postgres.js';
 import { openSqliteStore, DEFAULT_BUSY_TIMEOUT_MS } from './inbox-sqlite.js';
+import { createReconciler, ReconcileError, DEFAULT_RECONCILE_LEASE_MS, DEFAULT_RECONCILE_MARGIN_MS } from './inbox-reconcile.js';
+
+export { ReconcileError, DEFAULT_RECONCILE_LEASE_MS, DEFAULT_RECONCILE_MARGIN_MS };
 
 /** Bodies larger than this are refused with 413 (Coassemble's deliveries are a few KB). */
 export const MAX_BODY_BYTES = 1 << 20;
@@ -177,6 +180,11 @@ export async function openInbox(databaseUrl, options = {}) {
     return answer;
   }
 
+  // Reconciliation (inbox-reconcile.js): synthetic deliveries through the same insert.
+  const reconciler = createReconciler({ store, now, retentionMs, lifecycle: { maxAttempts, firstRetryMs, maxRetryMs }, emit, wake });
+  // The last scheduled reconciliation's options (inbox.start), the dashboard's default.
+  let scheduledReconcile = null;
+
   /** Verify, store, answer; observed when anyone listens. */
   async function receive(request) {
     if (observers.size === 0) return intake(request);
@@ -209,6 +217,9 @@ export async function openInbox(databaseUrl, options = {}) {
       maxAttempts,
       firstRetryMs,
       maxRetryMs,
+      // The crate's one rule (WebhookEvent::identity, via the wasm's view): null for a test delivery.
+      identity: view.identity ?? null,
+      reconciled: false,
     };
     let stored;
     try {
@@ -435,8 +446,9 @@ export async function openInbox(databaseUrl, options = {}) {
   function start(handler, options = {}) {
     const where = 'inbox.start';
     if (typeof handler !== 'function') throw new TypeError('inbox.start: `handler` must be a function');
-    checkKnown(where, options, ['concurrency', 'pollMs', 'leaseMs', 'heartbeatMs', 'handlerTimeoutMs', 'workerId']);
-    const { concurrency = INBOX_DEFAULTS.concurrency, pollMs = INBOX_DEFAULTS.pollMs, ...rest } = options;
+    checkKnown(where, options, ['concurrency', 'pollMs', 'leaseMs', 'heartbeatMs', 'handlerTimeoutMs', 'workerId', 'reconcile']);
+    const { concurrency = INBOX_DEFAULTS.concurrency, pollMs = INBOX_DEFAULTS.pollMs, reconcile: reconcileSchedule, ...rest } = options;
+    const schedule = reconcileSchedule === undefined ? null : scheduleOf(where, reconcileSchedule);
     integer(where, 'concurrency', concurrency, 1, 1000);
     integer(where, 'pollMs', pollMs, 1);
     const o = workerOptions(where, rest, defaults);
@@ -449,6 +461,7 @@ export async function openInbox(databaseUrl, options = {}) {
     // claim overlaps the batched writes instead of waiting for them.
     let busy = 0;
     const running = new Set();
+    let reconcileNap = null;
     const worker = {
       wake() {
         woken = true;
@@ -457,7 +470,9 @@ export async function openInbox(databaseUrl, options = {}) {
       async stop() {
         stopped = true;
         worker.wake();
+        reconcileNap?.();
         await loop;
+        await reconcileLoop;
         await Promise.all(running);
         workers.delete(worker);
       },
@@ -513,8 +528,41 @@ export async function openInbox(databaseUrl, options = {}) {
         if ((leases.length === 0 || leases.length === free) && !stopped && !woken) await nap(pollMs);
       }
     })();
+    // Scheduled reconciliation: every instance checks every min(everyMs, 60 s); the lock row lets one
+    // of the fleet run it, and only when the fleet's last run is everyMs old (inbox-reconcile.js).
+    const reconcileLoop = schedule && (async () => {
+      scheduledReconcile = schedule.reconcileOptions;
+      const checkMs = Math.max(50, Math.min(schedule.everyMs, 60_000));
+      while (!stopped) {
+        try {
+          await reconciler.scheduledRound({ owner: o.workerId, ...schedule });
+        } catch (error) {
+          onError(error, 'reconciling (scheduled)');
+        }
+        if (stopped) break;
+        await new Promise((resolve) => {
+          const timer = setTimeout(resolve, checkMs);
+          reconcileNap = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        reconcileNap = null;
+      }
+    })();
     workers.add(worker);
     return worker;
+  }
+
+  /** inbox.start's `reconcile` option, checked. */
+  function scheduleOf(where, r) {
+    if (r === null || typeof r !== 'object') throw new TypeError(`${where}: \`reconcile\` must be { api, courseIds, everyMs }`);
+    const { everyMs, leaseMs = DEFAULT_RECONCILE_LEASE_MS, ...reconcileOptions } = r;
+    integer(where, 'reconcile.everyMs', everyMs, 10);
+    integer(where, 'reconcile.leaseMs', leaseMs, 10);
+    if (!reconcileOptions.api || typeof reconcileOptions.api.trackings !== 'function') throw new TypeError(`${where}: \`reconcile.api\` must be a Headless API client`);
+    if (!Array.isArray(reconcileOptions.courseIds) || reconcileOptions.courseIds.length === 0) throw new TypeError(`${where}: \`reconcile.courseIds\` must be a non-empty array`);
+    return { everyMs, leaseMs, reconcileOptions };
   }
 
   return {
@@ -528,6 +576,22 @@ export async function openInbox(databaseUrl, options = {}) {
     work,
     start,
     purgeProcessed,
+    /**
+     * Finds deliveries Coassemble gave up on through the trackings API and stores them (see
+     * inbox.d.ts and inbox-reconcile.js). With no options, the scheduled ones (inbox.start's
+     * `reconcile`); `courseId` (one course) narrows them, for the dashboard's button.
+     */
+    async reconcile(options = {}) {
+      const { courseId, ...rest } = options ?? {};
+      const base = scheduledReconcile ?? {};
+      const merged = { ...base, ...rest };
+      if (courseId !== undefined) merged.courseIds = [courseId];
+      return reconciler.reconcile(merged);
+    },
+    /** The fleet's last scheduled reconciliation (the lock row), or null. */
+    lastReconcile: () => reconciler.lastRun(),
+    /** Whether inbox.start was given a `reconcile` schedule in this process (the dashboard's default). */
+    reconcileConfigured: () => scheduledReconcile !== null,
     async list(options = {}) {
       checkKnown('inbox.list', options, ['status', 'type', 'limit']);
       const { status = null, type = null, limit = 100 } = options;
@@ -621,6 +685,8 @@ function deliveryOf(claimed) {
   view.attempt = claimed.attempts;
   view.maxAttempts = claimed.maxAttempts;
   view.receivedAt = claimed.receivedAt;
+  // Stored by reconciliation (rebuilt from the trackings API; no webhook was received for it).
+  view.reconciled = claimed.reconciled === true;
   return view;
 }
 

@@ -93,6 +93,11 @@ export interface Tracking {
   completed: string | null;
   /** Time spent in the course, whole seconds (`null` for anything else, e.g. `12.5`). */
   totalTime: number | null;
+  /**
+   * Progress, whole percent 0..100, from `progress_percent` / `progressPercent` (whole number or numeric
+   * string) when the body carries it; usually `null` on `course.completed` (which implies 100).
+   */
+  progressPercent: number | null;
 }
 
 /** Body of `course.created`, flattened (no `data` wrapper). */
@@ -127,6 +132,13 @@ export interface DeliveryBase {
   json: unknown;
   /** Why the body is not JSON (an inbox stores such a delivery dead); `null` when it is. */
   notJson: string | null;
+  /**
+   * What the event is about, once per learner per course: `"<type>:<course id>:<learner>"`, e.g.
+   * `"course.completed:981:learner-77"`, for `course.commenced` / `course.completed`; `null` for
+   * other events, test deliveries, and when the course id or the learner is missing. Computed by the
+   * crate's one rule (`WebhookEvent::identity`); the inbox deduplicates on it.
+   */
+  identity: string | null;
 }
 
 /**

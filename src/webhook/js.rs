@@ -33,6 +33,8 @@ struct JsDelivery<'a> {
     test: bool,
     event: Option<&'a WebhookEvent>,
     not_json: Option<&'a str>,
+    /// [`Delivery::identity`]: the inbox stores it (`identity` column), so Node and Rust use one rule.
+    identity: Option<String>,
 }
 
 /// A refused delivery as a plain object; the JS wrapper rethrows it as a `WebhookError`.
@@ -44,7 +46,7 @@ struct JsError<'a> {
 }
 
 /// Verifies a delivery. `headers` is flattened `[name, value, name, value, ...]`; `now` and
-/// `tolerance_seconds` are seconds. Returns `{ id, type, timestamp, test, event, notJson }` or throws
+/// `tolerance_seconds` are seconds. Returns `{ id, type, timestamp, test, event, notJson, identity }` or throws
 /// `{ code, status, message }`.
 #[wasm_bindgen(js_name = verifyWebhook)]
 pub fn verify_webhook(
@@ -103,6 +105,7 @@ fn delivery_view(delivery: &Delivery) -> JsDelivery<'_> {
             WebhookEvent::NotJson(reason) => Some(reason),
             _ => None,
         },
+        identity: delivery.identity(),
     }
 }
 

@@ -110,6 +110,10 @@ pub struct Tracking {
     pub completed: Option<Timestamp>,
     /// Time spent in the course, whole seconds.
     pub total_time: Option<u64>,
+    /// The learner's progress, whole percent 0..=100, when the body carries it (`progress_percent` or
+    /// `progressPercent`, a whole number or a numeric string, in `data.tracking`, `data` or the body; a
+    /// fraction in a string is rounded down). Usually absent on `course.completed`, which implies 100.
+    pub progress_percent: Option<u8>,
 }
 
 fn text(record: &Value, key: &str) -> Option<String> {
@@ -124,10 +128,54 @@ fn instant(record: &Value, key: &str) -> Option<Timestamp> {
     Timestamp::parse(record.get(key)?.as_str()?).ok()
 }
 
+/// A whole number sent as a JSON number or as a numeric string (`"981"`): Coassemble's plugin accepts
+/// both for ids.
+fn whole_or_text(record: &Value, key: &str) -> Option<u64> {
+    let value = record.get(key)?;
+    value
+        .as_u64()
+        .or_else(|| value.as_str()?.trim().parse::<u64>().ok())
+}
+
+/// The first of `keys` found in the first of `records` that has it (the payload variants that
+/// Coassemble's own plugin tolerates: PROTOCOL.md §3).
+fn first<T>(
+    records: &[&Value],
+    keys: &[&str],
+    read: impl Fn(&Value, &str) -> Option<T>,
+) -> Option<T> {
+    records
+        .iter()
+        .find_map(|record| keys.iter().find_map(|key| read(record, key)))
+}
+
+/// A percent 0..=100 from a whole number or a numeric string (`"40"`, `"99.5"`: a fraction in a string
+/// is rounded down). A JSON number with a fraction is not read: the wasm build's lenient parser leaves
+/// fractions out (lenient_json.rs), and the Rust and JS views must agree. No float parsing: Rust's
+/// float parser costs the webhooks wasm kilobytes (size-budget.json); the digits before the point do.
+fn percent(record: &Value, key: &str) -> Option<u8> {
+    let value = record.get(key)?;
+    let whole = match value.as_u64() {
+        Some(whole) => whole,
+        None => {
+            let text = value.as_str()?.trim();
+            let (int, fraction) = text.split_once('.').unwrap_or((text, ""));
+            if int.is_empty() || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            int.parse::<u64>().ok()?
+        }
+    };
+    u8::try_from(whole).ok().filter(|p| *p <= 100)
+}
+
 impl Course {
-    fn lenient(course: &Value) -> Course {
+    /// `data.course`, with the course id also read from `data.course_id`, `data.courseId` or a flat
+    /// `courseId` (the variants Coassemble's plugin tolerates), as a number or a numeric string.
+    fn lenient(course: &Value, data: &Value, body: &Value) -> Course {
         Course {
-            id: whole(course, "id"),
+            id: whole_or_text(course, "id")
+                .or_else(|| first(&[data, body], &["course_id", "courseId"], whole_or_text)),
             title: text(course, "title"),
             key: text(course, "key"),
             client_identifier: text(course, "clientIdentifier"),
@@ -136,10 +184,17 @@ impl Course {
 }
 
 impl Tracking {
-    fn lenient(tracking: &Value) -> Tracking {
+    /// `data.tracking`, with the learner also read from a flat `identifier` (in `data` or the body),
+    /// and the progress from `progress_percent` / `progressPercent` wherever it is.
+    fn lenient(tracking: &Value, data: &Value, body: &Value) -> Tracking {
         Tracking {
             id: whole(tracking, "id"),
-            identifier: text(tracking, "identifier"),
+            identifier: first(&[tracking, data, body], &["identifier"], text),
+            progress_percent: first(
+                &[tracking, data, body],
+                &["progress_percent", "progressPercent"],
+                percent,
+            ),
             email: text(tracking, "email"),
             commenced: instant(tracking, "commenced"),
             completed: instant(tracking, "completed"),
@@ -155,8 +210,8 @@ impl LearnerProgress {
             id: text(body, "id"),
             occurred_at: instant(body, "occurredAt"),
             workspace_id: whole(body, "workspaceId"),
-            course: Course::lenient(data.get("course").unwrap_or(&Value::Null)),
-            tracking: Tracking::lenient(data.get("tracking").unwrap_or(&Value::Null)),
+            course: Course::lenient(data.get("course").unwrap_or(&Value::Null), data, body),
+            tracking: Tracking::lenient(data.get("tracking").unwrap_or(&Value::Null), data, body),
         }
     }
 }
@@ -221,6 +276,34 @@ impl WebhookEvent {
             WebhookEvent::Unknown(value) => value.get("id").and_then(Value::as_str),
             WebhookEvent::NotJson(_) => None,
         }
+    }
+}
+
+impl WebhookEvent {
+    /// What this event is about, once per learner per course: `course.commenced` and
+    /// `course.completed` fire once per learner per course, so `<event type>:<course id>:<learner
+    /// identifier>` (e.g. `course.completed:981:learner-77`) names the event whatever delivery
+    /// carried it: a webhook, its retries, the same event re-sent under a new delivery id, or a
+    /// delivery rebuilt from the trackings API by reconciliation. `None` for other events and when the
+    /// course id or the learner is missing. The one rule: the Node inbox reads it from the wasm
+    /// verifier's view ([`Delivery::identity`](super::Delivery::identity) adds "not a test delivery").
+    ///
+    /// ```
+    /// use coassemble_events::webhook::WebhookEvent;
+    /// let event = WebhookEvent::from_json(br#"{"type":"course.completed","data":{"course_id":"981","identifier":"learner-77"}}"#);
+    /// assert_eq!(event.identity().as_deref(), Some("course.completed:981:learner-77"));
+    /// let created = WebhookEvent::from_json(br#"{"type":"course.created","data":{"course":{"id":981}}}"#);
+    /// assert_eq!(created.identity(), None);
+    /// ```
+    pub fn identity(&self) -> Option<String> {
+        let (kind, progress) = match self {
+            WebhookEvent::CourseCommenced(p) => ("course.commenced", p),
+            WebhookEvent::CourseCompleted(p) => ("course.completed", p),
+            _ => return None,
+        };
+        let course = progress.course.id?;
+        let learner = progress.tracking.identifier.as_deref()?;
+        (!learner.is_empty()).then(|| format!("{kind}:{course}:{learner}"))
     }
 }
 

@@ -182,6 +182,17 @@ pub struct Delivery {
 }
 
 impl Delivery {
+    /// The event's identity ([`WebhookEvent::identity`]), or `None` for a test delivery (a test sent
+    /// from the dashboard must never stand for, nor hide, a learner's real event). The inbox stores
+    /// it on the row under a unique index: one row per learner, course and event type.
+    pub fn identity(&self) -> Option<String> {
+        if self.test {
+            None
+        } else {
+            self.payload.identity()
+        }
+    }
+
     /// Decodes an already verified body (the intake's work after [`verify`], and the inbox worker's
     /// on a stored one).
     pub(crate) fn decode(id: String, header_type: &str, timestamp: u64, raw_body: &[u8]) -> Self {

@@ -161,12 +161,26 @@ for (const [backend, make] of Object.entries(backends)) describe(backend, () => 
     assert.match(none.stdout, /no dead deliveries to remove/);
   });
 
-  test('reconcile: not available in this version', async () => {
-    const res = await cli(['inbox', 'reconcile', '--course', '981', '--database', db.url], { COASSEMBLE_API_KEY: 'COASSEMBLE:1:x' });
-    assert.equal(res.code, 1);
-    oneLine(res.stderr);
-    assert.match(res.stderr, /not available in this version/);
-    assert.equal((await cli(['inbox', 'reconcile', '--database', db.url])).code, 2);
+  test('reconcile: the report, exit 0; a wrong key or an unreachable API, exit 1 in one line; usage, exit 2', async (t) => {
+    const { startPlatform } = await import('coassemble-events/testing');
+    const platform = await startPlatform({ courses: [{ id: 981, title: 'Onboarding' }] });
+    t.after(() => platform.close());
+    platform.learn({ courseId: 981, identifier: `cli-${db.url.length}`, complete: true });
+    const env = { COASSEMBLE_API_KEY: platform.apiKey, COASSEMBLE_API_URL: platform.baseUrl };
+    const ok = await cli(['inbox', 'reconcile', '--course', '981', '--database', db.url, '--json'], env);
+    assert.equal(ok.code, 0, ok.stderr);
+    const report = JSON.parse(ok.stdout);
+    assert.equal(report.listed, 1);
+    assert.equal(report.recovered + report.known, 2);
+    const again = await cli(['inbox', 'reconcile', '--course', '981', '--database', db.url], env);
+    assert.equal(again.code, 0);
+    assert.match(again.stdout, /1 trackings listed, 0 recovered \(stored now\), 2 known/);
+    const wrong = await cli(['inbox', 'reconcile', '--course', '981', '--database', db.url], { ...env, COASSEMBLE_API_KEY: 'COASSEMBLE:1:x' });
+    assert.equal(wrong.code, 1);
+    oneLine(wrong.stderr);
+    assert.match(wrong.stderr, /api_unauthorized/);
+    assert.equal((await cli(['inbox', 'reconcile', '--database', db.url], env)).code, 2);
+    assert.equal((await cli(['inbox', 'reconcile', '--course', '981', '--database', db.url], { COASSEMBLE_API_KEY: '' })).code, 2);
   });
 
   test('serve: the dashboard API and /metrics behind the token, stopped by SIGTERM', async () => {
@@ -200,7 +214,7 @@ test('a database no Node code wrote: the shared schema and insert statement only
   const insert = db.prepare(sql.insert);
   const now = Date.now();
   const row = (id, status, error) => Object.fromEntries([id, 'course.completed', Math.floor(now / 1000) - 60, now - 60_000,
-    Buffer.from(completedBody()), `evt_${id}`, 0, status, error, 10, 10_000, 3_600_000].map((v, i) => [i + 1, v]));
+    Buffer.from(completedBody()), `evt_${id}`, 0, status, error, 10, 10_000, 3_600_000, null, 0].map((v, i) => [i + 1, v]));
   insert.run(row('rust-1', 'received', null));
   insert.run(row('rust-2', 'dead', 'body is not JSON (stored as received): expected value at line 1'));
   db.close();

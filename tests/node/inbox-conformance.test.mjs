@@ -141,6 +141,7 @@ async function runScenario(t, scenario, databaseUrl) {
         for (const [field, value] of Object.entries(expected)) {
           if (field === 'type') assert.equal(delivery.type, value, where);
           else if (field === 'eventType') assert.equal(delivery.type, value, where);
+          else if (field === 'identity') assert.equal(delivery.identity, value, `${where}: ${id}.identity`);
           else if (field === 'rawIsBody') assert.equal(body !== undefined && Buffer.from(delivery.raw).equals(Buffer.from(delivery.body)), value, where);
           else if (field === 'json') {
             for (const [path, text] of Object.entries(value)) assert.equal(JSON.stringify(at(delivery.json, path)), text, `${where}: json ${path}`);

@@ -71,7 +71,7 @@ async function post(base, d) {
 const BIG = '{"id":"evt_big","type":"course.completed","occurredAt":"2026-11-23T12:00:00Z","workspaceId":12345678901234567890,' +
   '"data":{"course":{"id":9,"title":"Big","key":null,"clientIdentifier":null},"tracking":{"id":5,"identifier":"learner-1",' +
   '"email":null,"commenced":null,"completed":"2026-11-23T12:00:00Z","totalTime":1e400}}}';
-const deep = (levels) => `{"id":"evt_deep","type":"course.unknown","workspaceId":1,"extra":${'['.repeat(levels)}1${']'.repeat(levels)}}`;
+const deep = (levels) => `{"id":"evt_deep_${levels}","type":"course.unknown","workspaceId":1,"extra":${'['.repeat(levels)}1${']'.repeat(levels)}}`;
 
 for (const backend of Object.keys(backends)) {
   describe(`inbox in production on ${backend}`, { skip: backend === 'postgres' && !POSTGRES && 'COASSEMBLE_TEST_POSTGRES_URL is not set' }, () => {
@@ -127,6 +127,8 @@ for (const backend of Object.keys(backends)) {
       await until(async () => (await inbox.counts()).processing === 2);
       for (const d of others) await inbox.receive(d);
       await until(() => processed.size === 6, 20_000, '6 deliveries processed next to 2 hung handlers');
+      // A timed-out run's outcome is written after its slot frees: wait for both (a loaded machine).
+      await until(async () => (await inbox.list({ status: 'failed' })).length === 2, 20_000, 'both hung runs recorded as failed');
       const failed = await inbox.list({ status: 'failed' });
       assert.deepEqual(failed.map((r) => r.id).sort(), ['hang-0', 'hang-1']);
       for (const row of failed) assert.match(row.lastError, /timed out/);

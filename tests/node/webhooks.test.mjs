@@ -74,11 +74,12 @@ test('typed payloads: flat records, nulls kept, timestamps as RFC 3339 strings',
       course: { id: 981, title: 'Onboarding', key: 'onb-1', clientIdentifier: 'acme-onb' },
       tracking: {
         id: 5551, identifier: 'learner-77', email: 'sam@example.com',
-        commenced: '2025-11-23T11:00:00Z', completed: '2025-11-23T12:13:00Z', totalTime: 4380,
+        commenced: '2025-11-23T11:00:00Z', completed: '2025-11-23T12:13:00Z', totalTime: 4380, progressPercent: null,
       },
     },
     json: JSON.parse(cases[0].body),
     notJson: null,
+    identity: 'course.completed:981:learner-77',
   });
   const commenced = run(cases.find((c) => c.note === 'valid commenced, email null'));
   assert.equal(commenced.event.tracking.email, null);

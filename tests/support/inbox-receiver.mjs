@@ -10,6 +10,15 @@
 // - MAX_ATTEMPTS (4) and RETRY_MS, the first retry (100, doubling, at most 8x), are intake options:
 //   written on each row this process stores, and followed by every worker whatever its language;
 // - worker ids `pid<process id>-<n>`; stdout `ready <port>` once it serves (`ready 0` for a worker).
+// The outage test (tests/e2e/outage-recovery.test.mjs) adds:
+// - EFFECTS=identity: the handler's effect is keyed by the delivery's identity (a learner's
+//   commenced/completed event, whichever delivery carried it: webhook or reconciled), in e2e_effects
+//   (INSERT ... ON CONFLICT DO NOTHING), and every run is logged in e2e_runs (identity, delivery id,
+//   reconciled), in one transaction; FAIL_PERCENT applies as below;
+// - RECONCILE_EVERY_MS with RECONCILE_COURSES (comma-separated), COASSEMBLE_API_KEY,
+//   COASSEMBLE_API_URL, RECONCILE_LEASE_MS: worker 0 runs inbox.start's scheduled reconciliation;
+// - DASHBOARD_PORT: worker 0's inbox also serves the dashboard and /metrics there (stdout
+//   `dashboard <port>` before `ready`).
 // Handler rule by delivery id: an id containing `poison` always fails; `hang` never settles on its
 // first run (the handler timeout ends it as a failed run; then it succeeds); `long` takes LONG_MS,
 // longer than the lease (the heartbeat keeps it: exactly one effect, no takeover); otherwise a run
@@ -18,6 +27,9 @@
 import { createServer } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openInbox } from 'coassemble-events/inbox';
+import { createCoassembleApi } from 'coassemble-events/api';
+import { createInboxDashboard } from 'coassemble-events/inbox/dashboard';
+import { createInboxMetrics } from 'coassemble-events/inbox/metrics';
 
 const env = (name, fallback) => process.env[name] ?? fallback;
 const number = (name, fallback) => Number(env(name, fallback));
@@ -76,6 +88,34 @@ async function openEffects() {
   return { record: async (id, attempt, outcome) => record.immediate(id, attempt, outcome) };
 }
 
+const IDENTITY_SCHEMA = `CREATE TABLE IF NOT EXISTS e2e_effects (identity TEXT PRIMARY KEY, delivery_id TEXT NOT NULL, reconciled BOOLEAN NOT NULL, at BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS e2e_runs (identity TEXT NOT NULL, delivery_id TEXT NOT NULL, reconciled BOOLEAN NOT NULL, attempt INTEGER NOT NULL)`;
+
+/** EFFECTS=identity (PostgreSQL): one effect per identity, every run logged, atomically. */
+async function openIdentityEffects() {
+  const { default: pg } = await import('pg');
+  const pool = new pg.Pool({ connectionString: url, max: 4 });
+  pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
+  await pool.query(`SELECT pg_advisory_xact_lock(78); ${IDENTITY_SCHEMA}`);
+  return {
+    async record(delivery) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        await client.query('INSERT INTO e2e_effects VALUES ($1, $2, $3, $4) ON CONFLICT (identity) DO NOTHING', [delivery.identity, delivery.id, delivery.reconciled, Date.now()]);
+        await client.query('INSERT INTO e2e_runs VALUES ($1, $2, $3, $4)', [delivery.identity, delivery.id, delivery.reconciled, delivery.attempt]);
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+  };
+}
+
 /** Opens the inbox, retrying while the database is down (a restart during the PostgreSQL outage). */
 async function open(options) {
   for (;;) {
@@ -109,7 +149,13 @@ if (role === 'both' || role === 'worker') {
   const handlerMs = number('HANDLER_MS', 5);
   const slowMs = number('SLOW_MS', 4000);
   let effects = null;
-  const handler = async (delivery, { signal }) => {
+  const byIdentity = env('EFFECTS', 'delivery') === 'identity';
+  const handler = byIdentity ? async (delivery) => {
+    if (delivery.identity === null) return;
+    await sleep(handlerMs);
+    effects ??= await openIdentityEffects();
+    await effects.record(delivery);
+  } : async (delivery, { signal }) => {
     // A hung first run: never settles (the inbox's handler timeout ends it); nothing is recorded.
     if (delivery.id.includes('hang') && delivery.attempt === 1) return new Promise(() => {});
     const slow = delivery.id.includes('slow') && delivery.attempt === 1;
@@ -125,8 +171,21 @@ if (role === 'both' || role === 'worker') {
   };
   for (let n = 0; n < number('WORKERS', 2); n++) {
     const inbox = await open({ ...inboxOptions, workerId: `pid${process.pid}-${n}` });
+    let reconcile;
+    if (n === 0 && process.env.RECONCILE_EVERY_MS) {
+      const api = createCoassembleApi({ apiKey: env('COASSEMBLE_API_KEY'), baseUrl: env('COASSEMBLE_API_URL') });
+      const courseIds = env('RECONCILE_COURSES', '').split(',').filter(Boolean).map(Number);
+      reconcile = { api, courseIds, everyMs: number('RECONCILE_EVERY_MS'), leaseMs: number('RECONCILE_LEASE_MS', 10_000) };
+    }
+    if (n === 0 && process.env.DASHBOARD_PORT) {
+      const dashboard = createInboxDashboard(inbox, { token: null });
+      const metrics = createInboxMetrics(inbox);
+      const server = createServer((req, res) => (req.url.split('?')[0] === '/metrics' ? metrics.handler(req, res) : dashboard(req, res)));
+      await new Promise((resolve) => server.listen(number('DASHBOARD_PORT'), '127.0.0.1', resolve));
+      console.log(`dashboard ${server.address().port}`);
+    }
     // A `long` run outlives its lease: the heartbeat (every LEASE_MS / 3) keeps it.
-    inbox.start(handler, { concurrency: 4, pollMs: 50 });
+    inbox.start(handler, { concurrency: byIdentity ? 8 : 4, pollMs: 50, ...(reconcile ? { reconcile } : {}) });
   }
 }
 

@@ -31,7 +31,8 @@ function body(type, n, course, at) {
       course: { id: course.id, title: course.title, key: course.key, clientIdentifier: 'acme-hr' },
       ...(type === 'course.created' ? {} : {
         tracking: {
-          id: 50_000 + n, identifier: `learner-${1000 + (n % 97)}`, email: `${learner}@acme-corp.example`,
+          // One learner per n: a (event, course, learner) identity is one delivery in the inbox.
+          id: 50_000 + n, identifier: `learner-${1000 + n}`, email: `${learner}@acme-corp.example`,
           commenced: new Date(at - 1_800_000).toISOString(),
           completed: type === 'course.completed' ? new Date(at).toISOString() : null,
           totalTime: type === 'course.completed' ? 600 + ((n * 137) % 2400) : 0,
@@ -83,7 +84,8 @@ export async function seedInbox(databaseUrl, { hours = 24, options = {} } = {}) 
   // Now: a lena.novak delivery that failed its first run (retried in 20 min), then a few deliveries
   // still waiting for the worker.
   t = end - 60_000;
-  const lena = signedDelivery({ secret: SEED_SECRET, body: body('course.completed', 11, COURSES[0], t), timestamp: Math.floor(t / 1000) });
+  // (n = 11 plus a multiple of the learners: lena.novak's email, a learner id no earlier delivery had)
+  const lena = signedDelivery({ secret: SEED_SECRET, body: body('course.completed', 11 + LEARNERS.length * 100, COURSES[0], t), timestamp: Math.floor(t / 1000) });
   await inbox.receive({ headers: lena.headers, body: lena.body });
   await inbox.work(handler, { limit: 100 });
   for (let i = 0; i < 3; i++) {

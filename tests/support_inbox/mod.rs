@@ -73,7 +73,7 @@ pub fn real_now_ms() -> i64 {
 /// A `course.completed` body for delivery `id`.
 pub fn completed_body(id: &str) -> String {
     format!(
-        r#"{{"id":"evt_{id}","type":"course.completed","occurredAt":"2026-11-23T12:00:00Z","workspaceId":1,"data":{{"course":{{"id":9,"title":"Onboarding","key":null,"clientIdentifier":null}},"tracking":{{"id":5,"identifier":"learner-7","email":null,"commenced":"2026-11-23T11:00:00Z","completed":"2026-11-23T12:00:00Z","totalTime":3600}}}}}}"#
+        r#"{{"id":"evt_{id}","type":"course.completed","occurredAt":"2026-11-23T12:00:00Z","workspaceId":1,"data":{{"course":{{"id":9,"title":"Onboarding","key":null,"clientIdentifier":null}},"tracking":{{"id":5,"identifier":"learner-{id}","email":null,"commenced":"2026-11-23T11:00:00Z","completed":"2026-11-23T12:00:00Z","totalTime":3600}}}}}}"#
     )
 }
 

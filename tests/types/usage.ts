@@ -116,6 +116,26 @@ export async function operate(token: string): Promise<void> {
 // @ts-expect-error: the dashboard needs a token, or an explicit null (loopback only)
 void createInboxDashboard(await openInbox('x'), {});
 
+// Reconciliation (README, "When your endpoint was down").
+import { ReconcileError, type ReconcileReport } from 'coassemble-events/inbox';
+export async function recover(): Promise<ReconcileReport | null> {
+  const inbox = await openInbox('webhooks.sqlite');
+  const api = createCoassembleApi({ apiKey: 'COASSEMBLE:1:k' });
+  inbox.start(async (delivery) => {
+    if (delivery.reconciled && delivery.identity !== null) console.log(delivery.identity, delivery.type);
+  }, { reconcile: { api, courseIds: [981], everyMs: 3_600_000, leaseMs: 600_000 } });
+  try {
+    const report = await inbox.reconcile({ api, courseIds: [981, '982'], marginMs: 86_400_000 });
+    console.log(report.recovered + report.known + report.skipped, (await inbox.lastReconcile())?.lastOutcome);
+    return report;
+  } catch (error) {
+    if (error instanceof ReconcileError && error.code === 'api_unauthorized') return error.report;
+    throw error;
+  }
+}
+// @ts-expect-error: courseIds is a list
+void (await openInbox('x')).reconcile({ api: createCoassembleApi({ apiKey: 'k' }), courseIds: 981 });
+
 // coassemble-events/testing's platform emulator (README, Testing).
 import { startPlatform, type Delivery } from 'coassemble-events/testing';
 

@@ -291,6 +291,10 @@ struct NewRow {
     max_attempts: u32,
     retry_first_ms: i64,
     retry_max_ms: i64,
+    /// [`Delivery::identity`]: the unique key of a learner's commenced / completed event.
+    identity: Option<String>,
+    /// Stored by reconciliation (the Node inbox's `reconcile`); an intake writes `false`.
+    reconciled: bool,
 }
 
 /// A claimed row (the `claim` statement's result).
@@ -703,6 +707,8 @@ impl Inbox {
             max_attempts: options.max_attempts.max(1),
             retry_first_ms: ms(options.first_retry),
             retry_max_ms: ms(options.max_retry),
+            identity: delivery.identity(),
+            reconciled: false,
         };
         let stored = self
             .backend
@@ -1244,6 +1250,9 @@ mod tests {
                 "list",
                 "list_status",
                 "counts",
+                "lock_take",
+                "lock_release",
+                "lock_get",
             ] {
                 let text = statement(sql, name);
                 assert!(!text.is_empty() && !text.contains("-- "), "{name}: {text}");

@@ -604,6 +604,8 @@ impl PostgresStore {
                     &int(row.max_attempts),
                     &row.retry_first_ms,
                     &row.retry_max_ms,
+                    &row.identity,
+                    &row.reconciled,
                 ],
             )
             .await;

@@ -145,7 +145,9 @@ fn commit_intakes(database: Arc<Database>, insert: String, queue: mpsc::Receiver
                             row.last_error,
                             row.max_attempts,
                             row.retry_first_ms,
-                            row.retry_max_ms
+                            row.retry_max_ms,
+                            row.identity,
+                            row.reconciled
                         ])?;
                         Ok(changed == 1)
                     })
@@ -224,26 +226,32 @@ impl SqliteStore {
     }
 }
 
-/// `schema`, then `upgrade` when the table is one made by 0.1 (checked again inside the write lock, so
-/// that processes opening the file at once upgrade it once), then `indexes`.
+/// `schema`, then `upgrade` when the table is one made by 0.1 (no `max_attempts`) and
+/// `upgrade_identity` when it lacks `identity` (made by 0.1 or 0.2), each checked again inside the
+/// write lock, so that processes opening the file at once upgrade it once; then `indexes`.
 fn migrate(c: &Connection) -> Result<(), rusqlite::Error> {
     c.execute_batch(&statement(SQL, "schema"))?;
-    let current = |c: &Connection| -> Result<bool, rusqlite::Error> {
+    let has = |c: &Connection, column: &str| -> Result<bool, rusqlite::Error> {
         let mut columns = c.prepare(&statement(SQL, "columns"))?;
         let names = columns.query_map([], |row| row.get::<_, String>(0))?;
         for name in names {
-            if name? == "max_attempts" {
+            if name? == column {
                 return Ok(true);
             }
         }
         Ok(false)
     };
-    if !current(c)? {
-        let transaction = Transaction::new_unchecked(c, TransactionBehavior::Immediate)?;
-        if !current(&transaction)? {
-            transaction.execute_batch(&statement(SQL, "upgrade"))?;
+    for (column, upgrade) in [
+        ("max_attempts", "upgrade"),
+        ("identity", "upgrade_identity"),
+    ] {
+        if !has(c, column)? {
+            let transaction = Transaction::new_unchecked(c, TransactionBehavior::Immediate)?;
+            if !has(&transaction, column)? {
+                transaction.execute_batch(&statement(SQL, upgrade))?;
+            }
+            transaction.commit()?;
         }
-        transaction.commit()?;
     }
     c.execute_batch(&statement(SQL, "indexes"))
 }

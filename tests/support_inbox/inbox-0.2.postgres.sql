@@ -1,0 +1,231 @@
+-- The inbox schema of version 0.2 (commit 41ff1d2), before identity and reconciled: kept so that the
+-- upgrade of a 0.2 table is tested (tests/inbox_worker.rs, tests/node/inbox-reconcile.test.mjs).
+-- The webhook inbox, PostgreSQL dialect. One schema and one set of statements for every receiver:
+-- the Rust crate (include_str!) and the Node package (read at run time) both load this file, so a Rust
+-- and a Node receiver can serve one database. Keep it in step with inbox.sqlite.sql (same statement
+-- names, same parameters in the same order); the conformance suite (tests/inbox_conformance/) runs
+-- both languages against both dialects.
+--
+-- A delivery's life, kept on its row (status):
+--   received    stored by the intake (the 2xx was sent after this row was committed); claimable
+--   processing  a worker runs it under a lease until run_at (renewed by heartbeats while the handler
+--               runs); a lease that expires makes it claimable again (or dead on its last attempt)
+--   processed   the handler returned; removed after the retention period (purge_processed)
+--   failed      the handler threw or timed out; claimable again at run_at (the row's backoff)
+--   dead        failed max_attempts times, or unprocessable (not JSON): kept until re-driven or purged
+-- The lifecycle is decided on the row: max_attempts and the retry schedule (retry_first_ms doubling on
+-- each failed run, at most retry_max_ms) are written by the intake, so every worker of a mixed fleet,
+-- in any language and with any options, runs a delivery the same number of times with the same waits.
+-- Times are unix milliseconds from the application's clock (leases are tens of seconds; skew between
+-- machines is far smaller). delivery_id is the one unique key: inserting a known id is a no-op.
+-- Statements are separated by lines "-- name: <statement>"; $n are positional parameters.
+
+-- name: work_session
+-- Run on the connections that claim, complete, fail, re-drive and list (not on the intake's). Only
+-- the intake's commit must be durable before an answer: a claim or an outcome lost in a crash is
+-- redone (the lease expires; the handler runs again, at least once as documented), so these commits
+-- need not wait for the WAL flush.
+SET synchronous_commit = off;
+
+-- name: schema
+-- Run as one batch (one implicit transaction); the advisory lock serialises instances that start at
+-- the same moment (CREATE ... IF NOT EXISTS alone races on the catalog). The ALTERs bring a table made
+-- by 0.1 (no lifecycle columns) up to date; its rows get the default lifecycle.
+SELECT pg_advisory_xact_lock(7262617);
+CREATE TABLE IF NOT EXISTS coassemble_webhook_inbox (
+  delivery_id    TEXT PRIMARY KEY,
+  event_type     TEXT NOT NULL,
+  signed_at      BIGINT NOT NULL,
+  received_at    BIGINT NOT NULL,
+  body           BYTEA NOT NULL,
+  event_id       TEXT,
+  test           BOOLEAN NOT NULL DEFAULT FALSE,
+  status         TEXT NOT NULL DEFAULT 'received'
+                 CHECK (status IN ('received', 'processing', 'processed', 'failed', 'dead')),
+  attempts       INTEGER NOT NULL DEFAULT 0,
+  run_at         BIGINT NOT NULL,
+  lease_owner    TEXT,
+  last_error     TEXT,
+  processed_at   BIGINT
+);
+ALTER TABLE coassemble_webhook_inbox ADD COLUMN IF NOT EXISTS max_attempts INTEGER NOT NULL DEFAULT 10;
+ALTER TABLE coassemble_webhook_inbox ADD COLUMN IF NOT EXISTS retry_first_ms BIGINT NOT NULL DEFAULT 10000;
+ALTER TABLE coassemble_webhook_inbox ADD COLUMN IF NOT EXISTS retry_max_ms BIGINT NOT NULL DEFAULT 3600000;
+CREATE INDEX IF NOT EXISTS coassemble_webhook_inbox_due ON coassemble_webhook_inbox (run_at)
+  WHERE status IN ('received', 'processing', 'failed');
+CREATE INDEX IF NOT EXISTS coassemble_webhook_inbox_status ON coassemble_webhook_inbox (status, received_at, delivery_id);
+CREATE INDEX IF NOT EXISTS coassemble_webhook_inbox_received ON coassemble_webhook_inbox (received_at, delivery_id);
+CREATE INDEX IF NOT EXISTS coassemble_webhook_inbox_retention ON coassemble_webhook_inbox (processed_at)
+  WHERE status = 'processed';
+CREATE INDEX IF NOT EXISTS coassemble_webhook_inbox_type ON coassemble_webhook_inbox (event_type, received_at, delivery_id);
+
+-- name: insert
+-- $1 delivery_id, $2 event_type, $3 signed_at (s), $4 received_at (ms), $5 body, $6 event_id,
+-- $7 test, $8 status ('received', or 'dead' for a body that is not JSON), $9 last_error,
+-- $10 max_attempts, $11 retry_first_ms, $12 retry_max_ms (the intake's lifecycle options).
+-- One row affected: stored now. None: a known delivery id (a retry): answer 200, store nothing.
+INSERT INTO coassemble_webhook_inbox
+  (delivery_id, event_type, signed_at, received_at, body, event_id, test, status, attempts, run_at,
+   last_error, max_attempts, retry_first_ms, retry_max_ms)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $4, $9, $10, $11, $12)
+ON CONFLICT (delivery_id) DO NOTHING;
+
+-- name: bury_expired
+-- $1 now (ms). A lease that expired on the row's last allowed run (its worker died or hung each time)
+-- makes the delivery dead instead of claimable.
+UPDATE coassemble_webhook_inbox
+SET status = 'dead', lease_owner = NULL,
+    last_error = 'lease expired on run ' || attempts || ' (worker died or hung)'
+WHERE status = 'processing' AND run_at <= $1 AND attempts >= max_attempts;
+
+-- name: claim
+-- $1 now (ms), $2 worker id, $3 lease (ms), $4 how many. Takes due deliveries (new, failed and due,
+-- or with an expired lease), sets the lease, counts the run. Returns the claimed rows. A worker asks
+-- for as many as it starts now (its free slots), so each lease runs from the start of its run.
+-- `= ANY(ARRAY(subquery))`, not `IN (subquery)`: with IN the planner may hash-join the picked ids
+-- against a sequential scan of the whole table (seen for purge_processed's 500 rows on 20,000 rows
+-- after ANALYZE); ANY(ARRAY) is a primary-key lookup per picked row, whatever the table's size.
+UPDATE coassemble_webhook_inbox
+SET status = 'processing', attempts = attempts + 1, lease_owner = $2, run_at = $1 + $3
+WHERE delivery_id = ANY(ARRAY(
+  SELECT delivery_id FROM coassemble_webhook_inbox
+  WHERE status IN ('received', 'processing', 'failed') AND run_at <= $1
+  ORDER BY run_at
+  LIMIT $4
+  FOR UPDATE SKIP LOCKED))
+RETURNING delivery_id, event_type, signed_at, received_at, body, event_id, test, attempts, max_attempts;
+
+-- name: heartbeat
+-- $1 delivery_id, $2 worker id, $3 attempts (as claimed: the lease's fencing token), $4 the lease's
+-- new end (ms). Run while a handler runs. No row affected: the lease was lost (it expired and another
+-- worker took the delivery over); the run's outcome will not be recorded.
+UPDATE coassemble_webhook_inbox
+SET run_at = $4
+WHERE delivery_id = $1 AND lease_owner = $2 AND attempts = $3 AND status = 'processing';
+
+-- name: complete
+-- $1 delivery_id, $2 worker id, $3 attempts (as claimed: the lease's fencing token), $4 now (ms).
+-- No row affected: the lease was lost (expired and taken over); the new holder decides.
+UPDATE coassemble_webhook_inbox
+SET status = 'processed', processed_at = $4, lease_owner = NULL, last_error = NULL
+WHERE delivery_id = $1 AND lease_owner = $2 AND attempts = $3 AND status = 'processing';
+
+-- name: fail
+-- $1 delivery_id, $2 worker id, $3 attempts (as claimed), $4 now (ms), $5 error text, $6 final
+-- (true: dead now whatever the attempts, for a body no handler can run). The next run is the row's
+-- backoff after now: retry_first_ms * 2^(attempts - 1), at most retry_max_ms; after the row's
+-- max_attempts runs the delivery is dead (kept until re-driven or purged).
+UPDATE coassemble_webhook_inbox
+SET status = CASE WHEN $6::boolean OR attempts >= max_attempts THEN 'dead' ELSE 'failed' END,
+    run_at = $4 + LEAST(retry_first_ms << LEAST(GREATEST(attempts - 1, 0), 40), retry_max_ms),
+    lease_owner = NULL, last_error = $5
+WHERE delivery_id = $1 AND lease_owner = $2 AND attempts = $3 AND status = 'processing';
+
+-- name: redrive
+-- $1 delivery_id, or NULL for every dead delivery; $2 now (ms). A re-driven delivery gets a full set
+-- of attempts again (its row's max_attempts); last_error keeps why it died until its next run.
+UPDATE coassemble_webhook_inbox
+SET status = 'received', attempts = 0, run_at = $2, lease_owner = NULL
+WHERE status = 'dead' AND ($1::text IS NULL OR delivery_id = $1);
+
+-- name: purge_processed
+-- $1 cutoff (ms): processed before it; $2 batch size. Retention, run by the workers in bounded batches
+-- (repeat while it removes a full batch). Keep the period well past Coassemble's retry window: a
+-- retry of a removed delivery would be stored and run again. ANY(ARRAY(...)): see `claim`.
+DELETE FROM coassemble_webhook_inbox
+WHERE delivery_id = ANY(ARRAY(
+  SELECT delivery_id FROM coassemble_webhook_inbox
+  WHERE status = 'processed' AND processed_at < $1
+  ORDER BY processed_at
+  LIMIT $2
+  FOR UPDATE SKIP LOCKED));
+
+-- name: purge_dead
+-- $1 delivery_id, or NULL for every dead delivery. Only by an explicit call: dead letters are kept.
+DELETE FROM coassemble_webhook_inbox
+WHERE status = 'dead' AND ($1::text IS NULL OR delivery_id = $1);
+
+-- name: list
+-- $1 limit. Every delivery, newest first (the received_at index).
+SELECT delivery_id, event_type, status, attempts, max_attempts, received_at, run_at, processed_at,
+       last_error, test
+FROM coassemble_webhook_inbox
+ORDER BY received_at DESC, delivery_id DESC
+LIMIT $1;
+
+-- name: list_status
+-- $1 status, $2 limit. The deliveries in one status, newest first (the status index).
+SELECT delivery_id, event_type, status, attempts, max_attempts, received_at, run_at, processed_at,
+       last_error, test
+FROM coassemble_webhook_inbox
+WHERE status = $1
+ORDER BY received_at DESC, delivery_id DESC
+LIMIT $2;
+
+-- name: counts
+-- One index probe per status (the status index), so counting does not read the table's other rows.
+SELECT s.status, (SELECT count(*) FROM coassemble_webhook_inbox i WHERE i.status = s.status) AS count
+FROM (VALUES ('received'), ('processing'), ('processed'), ('failed'), ('dead')) AS s(status);
+
+-- ---- Operating the inbox (the dashboard, the metrics and the `coassemble-events inbox` CLI) ----
+-- Read-only statements, run on the workers' connections. The type index above serves list_type and
+-- list_status_type; the others use the indexes every receiver already has.
+
+-- name: get
+-- $1 delivery_id. One delivery with its stored body (the dashboard's detail view; the primary key).
+SELECT delivery_id, event_type, status, attempts, max_attempts, received_at, run_at, processed_at,
+       last_error, test, signed_at, event_id, lease_owner, retry_first_ms, retry_max_ms, body
+FROM coassemble_webhook_inbox
+WHERE delivery_id = $1;
+
+-- name: list_type
+-- $1 event_type, $2 limit. The deliveries of one event type, newest first (the type index).
+SELECT delivery_id, event_type, status, attempts, max_attempts, received_at, run_at, processed_at,
+       last_error, test
+FROM coassemble_webhook_inbox
+WHERE event_type = $1
+ORDER BY received_at DESC, delivery_id DESC
+LIMIT $2;
+
+-- name: list_status_type
+-- $1 status, $2 event_type, $3 limit. One status and one event type, newest first (the type index,
+-- in received_at order; the status is filtered on the way).
+SELECT delivery_id, event_type, status, attempts, max_attempts, received_at, run_at, processed_at,
+       last_error, test
+FROM coassemble_webhook_inbox
+WHERE event_type = $2 AND status = $1
+ORDER BY received_at DESC, delivery_id DESC
+LIMIT $3;
+
+-- name: oldest_due
+-- $1 now (ms). When the longest-waiting due delivery became due (NULL: none is due): new, failed and
+-- due, or with an expired lease. now - run_at is how far the workers are behind (the due index).
+SELECT min(run_at) AS run_at
+FROM coassemble_webhook_inbox
+WHERE status IN ('received', 'processing', 'failed') AND run_at <= $1;
+
+-- name: expired_leases
+-- $1 now (ms), $2 limit. Deliveries whose lease has expired (their worker died or hung): read just
+-- before a claim by a process that counts leases taken over (the due index).
+SELECT delivery_id
+FROM coassemble_webhook_inbox
+WHERE status = 'processing' AND run_at <= $1
+LIMIT $2;
+
+-- name: activity
+-- $1 since (ms), $2 bucket width (ms). Deliveries received, and processed, per bucket since $1
+-- (bucket = the bucket's start, ms), oldest first; empty buckets are absent. Processed deliveries
+-- past their retention are gone, so keep the window within retentionMs. The received and retention
+-- indexes: each half is an index range scan.
+SELECT bucket, sum(received) AS received, sum(processed) AS processed
+FROM (
+  SELECT received_at - received_at % $2 AS bucket, 1 AS received, 0 AS processed
+  FROM coassemble_webhook_inbox
+  WHERE received_at >= $1
+  UNION ALL
+  SELECT processed_at - processed_at % $2 AS bucket, 0 AS received, 1 AS processed
+  FROM coassemble_webhook_inbox
+  WHERE status = 'processed' AND processed_at >= $1
+) AS a
+GROUP BY bucket
+ORDER BY bucket;
