@@ -110,10 +110,11 @@ const num = (name, fallback) => {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const pct = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN);
 
-// A 1 KB course.completed body (as bench/inbox.mjs and the verifier bench use), its own event id.
+// A 1 KB course.completed body (as bench/inbox.mjs and the verifier bench use), its own event id and
+// its own learner: the inbox keeps one delivery per signed event id and per (type, course, learner).
 function bodyOf(i, prefix) {
   const head = `{"id":"evt_${prefix}_${i}","type":"course.completed","occurredAt":"2026-11-23T12:13:20Z","workspaceId":4321,"data":{"course":{"id":981,"title":"`;
-  const tail = '","key":"onb-1","clientIdentifier":"acme-onb"},"tracking":{"id":5551,"identifier":"learner-77","email":"sam@example.com","commenced":"2026-11-23T11:00:00Z","completed":"2026-11-23T12:13:00Z","totalTime":4380}}}';
+  const tail = `","key":"onb-1","clientIdentifier":"acme-onb"},"tracking":{"id":5551,"identifier":"learner-${prefix}-${i}","email":"sam@example.com","commenced":"2026-11-23T11:00:00Z","completed":"2026-11-23T12:13:00Z","totalTime":4380}}}`;
   return head + 'x'.repeat(Math.max(0, 1024 - head.length - tail.length)) + tail;
 }
 
