@@ -371,6 +371,24 @@ $('#real-form').addEventListener('submit', async (e) => {
   }
 });
 
+// With COASSEMBLE_API_KEY set, the demo server mints the URL itself (coassemble-events/api).
+if (config.mint) {
+  $('#mint-form').hidden = false;
+  $('#mint-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const action = $('#mint-action').value;
+    const answer = await fetch('/api/embed-url', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ action, courseId: Number($('#mint-course').value) || $('#mint-course').value }),
+    }).then((r) => r.json());
+    if (!answer.url) return note(`${answer.code}: ${answer.error}`, true);
+    $('#real-url').value = answer.url;
+    $('#real-kind').value = action === 'edit' ? 'builder' : 'course';
+    $('#real-form').requestSubmit();
+  });
+}
+
 $('#real-reset').addEventListener('click', () => {
   mountEmulators();
   note('Back to the emulators.');

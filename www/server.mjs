@@ -14,6 +14,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { extname, join, normalize, sep, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startEmulators } from '../dist/testing.js';
+import { createCoassembleApi, CoassembleApiError } from '../dist/api.js';
 
 const WWW = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(WWW, '..');
@@ -36,6 +37,9 @@ const MIME = {
 export async function startDemo({ port = 8080, emuPort, host = 'localhost', log = console.log } = {}) {
   const drafts = draftStore();
   const webhooks = await loadWebhookReceiver(log);
+  const api = process.env.COASSEMBLE_API_KEY
+    ? createCoassembleApi({ apiKey: process.env.COASSEMBLE_API_KEY, ...(process.env.COASSEMBLE_API_URL ? { baseUrl: process.env.COASSEMBLE_API_URL } : {}) })
+    : null;
   let hostUrl = '';
   let emuUrl = '';
 
@@ -48,7 +52,20 @@ export async function startDemo({ port = 8080, emuPort, host = 'localhost', log 
   async function route(req, res) {
     const url = new URL(req.url, hostUrl);
     const path = url.pathname;
-    if (path === '/api/config') return send(res, 200, { emulatorOrigin: new URL(emuUrl).origin, webhooks: Boolean(webhooks) });
+    if (path === '/api/config') return send(res, 200, { emulatorOrigin: new URL(emuUrl).origin, webhooks: Boolean(webhooks), mint: Boolean(api) });
+    // A real course: mint its signed URL here, on the server, with the workspace key from the
+    // environment (COASSEMBLE_API_KEY, and COASSEMBLE_API_URL for another host); the key never
+    // reaches the page, which gets only the URL.
+    if (path === '/api/embed-url' && req.method === 'POST') {
+      if (!api) return send(res, 404, { code: 'not_configured', error: 'start the demo with COASSEMBLE_API_KEY to mint URLs' });
+      const { courseId, identifier = 'demo-learner', action = 'view' } = await jsonBody(req);
+      try {
+        return send(res, 200, { url: await api.embedUrl({ action, courseId, identifier, options: { back: 'event' } }) });
+      } catch (error) {
+        if (error instanceof CoassembleApiError || error instanceof TypeError) return send(res, 502, { code: error.code ?? 'invalid_request', error: error.message });
+        throw error;
+      }
+    }
     if (path === '/api/drafts' && req.method === 'POST') return drafts.save(req, res, url);
     if (path === '/api/drafts' && req.method === 'GET') return send(res, 200, drafts.list());
     if (path === '/api/drafts/fail' && req.method === 'POST') return drafts.failNext(req, res);

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { engines, launch } from '../support/engines.mjs';
+import { startPlatform } from 'coassemble-events/testing';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SHOTS = join(ROOT, 'target', 'e2e');
@@ -29,6 +30,7 @@ async function until(what, fn, ms = 90_000) {
 
 for (const { name: engine, skip } of engines()) describe(engine, { skip }, () => {
   let server;
+  let platform;
   let base;
   let dataDir;
   let browser;
@@ -70,8 +72,15 @@ for (const { name: engine, skip } of engines()) describe(engine, { skip }, () =>
     assert.ok(existsSync(join(ROOT, 'dist', 'index.js')),
       'dist/ is missing: run `bash scripts/build.sh` first (scripts/test.sh does)');
     dataDir = mkdtempSync(join(tmpdir(), 'coassemble-events-demo-'));
+    // A local Coassemble (the platform emulator) stands in for the Headless API the demo mints with.
+    platform = await startPlatform();
     server = spawn(process.execPath, ['www/server.mjs'], {
-      cwd: ROOT, env: { ...process.env, PORT: '0', EMU_PORT: '0', DEMO_DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'inherit'],
+      cwd: ROOT,
+      env: {
+        ...process.env, PORT: '0', EMU_PORT: '0', DEMO_DATA_DIR: dataDir,
+        COASSEMBLE_API_KEY: platform.apiKey, COASSEMBLE_API_URL: platform.baseUrl,
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
     });
     base = await new Promise((resolve, reject) => {
       let out = '';
@@ -90,6 +99,7 @@ for (const { name: engine, skip } of engines()) describe(engine, { skip }, () =>
 
   after(async () => {
     await browser?.close();
+    await platform?.close();
     if (server && server.exitCode === null) {
       const exited = new Promise((resolve) => server.once('exit', resolve));
       server.kill();
@@ -249,6 +259,19 @@ for (const { name: engine, skip } of engines()) describe(engine, { skip }, () =>
     assert.deepEqual(await page.evaluate(() => [...document.querySelectorAll('#player-frame iframe')].map((f) => f.getAttribute('src'))), [signed]);
     assert.match(await textOf('#player-source'), /trusted origin https:\/\/acme\.coassemble\.com$/);
     assert.equal(await attribute('#progress', 'aria-valuenow'), '0', 'a new embed starts a new bar');
+  });
+
+  test('with COASSEMBLE_API_KEY the demo server mints the URL (coassemble-events/api) and the page embeds it', async () => {
+    const [course] = platform.courses;
+    await page.fill('#mint-course', String(course.id));
+    await page.click('#mint-form button[type="submit"]');
+    await waitFor('#real-note', platform.origin);
+    const [src] = await page.evaluate(() => [...document.querySelectorAll('#player-frame iframe')].map((f) => f.getAttribute('src')));
+    assert.ok(src.startsWith(`${platform.origin}/embed/view/`), src);
+    assert.match(await textOf('#player-source'), new RegExp(`trusted origin ${platform.origin.replace(/[.]/g, '\\.')}$`));
+    await waitFor('#player-pill:not([data-state="connecting"])');
+    assert.equal(await attribute('#player-pill', 'data-state'), 'ready', await textOf('#player-pill'));
+    assert.deepEqual(await pageErrors(), []);
   });
 
   test('leaving the page with a pending draft still delivers it (beacon)', async () => {
