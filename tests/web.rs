@@ -82,7 +82,12 @@ fn recorder() -> (
     let sink = Rc::clone(&seen);
     (seen, move |event: Result<PlayerEvent<JsValue>, _>| {
         sink.borrow_mut().push(match event {
-            Ok(PlayerEvent::CourseProgress { percent, .. }) => format!("progress:{percent}"),
+            Ok(PlayerEvent::CourseProgress { percent, implied }) => {
+                format!(
+                    "progress:{percent}{}",
+                    if implied { " implied" } else { "" }
+                )
+            }
             Ok(other) => other.name().to_owned(),
             Err(reject) => format!("error:{}", reject.message()),
         })
@@ -109,6 +114,8 @@ async fn hears_its_own_iframe_with_monotonic_progress() {
             "progress:30",
             "progress:40",
             "error:course:progress without a numeric progress value",
+            // A completion below 100 implies 100, heard first (the naive bar is right).
+            "progress:100 implied",
             "course:completed"
         ]
     );
@@ -193,7 +200,10 @@ async fn a_state_snapshot_held_across_an_await_drops_no_event() {
     );
     post_from(&iframe, r#"{"type":"course","event":"completed"}"#);
     until_last(&seen, "course:completed").await;
-    assert_eq!(*seen.borrow(), ["progress:10", "course:completed"]);
+    assert_eq!(
+        *seen.borrow(),
+        ["progress:10", "progress:100 implied", "course:completed"]
+    );
     assert_eq!((before.progress.percent(), before.completed), (0, false));
     let after = embed.state();
     assert_eq!((after.progress.percent(), after.completed), (100, true));
