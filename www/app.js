@@ -27,6 +27,8 @@ let saver = null;
 
 async function mountCourse(url, label) {
   course?.destroy(); // the SDK stops listening; the iframe is ours to remove
+  // Its ready() now rejects (destroyed): no longer the current embed, it must not mark the pill.
+  course = null;
   $('#player-frame').replaceChildren();
   resetPlayerView();
   $('#player-source').textContent = label;
@@ -110,6 +112,7 @@ function quizLog(kind, title, e) {
 async function mountBuilder(url, label) {
   if (saver) await saver.stop();
   builder?.destroy();
+  builder = null; // as for the player: a destroyed embed's rejection must not mark the pill
   $('#builder-frame').replaceChildren();
   $('#builder-course').textContent = 'No course yet';
   $('#builder-source').textContent = label;

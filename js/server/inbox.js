@@ -248,15 +248,19 @@ export async function openInbox(databaseUrl, options = {}) {
       const answer = read.body ? await receive({ headers: req.headers, body: read.body }) : early(read.tooLarge ? tooLarge() : tooSlow());
       const text = JSON.stringify(answer.body);
       const headers = { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) };
-      if (!read.body) {
-        // The rest of the body is not kept: the connection is closed after the answer (drainThenClose),
-        // so no socket stays held by an unread stream. No `Connection: close` header: with it, Node
-        // destroys the socket as the answer finishes, with the client's bytes unread, and the client
-        // sees a reset instead of the answer (tests/inbox/fault-bodies.test.mjs).
-        res.on('finish', () => drainThenClose(req));
+      if (read.body) {
+        res.writeHead(answer.status, headers);
+        res.end(text);
+      } else {
+        // An early answer (413, 408): the rest of the body is not kept and the connection closes. The
+        // whole answer is written at once, but the response is ended (and so the socket closed) only
+        // after drainThenClose has read and dropped what the client still sends: Node destroys a
+        // `Connection: close` socket as its response ends, and closing with the client's bytes unread
+        // makes the client see a reset instead of the answer (tests/inbox/fault-bodies.test.mjs).
+        res.writeHead(answer.status, { ...headers, connection: 'close' });
+        res.write(text);
+        drainThenClose(req, () => res.end());
       }
-      res.writeHead(answer.status, headers);
-      res.end(text);
     } catch (error) {
       onError(error, 'receiving a delivery');
       if (!res.headersSent) res.writeHead(500, { connection: 'close' });
@@ -751,26 +755,32 @@ function nodeBody(req, limit, timeoutMs) {
 
 // After an early answer (413, 408) the client may still be sending. Closing a socket with unread bytes
 // makes the kernel reset it, and the client then sees the reset instead of the answer (RFC 9112 §9.6:
-// a staged close), so what it still sends is read and dropped, at most DRAIN_BYTES or DRAIN_MS, then
+// a staged close), so what it still sends is read and dropped, at most DRAIN_BYTES and DRAIN_MS, then
 // the connection is closed. Measured by tests/inbox/fault-bodies.test.mjs: without it 10 of 25
 // declared-size and 3 of 25 streamed oversized requests saw a reset; memory stays flat (nothing kept).
 const DRAIN_BYTES = 16 << 20;
 const DRAIN_MS = 2000;
-function drainThenClose(req) {
+function drainThenClose(req, close) {
   let drained = 0;
-  const close = () => {
+  let closed = false;
+  const done = () => {
+    if (closed) return;
+    closed = true;
     clearTimeout(timer);
     req.off('data', onData);
-    req.destroy();
+    close();
   };
+  // Past DRAIN_BYTES nothing more is read, but the connection stays until DRAIN_MS (TCP flow control
+  // stops the client): closing at once could reset a fast client before it read the answer.
   const onData = (chunk) => {
     drained += chunk.length;
-    if (drained > DRAIN_BYTES) close();
+    if (drained > DRAIN_BYTES) req.pause();
   };
-  const timer = setTimeout(close, DRAIN_MS);
+  const timer = setTimeout(done, DRAIN_MS);
   req.on('data', onData);
-  req.once('end', close);
-  req.once('error', close);
+  req.once('end', done);
+  req.once('error', done);
+  req.once('close', done);
   req.resume();
 }
 

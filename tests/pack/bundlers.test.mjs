@@ -168,9 +168,11 @@ test('the tarball holds the package and nothing else', () => {
   for (const file of want) assert.ok(tarballFiles.includes(file), `${file} is missing from the tarball`);
   // The built files and their source maps, and the declarations; not the readable sources of js/. The
   // one .wasm is the verifier for Cloudflare Workers (dist/webhooks.workerd.js imports it). Also the
-  // test kit's emulator pages and command, and the files the README points users to.
-  const allowed = [/^README\.md$/, /^package\.json$/, /^LICENSE[^/]*$/, /^js\/[\w-]+\.d\.ts$/,
-    /^dist\/[\w.-]+\.js(\.map)?$/, /^dist\/coassemble_events_webhooks_bg\.wasm$/, /^testing\/cli\.js$/,
+  // test kit's emulator pages and the command line (`testing/cli.js`, its `inbox` commands), the inbox
+  // dashboard's static page, and the files the README points users to.
+  const allowed = [/^README\.md$/, /^package\.json$/, /^LICENSE[^/]*$/, /^js\/(page|server|testing)\/[\w-]+\.d\.ts$/,
+    /^dist\/[\w.-]+\.js(\.map)?$/, /^dist\/coassemble_events_webhooks_bg\.wasm$/, /^testing\/(cli|inbox-cli)\.js$/,
+    /^dashboard\/(index\.html|app\.js|style\.css)$/,
     /^testing\/emulators\/[\w-]+\.(html|js|css)$/, /^examples\/node-receiver\.mjs$/, /^sql\/inbox\.\w+\.sql$/];
   const extra = tarballFiles.filter((f) => !allowed.some((re) => re.test(f)));
   assert.deepEqual(extra, [], 'files that do not belong in the package (src/, tests/, www/, .wasm, node_modules…)');
