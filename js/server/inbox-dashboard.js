@@ -16,6 +16,7 @@
 // - answers are no-store, nosniff, frame-ancestors 'none', and the page runs under a strict CSP.
 import { readFile } from 'node:fs/promises';
 import { bearerMatches } from './inbox-metrics.js';
+import { rejectUnknownOptions } from './options.js';
 
 const FILES = {
   'index.html': 'text/html; charset=utf-8',
@@ -53,11 +54,7 @@ export function createInboxDashboard(inbox, options) {
     throw new TypeError('createInboxDashboard: pass { token } (a bearer token of 16+ characters, e.g. from '
       + 'COASSEMBLE_INBOX_TOKEN), or { token: null } for a dashboard that answers loopback requests only');
   }
-  for (const name of Object.keys(options)) {
-    if (!['token', 'reconcile', 'basePath'].includes(name)) {
-      throw new TypeError(`createInboxDashboard: unknown option \`${name}\` (known: token, reconcile, basePath)`);
-    }
-  }
+  rejectUnknownOptions('createInboxDashboard', options, ['token', 'reconcile', 'basePath']);
   const { token, basePath = '' } = options;
   if (token !== null && (typeof token !== 'string' || token.length < 16)) {
     throw new TypeError('createInboxDashboard: `token` must be a string of at least 16 characters, or null (loopback only)');

@@ -9,6 +9,7 @@
 //   (rate() handles restarts).
 // - the database, read at each scrape: deliveries by status (`counts`) and the oldest due delivery's
 //   age (`oldest_due`). Gauges: every process of a fleet reports the same values (aggregate with max).
+import { rejectUnknownOptions } from './options.js';
 
 /** Seconds. Intakes are a commit (a few ms); a slow disk or a database failover shows up to the right. */
 export const INTAKE_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
@@ -92,9 +93,7 @@ export function createInboxMetrics(inbox, options = {}) {
   if (!inbox || typeof inbox.observe !== 'function' || typeof inbox.counts !== 'function') {
     throw new TypeError('createInboxMetrics: pass an inbox from openInbox() (coassemble-events/inbox)');
   }
-  for (const name of Object.keys(options)) {
-    if (!['token'].includes(name)) throw new TypeError(`createInboxMetrics: unknown option \`${name}\` (known: token)`);
-  }
+  rejectUnknownOptions('createInboxMetrics', options, ['token']);
   const { token = null } = options;
   if (token !== null && (typeof token !== 'string' || token.length < 16)) {
     throw new TypeError('createInboxMetrics: `token` must be a string of at least 16 characters (or omitted)');

@@ -29,6 +29,7 @@
 // mid-way leaves whole deliveries only, and the next run stores the rest (the unique keys make a
 // repeat harmless). Both end the run with a ReconcileError (`code`).
 import { decodeWebhookBody } from '../../pkg/webhooks/coassemble_events_webhooks.js';
+import { rejectUnknownOptions } from './options.js';
 
 /** Events younger than retentionMs minus this are considered (see the header). */
 export const DEFAULT_RECONCILE_MARGIN_MS = 24 * 3_600_000;
@@ -113,11 +114,7 @@ export function createReconciler({ store, now, retentionMs, lifecycle, emit, wak
   async function reconcile(options) {
     const where = 'inbox.reconcile';
     if (options === null || typeof options !== 'object') throw new TypeError(`${where}: pass { api, courseIds }`);
-    for (const name of Object.keys(options)) {
-      if (!['api', 'courseIds', 'clientIdentifier', 'marginMs', 'pageSize', 'signal'].includes(name)) {
-        throw new TypeError(`${where}: unknown option \`${name}\` (known: api, courseIds, clientIdentifier, marginMs, pageSize, signal)`);
-      }
-    }
+    rejectUnknownOptions(where, options, ['api', 'courseIds', 'clientIdentifier', 'marginMs', 'pageSize', 'signal']);
     const { api, courseIds, clientIdentifier, marginMs = DEFAULT_RECONCILE_MARGIN_MS, pageSize, signal } = options;
     if (!api || typeof api.trackings !== 'function') throw new TypeError(`${where}: \`api\` must be a Headless API client (createCoassembleApi from coassemble-events/api)`);
     if (!Array.isArray(courseIds) || courseIds.length === 0 || !courseIds.every((c) => Number.isSafeInteger(c) || (typeof c === 'string' && c !== ''))) {

@@ -12,6 +12,7 @@ import { verifyWebhookView, withBody, WebhookError, DEFAULT_TOLERANCE_SECONDS } 
 import { decodeWebhookBody } from '../../pkg/webhooks/coassemble_events_webhooks.js';
 import { openPostgresStore } from './inbox-postgres.js';
 import { openSqliteStore, DEFAULT_BUSY_TIMEOUT_MS } from './inbox-sqlite.js';
+import { rejectUnknownOptions } from './options.js';
 import { createReconciler, ReconcileError, DEFAULT_RECONCILE_LEASE_MS, DEFAULT_RECONCILE_MARGIN_MS } from './inbox-reconcile.js';
 
 export { ReconcileError, DEFAULT_RECONCILE_LEASE_MS, DEFAULT_RECONCILE_MARGIN_MS };
@@ -72,12 +73,10 @@ async function openStore(databaseUrl, options) {
 
 function checkKnown(where, options, known) {
   if (options === null || typeof options !== 'object') throw new TypeError(`${where}: options must be an object`);
-  for (const name of Object.keys(options)) {
-    if (name === 'retryDelayMs') {
-      throw new TypeError(`${where}: \`retryDelayMs\` was replaced by \`firstRetryMs\` and \`maxRetryMs\` (the schedule is written on each row)`);
-    }
-    if (!known.includes(name)) throw new TypeError(`${where}: unknown option \`${name}\` (known: ${known.join(', ')})`);
+  if ('retryDelayMs' in options) {
+    throw new TypeError(`${where}: \`retryDelayMs\` was replaced by \`firstRetryMs\` and \`maxRetryMs\` (the schedule is written on each row)`);
   }
+  rejectUnknownOptions(where, options, known);
 }
 
 function integer(where, name, value, min, max = Number.MAX_SAFE_INTEGER) {

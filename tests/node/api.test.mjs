@@ -1,5 +1,5 @@
 // coassemble-events/api against a real HTTP server that answers as the Headless API does
-// (../shared/PROTOCOL.md §3), including its answer variants, errors, 429s with Retry-After, stalls
+// (Coassemble's docs and its Moodle plugin's client), including its answer variants, errors, 429s with Retry-After, stalls
 // and garbage. Imports the built entry (the package's export), as a user would.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
