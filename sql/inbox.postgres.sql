@@ -1,8 +1,8 @@
 -- The webhook inbox, PostgreSQL dialect. One schema and one set of statements for every receiver:
 -- the Rust crate (include_str!) and the Node package (read at run time) both load this file, so a Rust
 -- and a Node receiver can serve one database. Keep it in step with inbox.sqlite.sql (same statement
--- names, same parameters in the same order); the conformance suite (tests/inbox_conformance/) runs
--- both languages against both dialects.
+-- names, same parameters in the same order; `complete` takes arrays here: a batch); the conformance
+-- suite (tests/inbox_conformance/) runs both languages against both dialects.
 --
 -- A delivery's life, kept on its row (status):
 --   received    stored by the intake (the 2xx was sent after this row was committed); claimable
@@ -137,11 +137,18 @@ SET run_at = $4
 WHERE delivery_id = $1 AND lease_owner = $2 AND attempts = $3 AND status = 'processing';
 
 -- name: complete
--- $1 delivery_id, $2 worker id, $3 attempts (as claimed: the lease's fencing token), $4 now (ms).
--- No row affected: the lease was lost (expired and taken over); the new holder decides.
-UPDATE coassemble_webhook_inbox
-SET status = 'processed', processed_at = $4, lease_owner = NULL, last_error = NULL
-WHERE delivery_id = $1 AND lease_owner = $2 AND attempts = $3 AND status = 'processing';
+-- A batch of outcomes in one statement (the one statement whose parameters differ from SQLite's):
+-- $1 delivery ids (text[]), $2 worker id, $3 attempts (integer[], as claimed: each lease's fencing
+-- token), $4 when each run ended (bigint[], ms); the arrays are parallel. Returns the ids recorded; an
+-- id missing from the result lost its lease (expired and taken over): the new holder decides. One
+-- statement per batch, not one per delivery: at 3,200 completes one UPDATE each cost 0.21 ms of
+-- PostgreSQL CPU per delivery (a third of it planning), the largest share of the inbox's (issue 16).
+UPDATE coassemble_webhook_inbox AS inbox
+SET status = 'processed', processed_at = done.at, lease_owner = NULL, last_error = NULL
+FROM unnest($1::text[], $3::integer[], $4::bigint[]) AS done (delivery_id, attempts, at)
+WHERE inbox.delivery_id = done.delivery_id AND inbox.lease_owner = $2 AND inbox.attempts = done.attempts
+  AND inbox.status = 'processing'
+RETURNING inbox.delivery_id;
 
 -- name: fail
 -- $1 delivery_id, $2 worker id, $3 attempts (as claimed), $4 now (ms), $5 error text, $6 final

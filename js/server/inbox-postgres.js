@@ -11,12 +11,13 @@
 // statements run at once; deliveries arriving meanwhile wait for the next one (at most
 // MAX_BATCH_ROWS rows each).
 //
-// The workers' writes are batched the same way (issue 16, "keep the worker cheap"): completes, fails
-// and heartbeats that are requested while one batch is in flight go together as one simple-protocol
-// query string (the shared statements, each with its values inlined as escaped literals: one round
-// trip, each statement's own row count), and a claim is `bury_expired; claim` in one round trip. At
-// 1,000 deliveries/s on this 2-core machine, one round trip per complete left the worker behind
-// (complete ~18 ms each through a 10-connection pool, the backlog grew to a p50 over 1 s).
+// The workers' writes are batched the same way (issue 16, "keep the worker cheap"): completes requested
+// while one batch is in flight go together as one `complete` statement (it takes arrays: one plan and
+// one round trip for the batch); fails and heartbeats, rarer, as one simple-protocol query string (the
+// shared statements, each with its values inlined as escaped literals: one round trip, each
+// statement's own row count); and a claim is `bury_expired; claim` in one round trip. At 1,000
+// deliveries/s on this 2-core machine, one round trip per complete left the worker behind (complete
+// ~18 ms each through a 10-connection pool, the backlog grew to a p50 over 1 s).
 import { activityRow, claimedRow, listedRow, listStatement, loadStatements, lockRow, storedRow, withLeases } from './inbox-sql.js';
 
 const sql = loadStatements('postgres');
@@ -24,8 +25,39 @@ const sql = loadStatements('postgres');
 const MAX_BATCH_ROWS = 100;
 // Two statements in flight: one being committed while the next one fills up (measured with
 // bench/node-inbox-intake.mjs: see README, Performance of the inbox).
-const INTAKE_BATCHES_IN_FLIGHT = 2;
+const BATCHES_IN_FLIGHT = 2;
 const INSERT_PARAMS = 14;
+
+/**
+ * Gathers the calls of one turn of the event loop into batches: `add(item)` resolves with the
+ * item's own result once `run(items)` (which returns one result per item, in order) has settled; at
+ * most BATCHES_IN_FLIGHT batches of MAX_BATCH_ROWS run at once, later items wait for the next one.
+ * A failed batch rejects each of its items.
+ */
+function batcher(run) {
+  let queue = [];
+  let inFlight = 0;
+  function flush() {
+    while (queue.length > 0 && inFlight < BATCHES_IN_FLIGHT) {
+      const pending = queue.splice(0, MAX_BATCH_ROWS);
+      inFlight++;
+      run(pending.map((p) => p.item))
+        .then(
+          (results) => pending.forEach((p, i) => p.resolve(results[i])),
+          (error) => pending.forEach((p) => p.reject(error)),
+        )
+        .finally(() => {
+          inFlight--;
+          flush();
+        });
+    }
+  }
+  return (item) =>
+    new Promise((resolve, reject) => {
+      queue.push({ item, resolve, reject });
+      if (queue.length === 1) queueMicrotask(flush);
+    });
+}
 
 /** The `insert` statement for `rows` rows: its VALUES tuple repeated, $n renumbered, ids returned. */
 function multiInsert(rows) {
@@ -86,75 +118,41 @@ export async function openPostgresStore(url, { poolSize = 10 } = {}) {
 
   const query = (name, values, pool = work) => pool.query({ name: `coassemble_inbox_${name}`, text: sql[name], values });
 
-  // Worker writes (complete, fail, heartbeat), batched: see the header.
+  // Worker writes, batched: see the header. Fails and heartbeats: each resolves with its row count.
   const escapeLiteral = (text) => pg.Client.prototype.escapeLiteral.call(null, text);
-  let writes = [];
-  let writesInFlight = 0;
-  function flushWrites() {
-    while (writes.length > 0 && writesInFlight < 2) {
-      const pending = writes.splice(0, MAX_BATCH_ROWS);
-      writesInFlight++;
-      const text = pending.map((w) => inlined(sql[w.name], w.values, escapeLiteral)).join(';\n');
-      work
-        .query(text)
-        .then(
-          (result) => {
-            const results = Array.isArray(result) ? result : [result];
-            pending.forEach((w, i) => w.resolve(results[i].rowCount));
-          },
-          (error) => pending.forEach((w) => w.reject(error)),
-        )
-        .finally(() => {
-          writesInFlight--;
-          flushWrites();
-        });
+  const batchedWrite = batcher(async (writes) => {
+    const result = await work.query(writes.map((w) => inlined(sql[w.name], w.values, escapeLiteral)).join(';\n'));
+    return (Array.isArray(result) ? result : [result]).map((r) => r.rowCount);
+  });
+  // Completes: each resolves with whether its outcome was recorded (its lease was still held).
+  const batchedComplete = batcher(async (runs) => {
+    // One worker id per statement: a process may run several workers (inbox.start twice).
+    const recorded = new Set();
+    for (const workerId of new Set(runs.map((r) => r.workerId))) {
+      const mine = runs.filter((r) => r.workerId === workerId);
+      const values = [mine.map((r) => r.id), workerId, mine.map((r) => r.attempts), mine.map((r) => r.now)];
+      const result = await query('complete', values);
+      for (const row of result.rows) recorded.add(`${workerId}\0${row.delivery_id}`);
     }
-  }
-  const batchedWrite = (name, values) =>
-    new Promise((resolve, reject) => {
-      writes.push({ name, values, resolve, reject });
-      if (writes.length === 1) queueMicrotask(flushWrites);
-    });
+    return runs.map((r) => recorded.has(`${r.workerId}\0${r.id}`));
+  });
 
   const inserts = new Map(); // rows → statement text
-  let queue = [];
-  let inFlight = 0;
-  function flush() {
-    while (queue.length > 0 && inFlight < INTAKE_BATCHES_IN_FLIGHT) {
-      const pending = queue.splice(0, MAX_BATCH_ROWS);
-      inFlight++;
-      const n = pending.length;
-      if (!inserts.has(n)) inserts.set(n, multiInsert(n));
-      intake
-        .query({ name: `coassemble_inbox_insert_${n}`, text: inserts.get(n), values: pending.flatMap((p) => p.row) })
-        .then(
-          (result) => {
-            const stored = new Set(result.rows.map((r) => r.delivery_id));
-            // A delivery id twice in one batch: the first is the stored one, the other a duplicate.
-            for (const p of pending) p.resolve(stored.delete(p.row[0]));
-          },
-          (error) => pending.forEach((p) => p.reject(error)),
-        )
-        .finally(() => {
-          inFlight--;
-          flush();
-        });
-    }
-  }
+  const batchedInsert = batcher(async (rows) => {
+    const n = rows.length;
+    if (!inserts.has(n)) inserts.set(n, multiInsert(n));
+    const result = await intake.query({ name: `coassemble_inbox_insert_${n}`, text: inserts.get(n), values: rows.flat() });
+    const stored = new Set(result.rows.map((r) => r.delivery_id));
+    // A delivery id twice in one batch: the first is the stored one, the other a duplicate.
+    return rows.map((row) => stored.delete(row[0]));
+  });
 
   return {
     dialect: 'postgres',
     insert(row) {
-      return new Promise((resolve, reject) => {
-        queue.push({
-          row: [row.id, row.type, row.signedAt, row.receivedAt, row.body, row.eventId, row.test, row.status, row.lastError,
-            row.maxAttempts, row.firstRetryMs, row.maxRetryMs, row.identity ?? null, row.reconciled === true],
-          resolve,
-          reject,
-        });
-        // Deliveries of this turn of the event loop join one statement when none is in flight.
-        if (queue.length === 1) queueMicrotask(flush);
-      });
+      // Deliveries of this turn of the event loop join one statement when none is in flight.
+      return batchedInsert([row.id, row.type, row.signedAt, row.receivedAt, row.body, row.eventId, row.test, row.status,
+        row.lastError, row.maxAttempts, row.firstRetryMs, row.maxRetryMs, row.identity ?? null, row.reconciled === true]);
     },
     async claim({ now, workerId, leaseMs, limit, observe = false }) {
       // One round trip, one implicit transaction: bury_expired, then claim. observe (metrics): first
@@ -167,13 +165,13 @@ export async function openPostgresStore(url, { poolSize = 10 } = {}) {
       return withLeases(claimed.rows.map(claimedRow), expired, buried.rowCount);
     },
     async heartbeat({ id, workerId, attempts, until }) {
-      return (await batchedWrite('heartbeat', [id, workerId, attempts, until])) === 1;
+      return (await batchedWrite({ name: 'heartbeat', values: [id, workerId, attempts, until] })) === 1;
     },
-    async complete({ id, workerId, attempts, now }) {
-      return (await batchedWrite('complete', [id, workerId, attempts, now])) === 1;
+    complete({ id, workerId, attempts, now }) {
+      return batchedComplete({ id, workerId, attempts, now });
     },
     async fail({ id, workerId, attempts, now, error, final }) {
-      return (await batchedWrite('fail', [id, workerId, attempts, now, error, final])) === 1;
+      return (await batchedWrite({ name: 'fail', values: [id, workerId, attempts, now, error, final] })) === 1;
     },
     async redrive({ id, now }) {
       return (await query('redrive', [id, now])).rowCount;

@@ -8,8 +8,7 @@
 // re-driving. See inbox.d.ts for the API.
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { verifyWebhookView, withBody, WebhookError, DEFAULT_TOLERANCE_SECONDS } from './webhooks.js';
-import { decodeWebhookBody } from '../../pkg/webhooks/coassemble_events_webhooks.js';
+import { storedDelivery, verifyWebhookView, WebhookError, DEFAULT_TOLERANCE_SECONDS } from './webhooks.js';
 import { openPostgresStore } from './inbox-postgres.js';
 import { openSqliteStore, DEFAULT_BUSY_TIMEOUT_MS } from './inbox-sqlite.js';
 import { rejectUnknownOptions } from './options.js';
@@ -198,7 +197,7 @@ export async function openInbox(databaseUrl, options = {}) {
   async function intake({ headers, body }) {
     let view;
     try {
-      view = verifyWebhookView({ headers, body, secrets, toleranceSeconds, now: now() / 1000 }).view;
+      view = verifyWebhookView({ headers, body, secrets, toleranceSeconds, now: now() / 1000 }, false).view;
     } catch (error) {
       if (!(error instanceof WebhookError)) throw error;
       return { status: error.status, body: { code: error.code, error: error.message } };
@@ -210,7 +209,7 @@ export async function openInbox(databaseUrl, options = {}) {
       type: view.type,
       signedAt: Number(view.timestamp), // a BigInt from the wasm (src/webhook/js.rs)
       status: view.notJson == null ? 'received' : 'dead',
-      eventId: typeof view.event?.id === 'string' ? view.event.id : null,
+      eventId: view.eventId ?? null,
       test: view.test,
       lastError: view.notJson == null ? null : `body is not JSON (stored as received): ${view.notJson}`,
       maxAttempts,
@@ -682,8 +681,7 @@ function definedOf(object) {
 /** What a handler receives: the stored delivery with the verifier's typed view and the raw JSON. */
 function deliveryOf(claimed) {
   const bytes = claimed.body;
-  const view = withBody(decodeWebhookBody(claimed.id, claimed.type, claimed.signedAt, bytes), bytes);
-  if (view.notJson != null) throw new Error(`body is not JSON: ${view.notJson}`);
+  const view = storedDelivery(claimed, bytes);
   view.body = bytes;
   view.attempt = claimed.attempts;
   view.maxAttempts = claimed.maxAttempts;

@@ -664,8 +664,9 @@ impl PostgresStore {
         attempts: u32,
         now: i64,
     ) -> Result<bool, StoreError> {
+        // The statement takes a batch (parallel arrays): this one run's outcome.
         let changed = self
-            .execute("complete", &[&id, &worker, &int(attempts), &now])
+            .execute("complete", &[&&[id][..], &worker, &&[int(attempts)][..], &&[now][..]])
             .await?;
         Ok(changed == 1)
     }
