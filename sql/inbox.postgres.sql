@@ -102,23 +102,25 @@ INSERT INTO coassemble_webhook_inbox
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $4, $9, $10, $11, $12, $13, $14)
 ON CONFLICT DO NOTHING;
 
--- name: bury_expired
--- $1 now (ms). A lease that expired on the row's last allowed run (its worker died or hung each time)
--- makes the delivery dead instead of claimable.
-UPDATE coassemble_webhook_inbox
-SET status = 'dead', lease_owner = NULL,
-    last_error = 'lease expired on run ' || attempts || ' (worker died or hung)'
-WHERE status = 'processing' AND run_at <= $1 AND attempts >= max_attempts;
-
 -- name: claim
 -- $1 now (ms), $2 worker id, $3 lease (ms), $4 how many. Takes due deliveries (new, failed and due,
--- or with an expired lease), sets the lease, counts the run. Returns the claimed rows. A worker asks
--- for as many as it starts now (its free slots), so each lease runs from the start of its run.
+-- or with an expired lease), sets the lease, counts the run. Returns the rows it changed: those with
+-- status 'processing' are claimed; those with status 'dead' were buried, not claimed: a lease that
+-- expired on the row's last allowed run (its worker died or hung each time) makes the delivery dead
+-- (the one condition repeated in each CASE). Burying in the claim, not in a statement of its own
+-- before it: that statement's scan of every due row (a sequential scan on a table without
+-- statistics yet) cost about 0.9 ms of PostgreSQL CPU per claim with 3,000 deliveries waiting. A
+-- worker asks for as many as it starts now (its free slots), so each lease runs from the start of its run.
 -- `= ANY(ARRAY(subquery))`, not `IN (subquery)`: with IN the planner may hash-join the picked ids
 -- against a sequential scan of the whole table (seen for purge_processed's 500 rows on 20,000 rows
 -- after ANALYZE); ANY(ARRAY) is a primary-key lookup per picked row, whatever the table's size.
 UPDATE coassemble_webhook_inbox
-SET status = 'processing', attempts = attempts + 1, lease_owner = $2, run_at = $1 + $3
+SET status = CASE WHEN status = 'processing' AND attempts >= max_attempts THEN 'dead' ELSE 'processing' END,
+    attempts = CASE WHEN status = 'processing' AND attempts >= max_attempts THEN attempts ELSE attempts + 1 END,
+    lease_owner = CASE WHEN status = 'processing' AND attempts >= max_attempts THEN NULL ELSE $2 END,
+    run_at = CASE WHEN status = 'processing' AND attempts >= max_attempts THEN run_at ELSE $1 + $3 END,
+    last_error = CASE WHEN status = 'processing' AND attempts >= max_attempts
+                      THEN 'lease expired on run ' || attempts || ' (worker died or hung)' ELSE last_error END
 WHERE delivery_id = ANY(ARRAY(
   SELECT delivery_id FROM coassemble_webhook_inbox
   WHERE status IN ('received', 'processing', 'failed') AND run_at <= $1
@@ -126,7 +128,7 @@ WHERE delivery_id = ANY(ARRAY(
   LIMIT $4
   FOR UPDATE SKIP LOCKED))
 RETURNING delivery_id, event_type, signed_at, received_at, body, event_id, test, attempts, max_attempts,
-          identity, reconciled;
+          identity, reconciled, status;
 
 -- name: heartbeat
 -- $1 delivery_id, $2 worker id, $3 attempts (as claimed: the lease's fencing token), $4 the lease's

@@ -102,25 +102,25 @@ INSERT INTO coassemble_webhook_inbox
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?4, ?9, ?10, ?11, ?12, ?13, ?14)
 ON CONFLICT DO NOTHING;
 
--- name: bury_expired
--- ?1 now (ms). A lease that expired on the row's last allowed run makes the delivery dead.
-UPDATE coassemble_webhook_inbox
-SET status = 'dead', lease_owner = NULL,
-    last_error = 'lease expired on run ' || attempts || ' (worker died or hung)'
-WHERE status = 'processing' AND run_at <= ?1 AND attempts >= max_attempts;
-
 -- name: claim
--- ?1 now (ms), ?2 worker id, ?3 lease (ms), ?4 how many (the worker's free slots). INDEXED BY: without
+-- ?1 now (ms), ?2 worker id, ?3 lease (ms), ?4 how many (the worker's free slots). Returns the rows it
+-- changed: status 'processing' claimed, 'dead' buried (a lease that expired on the row's last allowed
+-- run; see inbox.postgres.sql). INDEXED BY: without
 -- statistics SQLite would pick the status index and sort every due row; the due index is in run_at order.
 UPDATE coassemble_webhook_inbox
-SET status = 'processing', attempts = attempts + 1, lease_owner = ?2, run_at = ?1 + ?3
+SET status = CASE WHEN status = 'processing' AND attempts >= max_attempts THEN 'dead' ELSE 'processing' END,
+    attempts = CASE WHEN status = 'processing' AND attempts >= max_attempts THEN attempts ELSE attempts + 1 END,
+    lease_owner = CASE WHEN status = 'processing' AND attempts >= max_attempts THEN NULL ELSE ?2 END,
+    run_at = CASE WHEN status = 'processing' AND attempts >= max_attempts THEN run_at ELSE ?1 + ?3 END,
+    last_error = CASE WHEN status = 'processing' AND attempts >= max_attempts
+                      THEN 'lease expired on run ' || attempts || ' (worker died or hung)' ELSE last_error END
 WHERE delivery_id IN (
   SELECT delivery_id FROM coassemble_webhook_inbox INDEXED BY coassemble_webhook_inbox_due
   WHERE status IN ('received', 'processing', 'failed') AND run_at <= ?1
   ORDER BY run_at
   LIMIT ?4)
 RETURNING delivery_id, event_type, signed_at, received_at, body, event_id, test, attempts, max_attempts,
-          identity, reconciled;
+          identity, reconciled, status;
 
 -- name: heartbeat
 -- ?1 delivery_id, ?2 worker id, ?3 attempts (as claimed), ?4 the lease's new end (ms).

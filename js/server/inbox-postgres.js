@@ -15,10 +15,10 @@
 // while one batch is in flight go together as one `complete` statement (it takes arrays: one plan and
 // one round trip for the batch); fails and heartbeats, rarer, as one simple-protocol query string (the
 // shared statements, each with its values inlined as escaped literals: one round trip, each
-// statement's own row count); and a claim is `bury_expired; claim` in one round trip. At 1,000
+// statement's own row count); and a claim is one statement (it buries expired last runs too). At 1,000
 // deliveries/s on this 2-core machine, one round trip per complete left the worker behind (complete
 // ~18 ms each through a 10-connection pool, the backlog grew to a p50 over 1 s).
-import { activityRow, claimedRow, listedRow, listStatement, loadStatements, lockRow, storedRow, withLeases } from './inbox-sql.js';
+import { activityRow, claimedRows, listedRow, listStatement, loadStatements, lockRow, storedRow } from './inbox-sql.js';
 
 const sql = loadStatements('postgres');
 
@@ -155,14 +155,20 @@ export async function openPostgresStore(url, { poolSize = 10 } = {}) {
         row.lastError, row.maxAttempts, row.firstRetryMs, row.maxRetryMs, row.identity ?? null, row.reconciled === true]);
     },
     async claim({ now, workerId, leaseMs, limit, observe = false }) {
-      // One round trip, one implicit transaction: bury_expired, then claim. observe (metrics): first
-      // which expired leases this claim may take over (expired_leases), and how many were buried.
-      const statements = [inlined(sql.bury_expired, [now], escapeLiteral), inlined(sql.claim, [now, workerId, leaseMs, limit], escapeLiteral)];
-      if (observe) statements.unshift(inlined(sql.expired_leases, [now, limit], escapeLiteral));
-      const results = await work.query(statements.join(';\n'));
-      const [buried, claimed] = results.slice(-2);
-      const expired = observe ? new Set(results[0].rows.map((r) => r.delivery_id)) : null;
-      return withLeases(claimed.rows.map(claimedRow), expired, buried.rowCount);
+      // observe (metrics): first which expired leases this claim may take over (expired_leases), in
+      // the same round trip and implicit transaction.
+      const claim = { name: 'coassemble_inbox_claim', text: sql.claim, values: [now, workerId, leaseMs, limit] };
+      let expired = null;
+      let rows;
+      if (observe) {
+        const statements = [inlined(sql.expired_leases, [now, limit], escapeLiteral), inlined(sql.claim, claim.values, escapeLiteral)];
+        const [found, claimed] = await work.query(statements.join(';\n'));
+        expired = new Set(found.rows.map((r) => r.delivery_id));
+        rows = claimed.rows;
+      } else {
+        rows = (await work.query(claim)).rows;
+      }
+      return claimedRows(rows, expired);
     },
     async heartbeat({ id, workerId, attempts, until }) {
       return (await batchedWrite({ name: 'heartbeat', values: [id, workerId, attempts, until] })) === 1;

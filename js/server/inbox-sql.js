@@ -41,7 +41,7 @@ export function loadStatements(dialect) {
 const time = (value) => (value == null ? null : Number(value));
 
 /** A row returned by `claim`. */
-export function claimedRow(r) {
+function claimedRow(r) {
   return {
     id: r.delivery_id,
     type: r.event_type,
@@ -102,13 +102,16 @@ export function listStatement({ status = null, type = null, limit }) {
 }
 
 /**
- * The claimed rows, with what the claim did to expired leases (when observed): `takenOver`, the
- * claimed deliveries whose lease had expired; `buried`, those made dead (expired on their last run).
+ * What `claim` returned: the claimed rows (status 'processing'), with what it did to expired leases:
+ * `buried`, the rows it made dead (expired on their last run; not claimed), and `takenOver` (when
+ * observed: `expired` is the set of expired leases read before it), the claimed deliveries whose
+ * lease had expired.
  */
-export function withLeases(rows, expired, buried) {
-  rows.buried = buried;
-  rows.takenOver = expired ? rows.filter((r) => expired.has(r.id)).length : 0;
-  return rows;
+export function claimedRows(rows, expired) {
+  const claimed = rows.filter((r) => r.status !== 'dead').map(claimedRow);
+  claimed.buried = rows.length - claimed.length;
+  claimed.takenOver = expired ? claimed.filter((r) => expired.has(r.id)).length : 0;
+  return claimed;
 }
 
 /** A row returned by `lock_get`: the lease and the last run (its report parsed when it is JSON). */

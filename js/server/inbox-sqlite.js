@@ -26,7 +26,7 @@
 // intake p99 at 1,000 deliveries/s stays a few ms, bench/node-inbox-intake.mjs). The cost of (b): a
 // waiting writer polls instead of queueing inside SQLite, so under heavy contention from another
 // process it may wait a little longer than its turn; the cap keeps each poll cheap.
-import { activityRow, claimedRow, listedRow, listStatement, loadStatements, lockRow, storedRow, withLeases } from './inbox-sql.js';
+import { activityRow, claimedRows, listedRow, listStatement, loadStatements, lockRow, storedRow } from './inbox-sql.js';
 
 const sql = loadStatements('sqlite');
 
@@ -91,7 +91,7 @@ export async function openSqliteStore(path, { busyTimeoutMs = DEFAULT_BUSY_TIMEO
   const prepare = (db, names) => Object.fromEntries(names.map((name) => [name, db.prepare(sql[name])]));
   const prepared = {
     ...prepare(intake, ['insert']),
-    ...prepare(work, ['bury_expired', 'claim', 'heartbeat', 'complete', 'fail', 'redrive', 'purge_processed', 'purge_dead', 'list', 'list_status', 'counts']),
+    ...prepare(work, ['claim', 'heartbeat', 'complete', 'fail', 'redrive', 'purge_processed', 'purge_dead', 'list', 'list_status', 'counts']),
     // Operating the inbox (sql/inbox.sqlite.sql, the end): the dashboard, the metrics, the CLI.
     ...prepare(work, ['get', 'list_type', 'list_status_type', 'oldest_due', 'expired_leases', 'activity']),
     // Reconciliation's lease and last-run record.
@@ -158,14 +158,12 @@ export async function openSqliteStore(path, { busyTimeoutMs = DEFAULT_BUSY_TIMEO
     },
     async claim({ now, workerId, leaseMs, limit, observe = false }) {
       let expired = null;
-      let buried = 0;
       const rows = await write(() => {
         // observe: which expired leases this claim takes over (read in the same write transaction).
         if (observe) expired = new Set(prepared.expired_leases.pluck().all(numbered([now, limit])));
-        buried = run('bury_expired', [now]).changes;
         return all('claim', [now, workerId, leaseMs, limit]);
       });
-      return withLeases(rows.map(claimedRow), expired, buried);
+      return claimedRows(rows, expired);
     },
     async heartbeat({ id, workerId, attempts, until }) {
       return write(() => run('heartbeat', [id, workerId, attempts, until]).changes === 1);

@@ -376,7 +376,7 @@ impl Backend {
         }
     }
 
-    /// `bury_expired`, then `claim`.
+    /// `claim` (which also buries leases expired on their last run: not returned).
     async fn claim(
         &self,
         now: i64,
@@ -1239,7 +1239,6 @@ mod tests {
                 "work_session",
                 "schema",
                 "insert",
-                "bury_expired",
                 "claim",
                 "heartbeat",
                 "complete",

@@ -388,8 +388,7 @@ struct Connection {
 
 /// The statements of each kind of connection, in the order they are prepared.
 const INTAKE: [&str; 1] = ["insert"];
-const WORK: [&str; 11] = [
-    "bury_expired",
+const WORK: [&str; 10] = [
     "claim",
     "heartbeat",
     "complete",
@@ -625,23 +624,26 @@ impl PostgresStore {
         lease: i64,
         limit: u32,
     ) -> Result<Vec<Claimed>, StoreError> {
-        self.execute("bury_expired", &[&now]).await?;
         let rows = self
             .query("claim", &[&now, &worker, &lease, &i64::from(limit)])
             .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(Claimed {
-                    id: row.try_get(0)?,
-                    event_type: row.try_get(1)?,
-                    signed_at: row.try_get(2)?,
-                    received_at: row.try_get(3)?,
-                    body: row.try_get(4)?,
-                    attempts: row.try_get::<_, i32>(7)?.max(0) as u32,
-                    max_attempts: row.try_get::<_, i32>(8)?.max(0) as u32,
-                })
-            })
-            .collect()
+        // Rows it buried (a lease expired on its last run) come back dead: not claimed.
+        let mut claimed = Vec::with_capacity(rows.len());
+        for row in &rows {
+            if row.try_get::<_, &str>(11)? == "dead" {
+                continue;
+            }
+            claimed.push(Claimed {
+                id: row.try_get(0)?,
+                event_type: row.try_get(1)?,
+                signed_at: row.try_get(2)?,
+                received_at: row.try_get(3)?,
+                body: row.try_get(4)?,
+                attempts: row.try_get::<_, i32>(7)?.max(0) as u32,
+                max_attempts: row.try_get::<_, i32>(8)?.max(0) as u32,
+            });
+        }
+        Ok(claimed)
     }
 
     pub(super) async fn heartbeat(
@@ -666,7 +668,10 @@ impl PostgresStore {
     ) -> Result<bool, StoreError> {
         // The statement takes a batch (parallel arrays): this one run's outcome.
         let changed = self
-            .execute("complete", &[&&[id][..], &worker, &&[int(attempts)][..], &&[now][..]])
+            .execute(
+                "complete",
+                &[&&[id][..], &worker, &&[int(attempts)][..], &&[now][..]],
+            )
             .await?;
         Ok(changed == 1)
     }

@@ -27,7 +27,6 @@ fn failed(error: rusqlite::Error) -> StoreError {
 
 /// Each statement's text, cut from the SQL file once.
 struct Statements {
-    bury_expired: String,
     claim: String,
     heartbeat: String,
     complete: String,
@@ -199,7 +198,6 @@ impl SqliteStore {
             database,
             intake,
             sql: Statements {
-                bury_expired: statement(SQL, "bury_expired"),
                 claim: statement(SQL, "claim"),
                 heartbeat: statement(SQL, "heartbeat"),
                 complete: statement(SQL, "complete"),
@@ -298,28 +296,22 @@ impl SqliteStore {
         limit: u32,
     ) -> Result<Vec<Claimed>, StoreError> {
         self.with(|c| {
-            // One write transaction for both, so that a claim is one lock acquisition.
-            let transaction = Transaction::new_unchecked(c, TransactionBehavior::Immediate)?;
-            transaction
-                .prepare_cached(&self.sql.bury_expired)?
-                .execute(params![now])?;
-            let claimed = {
-                let mut claim = transaction.prepare_cached(&self.sql.claim)?;
-                let rows = claim.query_map(params![now, worker, lease, limit], |row| {
-                    Ok(Claimed {
-                        id: row.get(0)?,
-                        event_type: row.get(1)?,
-                        signed_at: row.get(2)?,
-                        received_at: row.get(3)?,
-                        body: row.get(4)?,
-                        attempts: row.get(7)?,
-                        max_attempts: row.get(8)?,
-                    })
-                })?;
-                rows.collect::<Result<Vec<_>, _>>()?
-            };
-            transaction.commit()?;
-            Ok(claimed)
+            let mut claim = c.prepare_cached(&self.sql.claim)?;
+            // Rows it buried (a lease expired on its last run) come back dead: not claimed.
+            let rows = claim.query_map(params![now, worker, lease, limit], |row| {
+                let claimed = Claimed {
+                    id: row.get(0)?,
+                    event_type: row.get(1)?,
+                    signed_at: row.get(2)?,
+                    received_at: row.get(3)?,
+                    body: row.get(4)?,
+                    attempts: row.get(7)?,
+                    max_attempts: row.get(8)?,
+                };
+                Ok((row.get::<_, String>(11)? != "dead").then_some(claimed))
+            })?;
+            let rows = rows.collect::<Result<Vec<_>, _>>()?;
+            Ok(rows.into_iter().flatten().collect())
         })
     }
 
