@@ -45,12 +45,13 @@ in_page() { # the npm package's in-page wasm: six exports (src/abi.rs), no gener
 
 webhooks() { # the webhooks entry's wasm: wasm-bindgen --target web glue (scripts/pack-wasm.mjs)
   local out=pkg/webhooks name=coassemble_events_webhooks
-  echo "[build] webhooks: cargo build --release --target wasm32-unknown-unknown --features webhook-js" >&2
-  cargo build --quiet --release --target wasm32-unknown-unknown --lib --no-default-features --features webhook-js
+  # Built for speed (Cargo.toml, profile server-wasm): it runs once per delivery on a server.
+  echo "[build] webhooks: cargo build --profile server-wasm --target wasm32-unknown-unknown --features webhook-js" >&2
+  cargo build --quiet --profile server-wasm --target wasm32-unknown-unknown --lib --no-default-features --features webhook-js
   rm -rf "$out" && mkdir -p "$out"
-  "$WB" --target web --no-typescript --out-dir "$out" --out-name "$name" "$WASM_OUT"
-  # -Oz, then short import/export names (the mapping goes to the glue: scripts/pack-wasm.mjs).
-  "$WASM_OPT" "${WASM_OPT_FLAGS[@]}" --enable-reference-types --minify-imports-and-exports-and-modules \
+  "$WB" --target web --no-typescript --out-dir "$out" --out-name "$name" target/wasm32-unknown-unknown/server-wasm/coassemble_events.wasm
+  # -O3, then short import/export names (the mapping goes to the glue: scripts/pack-wasm.mjs).
+  "$WASM_OPT" "${WASM_OPT_FLAGS[@]/-Oz/-O3}" --enable-reference-types --minify-imports-and-exports-and-modules \
     "$out/${name}_bg.wasm" -o "$out/${name}_bg.wasm" > "$out/names.json"
   node scripts/pack-wasm.mjs "$out" "$name" "$out/names.json"
   rm "$out/names.json"
