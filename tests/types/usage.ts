@@ -61,8 +61,18 @@ export async function builder(container: HTMLElement, url: string): Promise<void
   const status: 'queued' | string = saver.status;
   console.log(status);
   await saver.flush();
-  const embedded = await embedCourse(container, url, { title: 'Onboarding' });
+  const embedded = await embedCourse(container, url, { iframe: { title: 'Onboarding', loading: 'lazy', allowfullscreen: true } });
   embedded.destroy();
+  // @ts-expect-error: iframe attributes go under `iframe` (issue 18)
+  await embedCourse(container, url, { title: 'Onboarding' });
+  // @ts-expect-error: a typo in an option name (the option is readyTimeoutMs)
+  await embedCourse(container, url, { readyTimeoutMS: 5000 });
+  // @ts-expect-error: a typo in an attach option name
+  await attachBuilder(document.querySelector('iframe')!, { initialprogress: 10 });
+  // @ts-expect-error: autosave takes a builder embed, not a course player
+  autosave(await embedCourse(container, url), { save: async () => {} });
+  // @ts-expect-error: a typo in an autosave option name
+  autosave(b, { save: async () => {}, debounceMS: 500 });
 }
 
 export function webhook(headers: Record<string, string>, body: string): string {
