@@ -167,3 +167,40 @@ export async function outage(): Promise<Delivery[]> {
 void startPlatform().then((p) => p.addEndpoint({ url: 'http://x', events: ['course.finished'] }));
 // @ts-expect-error: the option is timeScale
 void startPlatform({ timescale: 600 });
+
+// Issue 18: the inbox handler's delivery narrows on `type` exactly as verifyWebhook's result does
+// (one definition), and every intake answer's status is a literal with its own codes.
+import type { InboxDelivery, IntakeAnswer, NodeIntakeAnswer, UnknownInboxDelivery } from 'coassemble-events/inbox';
+import type { KnownWebhookEvent, UnknownWebhookDelivery, WebhookDelivery } from 'coassemble-events/webhooks';
+
+export async function handlers(): Promise<void> {
+  const inbox = await openInbox('webhooks.sqlite');
+  inbox.start(async (delivery) => {
+    // README, "A durable inbox": the receiver's own line.
+    if (delivery.type === 'course.completed') console.log(delivery.id, delivery.event.tracking?.email);
+    switch (delivery.type) {
+      case 'course.created': {
+        // @ts-expect-error: a course.created event has no tracking
+        console.log(delivery.event.tracking);
+        break;
+      }
+      case 'course.commenced': console.log(delivery.event.tracking.identifier); break;
+      case 'course.completed': break;
+      default: {
+        const other: UnknownInboxDelivery = delivery as UnknownInboxDelivery; // a newer event type
+        console.log(other.type, other.event.whatever);
+      }
+    }
+  });
+  const same: KnownWebhookEvent['type'] = ({} as InboxDelivery).type;
+  const verified: KnownWebhookEvent['type'] = ({} as WebhookDelivery).type;
+  const unknown: string = ({} as UnknownWebhookDelivery).event === null ? 'not json' : 'json';
+  console.log(same, verified, unknown);
+  const answer: IntakeAnswer = await inbox.receive({ headers: {}, body: '' });
+  if (answer.status === 200) console.log(answer.body.status, answer.body.id);
+  else if (answer.status === 401) { const code: 'stale_timestamp' | 'bad_signature' = answer.body.code; console.log(code); }
+  // @ts-expect-error: the intake never answers 404
+  if (answer.status === 404) console.log('never');
+  const listener: NodeIntakeAnswer['status'] = 500; // body_already_parsed / intake_failed
+  console.log(listener);
+}
