@@ -24,6 +24,11 @@
  * });
  * createServer(inbox.nodeListener).listen(3000);
  * ```
+ *
+ * Types: these declarations use the Fetch globals (`Request`, `Response`, `Headers`, `AbortSignal`).
+ * A Node project without the `dom` lib gets them from `@types/node` (an optional peer dependency of
+ * this package: `npm i -D @types/node`); the `node:http` request and response are declared here
+ * ({@link NodeRequest}, {@link NodeResponse}), so nothing else is needed.
  * @packageDocumentation
  */
 import type { KnownWebhookEvent, OtherWebhookEvent, WebhookErrorCode, WebhookHeaders } from './webhooks.js';
