@@ -1,6 +1,7 @@
 // The JavaScript the npm package ships (called by scripts/build.sh after the wasm bundles): each entry
 // point of package.json's `exports`, bundled with what it imports (the wasm-bindgen glue and the
-// inlined wasm included) and minified by esbuild into dist/, with a source map back to js/ and pkg/.
+// inlined wasm included) and minified by esbuild into dist/, with a source map back to js/ and pkg/
+// (not shipped: see `sourcemap` below).
 // Sources by where they run: js/page/ (the in-page SDK, loaded by every learner's page: no Node
 // built-ins), js/server/ (webhooks, the inbox and its operations, the Headless API client) and
 // js/testing/ (the test kit and the platform emulator).
@@ -65,7 +66,11 @@ const common = {
   minify: true,
   // The inlined wasm is one Latin-1 character per byte; `ascii` would write most as `\xNN`.
   charset: 'utf8',
-  sourcemap: true,
+  // Maps are kept out of the package (package.json `files`: they were 60 % of it, 1.1 MB, mostly the
+  // sources and inlined wasm they embed; without those they are 140 KB of mappings to files an install
+  // lacks). 'external': no `sourceMappingURL` comment, so no tool looks for a map an install has not;
+  // they stay in dist/ for decoding a stack trace from this repository.
+  sourcemap: 'external',
   legalComments: 'none',
   // Peer dependencies (react, vue; the inbox's database drivers, imported only when a store of theirs
   // opens), and Node's built-ins (only the Node-side entries, /testing and /inbox, have any).
@@ -73,11 +78,25 @@ const common = {
   logLevel: 'warning',
 };
 
+const entryPoints = (filter) => Object.fromEntries(entries.map((name) => [name.replace(/\.js$/, ''), sourceOf(name)])
+  .filter(([, source]) => filter(source)));
+
+// The in-page entries: one file each (a page fetches one module, not a waterfall).
 await build({
   ...common,
-  entryPoints: Object.fromEntries(entries.map((name) => [name.replace(/\.js$/, ''), sourceOf(name)])),
+  entryPoints: entryPoints((source) => source.startsWith('js/page/')),
   outdir: 'dist',
   plugins: [mainEntryExternal],
+});
+
+// The server and testing entries split what they share into dist/chunks/: the webhooks wasm (about
+// 80 KB, inlined) is shipped once, not once in each of webhooks.js, inbox.js and testing.js.
+await build({
+  ...common,
+  entryPoints: entryPoints((source) => !source.startsWith('js/page/')),
+  outdir: 'dist',
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
 });
 
 await build({

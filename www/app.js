@@ -33,7 +33,7 @@ async function mountCourse(url, label) {
   resetPlayerView();
   $('#player-source').textContent = label;
   setPill('#player-pill', 'connecting');
-  course = await embedCourse($('#player-frame'), url, { ...IFRAME, title: 'Course player' });
+  course = await embedCourse($('#player-frame'), url, { iframe: { ...IFRAME, title: 'Course player' } });
   course.on('course:progress', (e) => showProgress(e.progress));
   course.on('course:start', () => setBadge('#badge-started', 'In progress', 'live'));
   course.on('course:completed', () => {
@@ -117,7 +117,7 @@ async function mountBuilder(url, label) {
   $('#builder-course').textContent = 'No course yet';
   $('#builder-source').textContent = label;
   setPill('#builder-pill', 'connecting');
-  builder = await embedBuilder($('#builder-frame'), url, { ...IFRAME, title: 'Course builder' });
+  builder = await embedBuilder($('#builder-frame'), url, { iframe: { ...IFRAME, title: 'Course builder' } });
   builder.on('*', (e) => feed('builder', e));
   builder.on('error', (err) => feedError('builder', err));
   for (const name of ['course:created', 'course:updated']) {

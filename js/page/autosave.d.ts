@@ -25,13 +25,7 @@
  * @packageDocumentation
  */
 
-/** The smallest part of an Embed that autosave uses: `attachBuilder`/`embedBuilder` return one. */
-export interface AutosaveSource {
-  /** `'builder'` for an Embed; a `'course'` embed is refused. */
-  kind?: string;
-  on(name: string, cb: (event: any) => void): (() => void) | void;
-  off?(name: string, cb: (event: any) => void): void;
-}
+import type { BuilderEmbed } from './index.js';
 
 /** One saved state of a course, handed to `save` and `beacon`. Send it to your server as JSON. */
 export interface Draft {
@@ -178,7 +172,10 @@ export interface Autosave {
  * - `back`, `session:expired` and `stop()` flush at once; `pagehide` / `visibilitychange: hidden` use
  *   `beacon` when given (`queued`; saved with `save` once visible again), and flush otherwise.
  *
+ * @param builder an embed from `attachBuilder`/`embedBuilder` (a course player embed does not compile,
+ *   and is refused at run time with a TypeError).
  * @throws TypeError when `builder` has no `on` method or is a course player embed, `save` is missing,
- * or an option has the wrong type; `CoassembleError` (`invalid_option`) for a timer option out of range.
+ * or an option has the wrong type; `CoassembleError` (`invalid_option`) for a timer option out of range
+ * or a name no option has (`debounceMS`, `retry.baseMS`: the message names the one meant).
  */
-export function autosave(builder: AutosaveSource, options: AutosaveOptions): Autosave;
+export function autosave(builder: BuilderEmbed, options: AutosaveOptions): Autosave;

@@ -4,9 +4,12 @@
 // A draft is "saved" only when `save` confirmed it: a beacon only queues it, and it is saved again
 // when the page turns out to live on (visible again).
 // Plain JavaScript on purpose: it is scheduling, not protocol decoding, and needs no wasm.
+import { unknownOption } from './errors.js';
 import { timerOption } from './timers.js';
 
 const EVENTS = ['pending', 'saving', 'saved', 'queued', 'error'];
+const OPTIONS = ['save', 'beacon', 'debounceMs', 'maxWaitMs', 'retry', 'saveTimeoutMs', 'clock', 'window'];
+const RETRY_OPTIONS = ['retry.attempts', 'retry.baseMs', 'retry.maxMs'];
 
 /** Default `saveTimeoutMs`: how long one `save` attempt may take before it counts as failed. */
 const DEFAULT_SAVE_TIMEOUT_MS = 15000;
@@ -29,6 +32,10 @@ export function autosave(builder, options = {}) {
   if (builder.kind === 'course') {
     throw new TypeError('autosave(builder, options): this is a course player embed; autosave needs a builder (attachBuilder/embedBuilder)');
   }
+  const retry = options.retry ?? {};
+  // A typo'd name (`debounceMS`) must not leave its default in place without a word.
+  known(Object.keys(options), OPTIONS);
+  known(Object.keys(retry).map((name) => `retry.${name}`), RETRY_OPTIONS);
   const { save, beacon } = options;
   if (typeof save !== 'function') throw new TypeError('autosave: options.save must be a function (draft) => Promise');
   if (beacon != null && typeof beacon !== 'function' && typeof beacon !== 'string') {
@@ -37,7 +44,6 @@ export function autosave(builder, options = {}) {
   const debounceMs = timerOption(options.debounceMs ?? 800, 'autosave: debounceMs');
   // Without a ceiling, someone typing steadily would postpone the save for as long as they type.
   const maxWaitMs = nonNegative(options.maxWaitMs, debounceMs * 5, 'maxWaitMs');
-  const retry = options.retry ?? {};
   const attempts = Math.max(1, Math.floor(nonNegative(retry.attempts, 5, 'retry.attempts')));
   const baseMs = timerOption(retry.baseMs ?? 1000, 'autosave: retry.baseMs');
   const maxMs = timerOption(retry.maxMs ?? 30000, 'autosave: retry.maxMs');
@@ -301,6 +307,10 @@ export function autosave(builder, options = {}) {
       return left;
     },
   };
+}
+
+function known(names, options) {
+  for (const name of names) if (!options.includes(name)) throw unknownOption(name, options, ` (known: ${options.join(', ')})`);
 }
 
 function nonNegative(value, fallback, name) {

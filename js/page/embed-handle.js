@@ -86,7 +86,7 @@ export class EmbedHandle {
     }
     // The window the iframe lives in is the one its messages are posted to.
     const window = iframe.ownerDocument?.defaultView;
-    if (!window) throw new CoassembleError('no_dom', 'no window: embeds can only be attached in a browser page');
+    if (!window) throw new CoassembleError('no_dom', "coassemble-events needs a browser page (window): the iframe's document has none");
     try {
       /** The exact origin messages are accepted from. */
       this.origin = trustedOrigin(iframe, origin, src);

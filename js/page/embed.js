@@ -2,7 +2,7 @@
 // EmbedHandle. Trust, decoding and the progress rule live in Rust; this file only fans events out to
 // callbacks, isolates their exceptions, and owns the waits and cleanup.
 import { EmbedHandle } from './embed-handle.js';
-import { CoassembleError, DestroyedError, TimeoutError } from './errors.js';
+import { CoassembleError, DestroyedError, TimeoutError, unknownOption } from './errors.js';
 import { watchRemoval } from './removal.js';
 import { timerOption } from './timers.js';
 
@@ -27,13 +27,18 @@ export class Embed {
 
   /** @internal use attachCourse/attachBuilder/embedCourse/embedBuilder */
   constructor(kind, iframe, options = {}, src, ownsIframe = false) {
-    const { origin, readyTimeoutMs = DEFAULT_READY_TIMEOUT_MS, renewUrl, initialProgress } = options;
+    const { origin, readyTimeoutMs = DEFAULT_READY_TIMEOUT_MS, renewUrl, initialProgress, ...unknown } = options;
+    // embed* took iframe attributes at the top level until issue 18; they go under `iframe` now.
+    for (const name in unknown) {
+      throw unknownOption(name, ['origin', 'readyTimeoutMs', 'renewUrl', 'initialProgress'],
+        ownsIframe ? ' (iframe attributes go in { iframe })' : '');
+    }
     timerOption(readyTimeoutMs, 'readyTimeoutMs');
     if (origin !== undefined && origin !== null && typeof origin !== 'string') {
       throw new CoassembleError('invalid_origin', `origin must be a string like "https://coassemble.com", got ${typeof origin}`);
     }
     if (renewUrl !== undefined && typeof renewUrl !== 'function') {
-      throw new CoassembleError('invalid_option', 'renewUrl must be a function that resolves to a fresh signed URL');
+      throw new CoassembleError('invalid_option', 'renewUrl must be a function that resolves to the new signed URL');
     }
     if (initialProgress !== undefined && !(Number.isInteger(initialProgress) && initialProgress >= 0 && initialProgress <= 100)) {
       throw new CoassembleError('invalid_option', `initialProgress must be a whole percent 0..100, got ${initialProgress}`);

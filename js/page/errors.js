@@ -8,7 +8,7 @@ export class CoassembleError extends Error {
    * @param {object} [details] extra fields copied onto the error (`raw`, `cause`, `event`...)
    */
   constructor(code, message, details) {
-    super(message, details && 'cause' in details ? { cause: details.cause } : undefined);
+    super(message, details); // (Error reads only its `cause`)
     this.name = 'CoassembleError';
     this.code = code;
     if (details) Object.assign(this, details);
@@ -29,4 +29,16 @@ export class DestroyedError extends CoassembleError {
     super('destroyed', message);
     this.name = 'DestroyedError';
   }
+}
+
+/**
+ * The error for an option name nobody knows (a typo must not fall back to a default silently): it
+ * names the known one meant when only the case differs (`readyTimeoutMS`), else says `hint`.
+ * @param {string} name the unknown option
+ * @param {readonly string[]} known
+ * @param {string} hint
+ */
+export function unknownOption(name, known, hint) {
+  const near = known.find((k) => k.toLowerCase() === name.toLowerCase());
+  return new CoassembleError('invalid_option', `unknown option ${name}${near ? `, did you mean ${near}?` : hint}`);
 }

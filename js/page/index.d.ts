@@ -130,7 +130,7 @@ export type CourseEvent = CourseEventMap[keyof CourseEventMap];
 /** Every builder event: a union discriminated on `name`. */
 export type BuilderEvent = BuilderEventMap[keyof BuilderEventMap];
 
-/** Stable codes of {@link CoassembleError}. */
+/** Stable codes of {@link CoassembleError} (`invalid_option`: a bad value, or a name no option has). */
 export type ErrorCode =
   | 'no_dom' | 'not_an_iframe' | 'missing_origin' | 'invalid_origin' | 'invalid_option' | 'invalid_argument'
   | 'invalid_container' | 'missing_url' | 'malformed_message' | 'callback_error' | 'timeout' | 'destroyed'
@@ -159,7 +159,10 @@ export class DestroyedError extends CoassembleError {
   readonly code: 'destroyed';
 }
 
-/** Options of attachCourse / attachBuilder. */
+/**
+ * Options of attachCourse / attachBuilder. An unknown name is refused (`invalid_option`, naming the
+ * known one meant when only its case differs): a typo never falls back to a default silently.
+ */
 export interface AttachOptions {
   /**
    * The exact origin to accept messages from, e.g. `'https://acme.coassemble.com'`.
@@ -183,12 +186,27 @@ export interface AttachOptions {
 }
 
 /**
- * Options of embedCourse / embedBuilder: attach options plus attributes for the created iframe.
- * `allow` replaces the default (`fullscreen; autoplay; clipboard-write`, less what the browser
- * does not know).
+ * Attributes of the iframe embedCourse / embedBuilder create. `true` sets an empty attribute
+ * (`allowfullscreen`); `false`, `null` and `undefined` set none.
+ */
+export interface IframeAttributes {
+  /** Default `'Coassemble course'` / `'Coassemble course builder'`. */
+  title?: string | null;
+  /** Replaces the default `fullscreen; autoplay; clipboard-write` (less what the browser does not know). */
+  allow?: string | null;
+  loading?: 'lazy' | 'eager';
+  referrerpolicy?: string;
+  [attribute: string]: string | number | boolean | null | undefined;
+}
+
+/**
+ * Options of embedCourse / embedBuilder: attach options plus the created iframe's attributes under
+ * `iframe`. No other name is taken: an unknown one (a typo such as `readyTimeoutMS`, or an attribute
+ * at the top level) is a compile error here and an `invalid_option` rejection at run time.
  */
 export interface EmbedOptions extends AttachOptions {
-  [attribute: string]: unknown;
+  /** Attributes of the created iframe: `{ iframe: { title: 'Onboarding', loading: 'lazy' } }`. */
+  iframe?: IframeAttributes;
 }
 
 /** What a course player reported so far. */
@@ -250,9 +268,13 @@ export interface Embed<M, S> {
 }
 
 /** A course player embed. */
-export type CourseEmbed = Embed<CourseEventMap, CourseState>;
-/** A course builder embed. */
-export type BuilderEmbed = Embed<BuilderEventMap, BuilderState>;
+export interface CourseEmbed extends Embed<CourseEventMap, CourseState> {
+  readonly kind: 'course';
+}
+/** A course builder embed (what `autosave` takes). */
+export interface BuilderEmbed extends Embed<BuilderEventMap, BuilderState> {
+  readonly kind: 'builder';
+}
 
 /** Default `readyTimeoutMs`. */
 export const DEFAULT_READY_TIMEOUT_MS: 20000;

@@ -10,14 +10,14 @@ export { CoassembleError, TimeoutError, DestroyedError } from './errors.js';
 // Importing does not touch the DOM (nor the wasm, instantiated by the first attach), so server-side
 // rendering can import the package.
 async function load() {
-  if (typeof window === 'undefined' || typeof document === 'undefined') {
+  if (typeof document === 'undefined') {
     throw new CoassembleError('no_dom', 'coassemble-events needs a browser page (window): attach in the client, not during server-side rendering');
   }
 }
 
-async function attach(kind, iframe, options, src) {
+async function attach(kind, iframe, options) {
   await load();
-  return new Embed(kind, iframe, options, src);
+  return new Embed(kind, iframe, options);
 }
 
 // Coassemble recommends `fullscreen; autoplay; presentation; clipboard-write`; `presentation` is not a
@@ -38,10 +38,10 @@ async function embed(kind, container, signedUrl, options = {}) {
   if (typeof signedUrl !== 'string' || signedUrl === '') {
     throw new CoassembleError('missing_url', 'pass the signed embed URL minted by your server');
   }
-  const { origin, readyTimeoutMs, renewUrl, initialProgress, ...attrs } = options;
+  const { iframe: attrs = {}, ...attachOptions } = options;
   const iframe = container.ownerDocument.createElement('iframe');
   iframe.setAttribute('allow', defaultAllow(container.ownerDocument));
-  iframe.setAttribute('title', kind === 'builder' ? 'Coassemble course builder' : 'Coassemble course');
+  iframe.setAttribute('title', `Coassemble course${kind === 'builder' ? ' builder' : ''}`);
   iframe.style.border = '0';
   iframe.style.width = '100%';
   iframe.style.height = '100%';
@@ -52,7 +52,7 @@ async function embed(kind, container, signedUrl, options = {}) {
     else if (value !== false && value != null) iframe.setAttribute(name, String(value));
   }
   // The listener is live before the iframe exists, so not even the first session:ready is missed.
-  const created = new Embed(kind, iframe, { origin, readyTimeoutMs, renewUrl, initialProgress }, signedUrl, true);
+  const created = new Embed(kind, iframe, attachOptions, signedUrl, true);
   iframe.src = signedUrl;
   container.appendChild(iframe);
   return created;
@@ -72,7 +72,7 @@ export function attachCourse(iframe, options) {
 /**
  * Listens to an existing course builder `<iframe>`.
  * @param {HTMLIFrameElement} iframe
- * @param {{ origin?: string, readyTimeoutMs?: number }} [options]
+ * @param {import('./index.js').AttachOptions} [options]
  * @returns {Promise<Embed>}
  */
 export function attachBuilder(iframe, options) {
@@ -81,8 +81,8 @@ export function attachBuilder(iframe, options) {
 
 /**
  * Creates a course player iframe for `signedUrl` inside `container`, after the listener is live.
- * Options beyond AttachOptions become iframe attributes (`{ title: 'Onboarding', loading: 'lazy' }`;
- * an `allow` given here replaces the default). The embed owns the iframe: `destroy()` removes it.
+ * `options.iframe` holds the iframe's attributes (`{ iframe: { title: 'Onboarding', loading: 'lazy' } }`;
+ * an `allow` given there replaces the default); any other option AttachOptions lacks is `invalid_option`. The embed owns the iframe: `destroy()` removes it.
  * @param {Element} container
  * @param {string} signedUrl the signed embed URL minted by your server
  * @param {import('./index.js').EmbedOptions} [options]

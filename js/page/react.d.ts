@@ -19,6 +19,7 @@
 import type { ComponentPropsWithoutRef, JSX, RefCallback } from 'react';
 import type {
   BuilderEmbed, BuilderEventMap, BuilderState, CoassembleError, CourseEmbed, CourseEventMap, CourseState, EmbedOptions,
+  IframeAttributes,
 } from './index.js';
 import type { AutosaveOptions } from './autosave.js';
 
@@ -65,7 +66,7 @@ interface EmbedProps {
   readyTimeoutMs?: number;
   renewUrl?: () => Promise<string>;
   /** Attributes of the created iframe (`{ title: 'Onboarding', loading: 'lazy' }`). */
-  iframe?: Record<string, string>;
+  iframe?: IframeAttributes;
 }
 
 /** `<CoassembleCourse signedUrl={url} on={{ 'course:progress': (e) => … }} style={{ height: 600 }} />` */

@@ -92,8 +92,8 @@ function component(kind, displayName) {
   function Coassemble(props) {
     const options = {}, rest = {};
     for (const [key, value] of Object.entries(props)) (EMBED_PROPS.includes(key) ? options : rest)[key] = value;
-    const { signedUrl, iframe, ...embedOptions } = options;
-    const { ref } = useEmbed(kind, signedUrl, { ...iframe, ...embedOptions });
+    const { signedUrl, ...embedOptions } = options;
+    const { ref } = useEmbed(kind, signedUrl, embedOptions);
     return createElement('div', { ...rest, ref });
   }
   Coassemble.displayName = displayName;

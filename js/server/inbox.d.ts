@@ -24,13 +24,14 @@
  * });
  * createServer(inbox.nodeListener).listen(3000);
  * ```
+ *
+ * Types: these declarations use the Fetch globals (`Request`, `Response`, `Headers`, `AbortSignal`).
+ * A Node project without the `dom` lib gets them from `@types/node` (an optional peer dependency of
+ * this package: `npm i -D @types/node`); the `node:http` request and response are declared here
+ * ({@link NodeRequest}, {@link NodeResponse}), so nothing else is needed.
  * @packageDocumentation
  */
-import type {
-  WebhookHeaders,
-  CourseCreatedEvent,
-  LearnerProgressEvent,
-} from './webhooks.js';
+import type { KnownWebhookEvent, OtherWebhookEvent, WebhookErrorCode, WebhookHeaders } from './webhooks.js';
 
 /** Bodies larger than this (1 MiB) are answered 413 (the default of {@link InboxOptions.maxBodyBytes}). */
 export declare const MAX_BODY_BYTES: number;
@@ -138,7 +139,7 @@ export interface InboxOptions {
  */
 export type InboxEvent =
   /** A delivery answered by the intake. `code`: the refusal's (bad_signature, stale_timestamp, body_too_large…). */
-  | { kind: 'intake'; outcome: 'stored' | 'duplicate' | 'refused' | 'unavailable'; code: string | null; status: number; id: string | null; durationMs: number }
+  | { kind: 'intake'; outcome: 'stored' | 'duplicate' | 'refused' | 'unavailable'; code: Exclude<NodeIntakeAnswer['body'], { id: string }>['code'] | null; status: NodeIntakeAnswer['status']; id: string | null; durationMs: number }
   /**
    * A handler run and what became of it (`timed_out`: the handler outlived `handlerTimeoutMs`; the
    * row is then failed, or dead on its last run, as `recorded` says). `durationMs`: the handler's time.
@@ -199,17 +200,42 @@ export interface ActivityBucket {
   processed: number;
 }
 
-/** The answer to a delivery: send `status` with `body` as JSON. */
-export interface IntakeAnswer {
-  /**
-   * 200 stored or duplicate; 400/401 refused by the verifier; 408 body too slow; 413 body too large;
-   * 503 the store is unavailable (Coassemble retries).
-   */
-  status: 200 | 400 | 401 | 408 | 413 | 503;
-  body:
-    | { status: 'stored' | 'duplicate'; id: string }
-    | { code: string; error: string };
+/** A refusal's JSON body: a stable `code` to switch on, and what to change in `error`. */
+export interface IntakeRefusal<C extends string> {
+  code: C;
+  error: string;
 }
+
+/**
+ * The answer to a delivery: send `status` with `body` as JSON. Discriminated on `status`, each with
+ * its codes. Coassemble retries every answer but a 2xx.
+ */
+export type IntakeAnswer =
+  /** Stored now, or a duplicate of a stored delivery (not stored or run again). */
+  | { status: 200; body: { status: 'stored' | 'duplicate'; id: string } }
+  /** Refused by the verifier: malformed. */
+  | { status: 400; body: IntakeRefusal<Extract<WebhookErrorCode, 'missing_header' | 'bad_timestamp'>> }
+  /** Refused by the verifier: not authentic, or stale. */
+  | { status: 401; body: IntakeRefusal<Extract<WebhookErrorCode, 'stale_timestamp' | 'bad_signature'>> }
+  /** The body did not arrive within `bodyTimeoutMs`. */
+  | { status: 408; body: IntakeRefusal<'body_timeout'> }
+  /** The body is over `maxBodyBytes`. */
+  | { status: 413; body: IntakeRefusal<'body_too_large'> }
+  /** The store is unavailable (Coassemble retries). */
+  | { status: 503; body: IntakeRefusal<'store_unavailable'> };
+
+/**
+ * What {@link Inbox.nodeListener} answers: an {@link IntakeAnswer}, or a 500 (retried by Coassemble,
+ * so nothing is lost once the cause is fixed) with a JSON body:
+ * - `body_already_parsed`: a body parser (`express.json()`, `express.text()`, Fastify's) read the body
+ *   before the intake, whose signature covers the raw bytes. Mount the webhook route before any body
+ *   parser, or give it `express.raw({ type: '*\/*' })` (a Buffer `req.body` is used as the raw body);
+ *   see the package's docs, "Raw body".
+ * - `intake_failed`: anything else (the request broke off, an unexpected error; `onError` has it).
+ */
+export type NodeIntakeAnswer =
+  | IntakeAnswer
+  | { status: 500; body: IntakeRefusal<'body_already_parsed' | 'intake_failed'> };
 
 /** Fields of every delivery a handler receives. */
 export interface InboxDeliveryBase {
@@ -254,18 +280,14 @@ export interface InboxDeliveryBase {
 
 /**
  * What a handler receives: a stored delivery, with the verifier's lenient typed view (`event`) and the
- * raw JSON. `type` narrows `event`; an event type this version does not know arrives as
- * {@link UnknownInboxDelivery} (read it in a `default:` branch).
+ * raw JSON. `type` narrows `event` exactly as for `verifyWebhook` (the same {@link KnownWebhookEvent}):
+ * `if (delivery.type === 'course.completed') delivery.event.tracking.email`. An event type this version
+ * does not know arrives as {@link UnknownInboxDelivery} (read it in a `default:` branch).
  */
-export type InboxDelivery =
-  | (InboxDeliveryBase & { type: 'course.created'; event: CourseCreatedEvent })
-  | (InboxDeliveryBase & { type: 'course.commenced' | 'course.completed'; event: LearnerProgressEvent });
+export type InboxDelivery = InboxDeliveryBase & KnownWebhookEvent;
 
 /** A delivery of an event type this version does not know: `event` is the body's JSON (a lenient copy). */
-export interface UnknownInboxDelivery extends InboxDeliveryBase {
-  type: string;
-  event: Record<string, unknown>;
-}
+export interface UnknownInboxDelivery extends InboxDeliveryBase, OtherWebhookEvent {}
 
 /** The second argument of a handler. */
 export interface HandlerContext {
@@ -373,7 +395,8 @@ export interface Inbox {
    * `node:http` / Express listener: `createServer(inbox.nodeListener)` or
    * `app.post('/webhooks', inbox.nodeListener)` (before any JSON body parser, or after `express.raw()`).
    * A declared or streamed body over `maxBodyBytes` is answered 413 at once (the rest is not read, the
-   * connection closed); a body slower than `bodyTimeoutMs` is answered 408.
+   * connection closed); a body slower than `bodyTimeoutMs` is answered 408; a body a parser already
+   * read is answered 500 `body_already_parsed` (see {@link NodeIntakeAnswer}), never parsed JSON verified.
    */
   readonly nodeListener: (req: NodeRequest, res: NodeResponse) => Promise<void>;
   /** Fetch-style handler: `Deno.serve(inbox.fetchHandler)`, Bun, Hono, Next.js route handlers. Same limits. */

@@ -238,15 +238,21 @@ export async function openInbox(databaseUrl, options = {}) {
     status: 408,
     body: { code: 'body_timeout', error: `the body did not arrive within ${bodyTimeoutMs} ms` },
   });
+  // A 5xx, so Coassemble retries the delivery (and nothing is lost) once the route is fixed.
+  const alreadyParsed = () => ({
+    status: 500,
+    body: { code: 'body_already_parsed', error: PARSED_ERROR },
+  });
 
   /** node:http / Express listener: `createServer(inbox.nodeListener)`, `app.post(path, inbox.nodeListener)`. */
   async function nodeListener(req, res) {
     try {
       const read = await nodeBody(req, maxBodyBytes, bodyTimeoutMs);
-      const answer = read.body ? await receive({ headers: req.headers, body: read.body }) : early(read.tooLarge ? tooLarge() : tooSlow());
+      const answer = read.body ? await receive({ headers: req.headers, body: read.body })
+        : early(read.tooLarge ? tooLarge() : read.timedOut ? tooSlow() : alreadyParsed());
       const text = JSON.stringify(answer.body);
       const headers = { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) };
-      if (read.body) {
+      if (!read.tooLarge && !read.timedOut) {
         res.writeHead(answer.status, headers);
         res.end(text);
       } else {
@@ -261,8 +267,11 @@ export async function openInbox(databaseUrl, options = {}) {
       }
     } catch (error) {
       onError(error, 'receiving a delivery');
-      if (!res.headersSent) res.writeHead(500, { connection: 'close' });
-      res.end();
+      // Never a bare 500: the body says where the reason is (and Coassemble retries a 5xx).
+      if (res.headersSent) return void res.end();
+      const text = JSON.stringify({ code: 'intake_failed', error: 'the intake failed on this request; the reason went to the server log (onError)' });
+      res.writeHead(500, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), connection: 'close' });
+      res.end(text);
     }
   }
 
@@ -696,6 +705,11 @@ function errorText(error) {
   return String(error?.stack ?? error).replaceAll('\0', '\uFFFD').slice(0, 2000);
 }
 
+const PARSED_ERROR = 'a body parser read the request body before the inbox (express.json(), express.text(), '
+  + "Fastify's JSON parser): the signature covers the raw bytes. Mount the webhook route before express.json(), "
+  + "or give it express.raw({ type: '*/*' }) (its Buffer is used as the raw body); Fastify: a raw-body content "
+  + 'type parser (https://coassemble-events.github.io/coassemble-events/guide/raw-body)';
+
 /** The body as a Buffer (no copy) for the driver; verifyWebhook accepted its type already. */
 function bytesOf(body) {
   if (typeof body === 'string') return Buffer.from(body, 'utf8');
@@ -707,16 +721,14 @@ function bytesOf(body) {
  * The raw body of a node:http request (or Express's express.raw() Buffer), read at most to the limit:
  * `{ body }`, or `{ tooLarge: true }` as soon as the declared Content-Length or the bytes read pass
  * it (nothing more is read: at most the limit plus one chunk is held), or `{ timedOut: true }` when
- * the whole body has not arrived within `timeoutMs` (a slow sender must not hold a request forever).
+ * the whole body has not arrived within `timeoutMs` (a slow sender must not hold a request forever),
+ * or `{ parsed: true }` when a body parser read it before.
  */
 function nodeBody(req, limit, timeoutMs) {
   if (req.body instanceof Uint8Array) return Promise.resolve(req.body.byteLength <= limit ? { body: req.body } : { tooLarge: true });
-  if (req.body !== undefined && req.readableEnded) {
-    throw new TypeError(
-      'inbox.nodeListener: the request body was already parsed; mount the webhook route before any JSON body ' +
-        'parser (or use express.raw({ type: "*/*" })): the signature covers the raw bytes',
-    );
-  }
+  // Read already (express.json/text/urlencoded, Fastify's parsers): the raw bytes are gone. A parser
+  // whose type did not match leaves the stream unread (Express 4 still sets `req.body = {}`).
+  if (req.readableEnded) return Promise.resolve({ parsed: true });
   const declared = Number(req.headers['content-length']);
   if (declared > limit) return Promise.resolve({ tooLarge: true });
   return new Promise((resolve, reject) => {

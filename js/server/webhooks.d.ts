@@ -142,22 +142,36 @@ export interface DeliveryBase {
 }
 
 /**
+ * The event types this version knows, each with its typed `event`: a union discriminated on `type`.
+ * The one definition behind {@link WebhookDelivery} and the inbox's `InboxDelivery`
+ * (`coassemble-events/inbox`), so both narrow alike.
+ */
+export type KnownWebhookEvent =
+  | { type: 'course.created'; event: CourseCreatedEvent }
+  | { type: 'course.commenced' | 'course.completed'; event: LearnerProgressEvent };
+
+/**
+ * An event type this version does not know (a newer Coassemble event): not refused, it arrives with
+ * its own `type` and `event` as the JSON received. Left out of the unions that `type` narrows (a
+ * `type: string` member would stop `type === 'course.completed'` from narrowing `event`): read it in a
+ * `default:` branch as {@link UnknownWebhookDelivery} (or the inbox's `UnknownInboxDelivery`).
+ */
+export interface OtherWebhookEvent {
+  type: string;
+  event: Record<string, unknown>;
+}
+
+/**
  * A verified delivery. `type` comes from the signed body (else the `X-Coassemble-Event` header) and
  * narrows `event`: `switch (delivery.type) { case 'course.completed': delivery.event.tracking.email }`.
- *
- * An event type this version does not know is not refused: it arrives with its own `type` and `event`
- * as the JSON received. It is left out of this union so that `type` narrows `event`; in a `default:`
- * branch, read it as an {@link UnknownWebhookDelivery}.
+ * An event type this version does not know: {@link UnknownWebhookDelivery}.
  */
-export type WebhookDelivery =
-  | (DeliveryBase & { type: 'course.created'; event: CourseCreatedEvent })
-  | (DeliveryBase & { type: 'course.commenced' | 'course.completed'; event: LearnerProgressEvent });
+export type WebhookDelivery = DeliveryBase & KnownWebhookEvent;
 
 /** A delivery of an event type this version does not know: `event` is the body as received. */
-export interface UnknownWebhookDelivery extends DeliveryBase {
-  type: string;
+export interface UnknownWebhookDelivery extends DeliveryBase, Omit<OtherWebhookEvent, 'event'> {
   /** `null` when the body is not JSON (see {@link DeliveryBase.notJson}). */
-  event: Record<string, unknown> | null;
+  event: OtherWebhookEvent['event'] | null;
 }
 
 /**

@@ -459,7 +459,7 @@ for (const { name: engine, skip } of engines()) describe(engine, { skip }, () =>
       const result = await page.evaluate(async (src) => {
         const box = document.createElement('div');
         document.body.append(box);
-        const embed = await window.sdk.embedCourse(box, src, { title: 'Onboarding', readyTimeoutMs: 5000 });
+        const embed = await window.sdk.embedCourse(box, src, { iframe: { title: 'Onboarding' }, readyTimeoutMs: 5000 });
         await embed.ready();
         const iframe = box.querySelector('iframe');
         const out = { origin: embed.origin, title: iframe.title, same: iframe === embed.iframe };
@@ -518,7 +518,7 @@ for (const { name: engine, skip } of engines()) describe(engine, { skip }, () =>
         const box = document.createElement('div');
         document.body.append(box);
         const plain = await window.sdk.embedCourse(box, src);
-        const custom = await window.sdk.embedCourse(box, src, { allow: 'fullscreen' });
+        const custom = await window.sdk.embedCourse(box, src, { iframe: { allow: 'fullscreen' } });
         await Promise.all([plain.ready(), custom.ready()]);
         const out = { plain: plain.iframe.allow, custom: custom.iframe.allow,
           known: document.featurePolicy?.features?.() ?? null };
@@ -540,7 +540,7 @@ for (const { name: engine, skip } of engines()) describe(engine, { skip }, () =>
         await page.evaluate(async (src) => {
           const box = document.createElement('div');
           document.body.append(box);
-          const control = await window.sdk.embedCourse(box, src, { allow: 'fullscreen; presentation' });
+          const control = await window.sdk.embedCourse(box, src, { iframe: { allow: 'fullscreen; presentation' } });
           await control.ready();
           control.destroy();
           box.remove();
@@ -577,6 +577,29 @@ for (const { name: engine, skip } of engines()) describe(engine, { skip }, () =>
         '*': 'true:invalid_origin', null: 'true:invalid_origin', 'ftp://coassemble.com': 'true:invalid_origin',
         'https://coassemble.com/path': 'true:invalid_origin', 'coassemble.com': 'true:invalid_origin',
         '': 'true:invalid_origin', normalised: 'https://acme.coassemble.com',
+      });
+    });
+
+    test('an unknown option is invalid_option naming it (and the option meant); nothing is embedded', async () => {
+      const result = await page.evaluate(async (src) => {
+        const box = document.createElement('div');
+        document.body.append(box);
+        const refusal = (promise) => promise.then(() => 'embedded',
+          (e) => `${e instanceof window.sdk.CoassembleError}:${e.code}:${e.message}`);
+        const out = {
+          typo: await refusal(window.sdk.embedCourse(box, src, { readyTimeoutMS: 5000 })),
+          attribute: await refusal(window.sdk.embedBuilder(box, src, { title: 'Onboarding' })),
+          attach: await refusal(window.sdk.attachCourse(document.createElement('iframe'), { Origin: 'https://x.test' })),
+          iframes: box.querySelectorAll('iframe').length,
+        };
+        box.remove();
+        return out;
+      }, `${servers.frame}/tests/browser/fixtures/frame.html?ready=1&parent=${encodeURIComponent(servers.host)}`);
+      assert.deepEqual(result, {
+        typo: 'true:invalid_option:unknown option readyTimeoutMS, did you mean readyTimeoutMs?',
+        attribute: 'true:invalid_option:unknown option title (iframe attributes go in { iframe })',
+        attach: 'true:invalid_option:unknown option Origin, did you mean origin?',
+        iframes: 0,
       });
     });
   });

@@ -135,9 +135,9 @@ for (const { name: engine, skip } of engines()) describe(engine, { skip }, () =>
       const result = await page.evaluate(async (src) => {
         const box = document.createElement('div');
         document.body.append(box);
-        const embed = await window.sdk.embedCourse(box, src, {
+        const embed = await window.sdk.embedCourse(box, src, { iframe: {
           allowfullscreen: true, hidden: false, loading: null, referrerpolicy: undefined, title: 'Quiz', width: 640,
-        });
+        } });
         const iframe = embed.iframe;
         const out = Object.fromEntries(['allowfullscreen', 'hidden', 'loading', 'referrerpolicy', 'title', 'width']
           .map((name) => [name, iframe.getAttribute(name)]));

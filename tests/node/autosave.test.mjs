@@ -480,3 +480,19 @@ test('timer options above 2^31 - 1 ms are refused with invalid_option', () => {
   }
   autosave(builder, { save() {}, window: null, debounceMs: 2 ** 31 - 1, maxWaitMs: Infinity }).stop();
 });
+
+test('an unknown option name is invalid_option naming it and the option meant, or the known ones', () => {
+  const builder = fakeBuilder();
+  const refusal = (options) => {
+    try {
+      autosave(builder, { save() {}, window: null, ...options }).stop();
+    } catch (e) {
+      return `${e.code}: ${e.message}`;
+    }
+    return 'accepted';
+  };
+  assert.equal(refusal({ debounceMS: 500 }), 'invalid_option: unknown option debounceMS, did you mean debounceMs?');
+  assert.equal(refusal({ retry: { baseMS: 10 } }), 'invalid_option: unknown option retry.baseMS, did you mean retry.baseMs?');
+  assert.match(refusal({ onSaved() {} }), /^invalid_option: unknown option onSaved \(known: save, beacon, debounceMs, .*window\)$/);
+  assert.equal(refusal({ retry: { attempts: 2, baseMs: 1, maxMs: 2 }, maxWaitMs: 1, beacon: '/b', clock: undefined }), 'accepted');
+});

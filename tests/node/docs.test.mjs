@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -21,8 +22,15 @@ test('the README budget sentence agrees with size-budget.json', () => {
 });
 
 test('the Node version the README requires is the one package.json and the tests use', () => {
+  // The real minimum (issue 18): an ESM-only package that CommonJS code `require()`s needs require(esm)
+  // without a flag, which came in Node 20.19 and 22.12 (on 21 and on 22.0-22.11 it throws
+  // ERR_REQUIRE_ESM). Checked for real below on the Node running the tests.
   const engines = JSON.parse(read('package.json')).engines.node;
-  assert.equal(engines, '>=20');
+  assert.equal(engines, '^20.19.0 || >=22.12.0');
+  const [major, minor] = process.versions.node.split('.').map(Number);
+  assert.ok((major === 20 && minor >= 19) || major > 22 || (major === 22 && minor >= 12), `Node ${process.versions.node} is below engines`);
+  const required = createRequire(import.meta.url)('coassemble-events/webhooks');
+  assert.equal(typeof required.verifyWebhook, 'function', 'require() of the ESM entry works on the minimum');
   assert.deepEqual([...readme.matchAll(/Node (\d+)\+/g)].map((m) => m[1]).filter((v) => v !== '20'), []);
   assert.ok(Number(process.versions.node.split('.')[0]) >= 20, `running on Node ${process.versions.node}`);
 });

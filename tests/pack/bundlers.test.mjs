@@ -159,19 +159,20 @@ after(async () => {
 });
 
 test('the tarball holds the package and nothing else', () => {
-  const want = ['README.md', 'package.json', 'dist/index.js', 'dist/index.js.map', 'js/page/index.d.ts',
-    'dist/autosave.js', 'dist/autosave.js.map', 'js/page/autosave.d.ts', 'dist/webhooks.js', 'dist/webhooks.js.map',
+  const want = ['README.md', 'package.json', 'dist/index.js', 'js/page/index.d.ts',
+    'dist/autosave.js', 'js/page/autosave.d.ts', 'dist/webhooks.js',
     'js/server/webhooks.d.ts', 'dist/webhooks.workerd.js', 'dist/coassemble_events_webhooks_bg.wasm',
     'dist/react.js', 'js/page/react.d.ts', 'dist/vue.js', 'js/page/vue.d.ts', 'dist/testing.js', 'js/testing/testing.d.ts',
     'testing/cli.js', 'testing/emulators/player.html', 'LICENSE-MIT', 'LICENSE-APACHE',
     'dist/inbox.js', 'js/server/inbox.d.ts', 'sql/inbox.postgres.sql', 'sql/inbox.sqlite.sql'];
   for (const file of want) assert.ok(tarballFiles.includes(file), `${file} is missing from the tarball`);
-  // The built files and their source maps, and the declarations; not the readable sources of js/. The
-  // one .wasm is the verifier for Cloudflare Workers (dist/webhooks.workerd.js imports it). Also the
+  // The built files (the server entries' shared chunks too; no source maps) and the declarations;
+  // not the readable sources of js/. The one .wasm is the verifier for Cloudflare Workers
+  // (dist/webhooks.workerd.js imports it). Also the
   // test kit's emulator pages and the command line (`testing/cli.js`, its `inbox` commands), the inbox
   // dashboard's static page, and the files the README points users to.
   const allowed = [/^README\.md$/, /^package\.json$/, /^LICENSE[^/]*$/, /^js\/(page|server|testing)\/[\w-]+\.d\.ts$/,
-    /^dist\/[\w.-]+\.js(\.map)?$/, /^dist\/coassemble_events_webhooks_bg\.wasm$/, /^testing\/(cli|inbox-cli)\.js$/,
+    /^dist\/(chunks\/)?[\w.-]+\.js$/, /^dist\/coassemble_events_webhooks_bg\.wasm$/, /^testing\/(cli|inbox-cli)\.js$/,
     /^dashboard\/(index\.html|app\.js|style\.css)$/,
     /^testing\/emulators\/[\w-]+\.(html|js|css)$/, /^examples\/node-receiver\.mjs$/, /^sql\/inbox\.\w+\.sql$/];
   const extra = tarballFiles.filter((f) => !allowed.some((re) => re.test(f)));

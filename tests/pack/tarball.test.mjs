@@ -37,11 +37,29 @@ function sections() {
   return out;
 }
 
-const packed = (() => {
-  // --ignore-scripts: prepack would rebuild; npm test has built already (the test checks that first).
-  const [report] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8' }));
-  return new Set(report.files.map((f) => f.path));
-})();
+// --ignore-scripts: prepack would rebuild; npm test has built already (the test checks that first).
+const [report] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8' }));
+const packed = new Set(report.files.map((f) => f.path));
+
+// Issue 18: 1.8 MB unpacked, 60 % of it source maps, the webhooks wasm inlined three times.
+test('the unpacked package is at most 700 KB: no source maps, the webhooks wasm inlined once', () => {
+  assert.ok(report.unpackedSize <= 700_000, `unpacked ${report.unpackedSize} B`);
+  assert.deepEqual([...packed].filter((f) => f.endsWith('.map')), []);
+  // A wasm is inlined as a template literal of its bytes (scripts/inline-wasm.mjs), which esbuild
+  // writes starting with the magic number: `\0asm. (The Workers entry imports the .wasm file instead.)
+  const copies = [...packed].filter((f) => f.endsWith('.js'))
+    .filter((f) => readFileSync(join(ROOT, f), 'utf8').includes('`\\0asm')).length;
+  assert.ok(copies <= 2, `${copies} files inline a wasm (the in-page one, and the webhooks one once)`);
+});
+
+test('package.json says where the project lives and what it needs', () => {
+  assert.equal(pkg.repository.url, 'git+https://github.com/coassemble-events/coassemble-events.git');
+  assert.equal(pkg.homepage, 'https://coassemble-events.github.io/coassemble-events/');
+  assert.equal(pkg.bugs.url, 'https://github.com/coassemble-events/coassemble-events/issues');
+  assert.equal(pkg.author, 'coassemble-events contributors');
+  // The inbox's declarations use Node's types (Buffer, http): optional, like the database drivers.
+  assert.equal(pkg.peerDependenciesMeta['@types/node']?.optional, true);
+});
 
 test('the tarball holds the built entry points, their types, the license texts and the test kit', () => {
   assert.ok(existsSync(join(ROOT, 'dist', 'index.js')), 'dist/ is missing: run `bash scripts/build.sh` first (npm test does)');

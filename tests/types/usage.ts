@@ -61,8 +61,18 @@ export async function builder(container: HTMLElement, url: string): Promise<void
   const status: 'queued' | string = saver.status;
   console.log(status);
   await saver.flush();
-  const embedded = await embedCourse(container, url, { title: 'Onboarding' });
+  const embedded = await embedCourse(container, url, { iframe: { title: 'Onboarding', loading: 'lazy', allowfullscreen: true } });
   embedded.destroy();
+  // @ts-expect-error: iframe attributes go under `iframe` (issue 18)
+  await embedCourse(container, url, { title: 'Onboarding' });
+  // @ts-expect-error: a typo in an option name (the option is readyTimeoutMs)
+  await embedCourse(container, url, { readyTimeoutMS: 5000 });
+  // @ts-expect-error: a typo in an attach option name
+  await attachBuilder(document.querySelector('iframe')!, { initialprogress: 10 });
+  // @ts-expect-error: autosave takes a builder embed, not a course player
+  autosave(await embedCourse(container, url), { save: async () => {} });
+  // @ts-expect-error: a typo in an autosave option name
+  autosave(b, { save: async () => {}, debounceMS: 500 });
 }
 
 export function webhook(headers: Record<string, string>, body: string): string {
@@ -157,3 +167,40 @@ export async function outage(): Promise<Delivery[]> {
 void startPlatform().then((p) => p.addEndpoint({ url: 'http://x', events: ['course.finished'] }));
 // @ts-expect-error: the option is timeScale
 void startPlatform({ timescale: 600 });
+
+// Issue 18: the inbox handler's delivery narrows on `type` exactly as verifyWebhook's result does
+// (one definition), and every intake answer's status is a literal with its own codes.
+import type { InboxDelivery, IntakeAnswer, NodeIntakeAnswer, UnknownInboxDelivery } from 'coassemble-events/inbox';
+import type { KnownWebhookEvent, UnknownWebhookDelivery, WebhookDelivery } from 'coassemble-events/webhooks';
+
+export async function handlers(): Promise<void> {
+  const inbox = await openInbox('webhooks.sqlite');
+  inbox.start(async (delivery) => {
+    // README, "A durable inbox": the receiver's own line.
+    if (delivery.type === 'course.completed') console.log(delivery.id, delivery.event.tracking?.email);
+    switch (delivery.type) {
+      case 'course.created': {
+        // @ts-expect-error: a course.created event has no tracking
+        console.log(delivery.event.tracking);
+        break;
+      }
+      case 'course.commenced': console.log(delivery.event.tracking.identifier); break;
+      case 'course.completed': break;
+      default: {
+        const other: UnknownInboxDelivery = delivery as UnknownInboxDelivery; // a newer event type
+        console.log(other.type, other.event.whatever);
+      }
+    }
+  });
+  const same: KnownWebhookEvent['type'] = ({} as InboxDelivery).type;
+  const verified: KnownWebhookEvent['type'] = ({} as WebhookDelivery).type;
+  const unknown: string = ({} as UnknownWebhookDelivery).event === null ? 'not json' : 'json';
+  console.log(same, verified, unknown);
+  const answer: IntakeAnswer = await inbox.receive({ headers: {}, body: '' });
+  if (answer.status === 200) console.log(answer.body.status, answer.body.id);
+  else if (answer.status === 401) { const code: 'stale_timestamp' | 'bad_signature' = answer.body.code; console.log(code); }
+  // @ts-expect-error: the intake never answers 404
+  if (answer.status === 404) console.log('never');
+  const listener: NodeIntakeAnswer['status'] = 500; // body_already_parsed / intake_failed
+  console.log(listener);
+}
