@@ -476,7 +476,7 @@ async function ladder(spec) {
     await closedLoop(items.slice(0, Math.min(100, items.length)).map((x) => ({ ...x, id: `w${x.id}` })), spec.inFlight, () => pool.query('SELECT 1'));
     const closed = await closedLoop(items, spec.inFlight, (item) => {
       const now = Date.now();
-      return pool.query({ name: `i_${table}`, text: `INSERT INTO ${table} ${columns} ${values}`, values: [item.headers['X-Coassemble-Delivery'], 'course.completed', Math.floor(now / 1000), now, item.body, 'evt'] });
+      return pool.query({ name: `i_${table}`, text: `INSERT INTO ${table} ${columns} ${values}`, values: [item.headers['X-Coassemble-Delivery'], 'course.completed', Math.floor(now / 1000), now, item.body, `evt_${item.headers['X-Coassemble-Delivery']}`] });
     });
     await pool.end();
     steps.push({ step: label, rate: rate(closed), p50: pct(closed.latencies, 50), p99: pct(closed.latencies, 99) });
