@@ -29,6 +29,8 @@
 //   --phases              also the intake ladder of our inbox (where its intake time goes)
 //   --profile             also one CPU profile (--cpu-prof) of our inbox's throughput run, summarised
 //   --json <file>         also write every raw result as JSON
+//   --save                also write bench/results/inbox-peers.json (the figures the README and the
+//                         docs' performance page print: medians, ranges, the budgets and the machine)
 //
 // Method. PostgreSQL is a server of this script's own (scripts/postgres.sh, durability defaults:
 // fsync and synchronous_commit on). Every system of every run gets a fresh database and a fresh Node
@@ -570,6 +572,7 @@ async function parent() {
 
   const lines = [];
   const say = (line = '') => { console.log(line); lines.push(line); };
+  const startLoad = loadavg().map((x) => Number(x.toFixed(1)));
   say(`inbox against its peers — ${new Date().toISOString()}`);
   say(`  ${cpuModel}, ${cpus().length} cores, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} at start`);
   say(`  Node ${process.version}, PostgreSQL ${pgVersion} (fsync ${settings.fsync}, synchronous_commit ${settings.synchronous_commit}, wal_sync_method ${settings.wal_sync_method}), pg ${version('pg')}, pg-boss ${version('pg-boss')}, graphile-worker ${version('graphile-worker')}`);
@@ -769,6 +772,50 @@ async function parent() {
   }
   const jsonPath = opt('json', null);
   if (jsonPath) writeFileSync(isAbsolute(jsonPath) ? jsonPath : resolve(jsonPath), JSON.stringify({ lines, results, raw }, null, 2));
+  if (flag('save')) {
+    const stat = (key, digits) => {
+      const xs = values(key);
+      const round = (x) => Number(x.toFixed(digits));
+      return xs.length ? { median: round(median(xs)), range: [round(xs[0]), round(xs.at(-1))] } : null;
+    };
+    const throughput = SYSTEMS.map((s) => ({
+      system: s === 'floor' ? `bare INSERT loop, ${IN_FLIGHT} connections` : names[s],
+      intake: stat(`${s}.intake`, 0),
+      endToEnd: s === 'floor' ? null : stat(`${s}.e2e`, 0),
+      cpuMsPerDelivery: { node: stat(`${s}.cpu`, 3)?.median ?? null, postgres: stat(`${s}.serverCpu`, 3)?.median ?? null },
+      perDelivery: { commits: stat(`${s}.commits`, 2)?.median ?? null, walSyncs: stat(`${s}.walSyncs`, 2)?.median ?? null },
+    }));
+    const latencySystems = [['ours', 'our Node inbox, PostgreSQL'], ['sqlite', 'our Node inbox, SQLite (one process)'],
+      ...(PEER_LATENCY ? SYSTEMS.filter((s) => s === 'pgboss' || s === 'graphile').map((s) => [s, names[s]]) : [])];
+    const latency = LATENCY ? latencySystems.map(([k, system]) => ({
+      system,
+      intakeMs: { p50: stat(`${k}.open.intakeP50`, 1)?.median, p99: stat(`${k}.open.intakeP99`, 1)?.median, p99Range: stat(`${k}.open.intakeP99`, 1)?.range },
+      endToEndMs: { p50: stat(`${k}.open.e2eP50`, 1)?.median, p99: stat(`${k}.open.e2eP99`, 1)?.median, p99Range: stat(`${k}.open.e2eP99`, 1)?.range },
+    })) : [];
+    const budgetOf = (what, key, unit, op, limit, aim, digits) => {
+      const st = stat(key, digits);
+      return st && { what, unit, op, budget: limit, aim, measured: st.median, range: st.range, met: op === '≥' ? st.median >= limit : st.median <= limit };
+    };
+    const budgets = [
+      budgetOf('end to end, ours / the best of pg-boss (both settings) and graphile-worker', 'ratio.e2eVsPeers', 'ratio', '≥', 1.2, 2, 2),
+      budgetOf('intake, ours / bare INSERT loop', 'ratio.intakeVsFloor', 'ratio', '≥', 0.6, 0.8, 2),
+      budgetOf('end to end, ours / bare INSERT loop', 'ratio.e2eVsFloor', 'ratio', '≥', 0.4, 0.6, 2),
+      ...(LATENCY ? [
+        budgetOf(`end-to-end p99 at ${RATE.toLocaleString('en-US')}/s, PostgreSQL`, 'ours.open.e2eP99', 'ms', '≤', 50, 20, 1),
+        budgetOf(`intake p99 at ${RATE.toLocaleString('en-US')}/s, SQLite`, 'sqlite.open.intakeP99', 'ms', '≤', 50, 20, 1),
+      ] : []),
+    ].filter(Boolean);
+    const { saveResults } = await import('./results.mjs');
+    const file = saveResults('inbox-peers', `npm run bench:inbox-peers -- ${process.argv.slice(2).join(' ')}`, {
+      postgres: `PostgreSQL ${pgVersion} (fsync ${settings.fsync}, synchronous_commit ${settings.synchronous_commit}, wal_sync_method ${settings.wal_sync_method})`,
+      load: { deliveries: N, inFlight: IN_FLIGHT, handlers: CONCURRENCY, bodyBytes: 1024, latencyRatePerSecond: RATE, latencySeconds: SECONDS, runs: RUNS,
+        loadAverageAtStart: startLoad, loadAverageAtEnd: loadavg().map((x) => Number(x.toFixed(1))) },
+      throughput,
+      latency,
+      budgets,
+    });
+    say(`Saved: ${file}`);
+  }
 }
 
 /** Self time of a .cpuprofile by function and by where the code lives, for the report. */

@@ -44,14 +44,16 @@ function headerList(headers) {
     throw new TypeError('verifyWebhook: `headers` must be an object, a Headers or a Map');
   }
   const entries = typeof headers[Symbol.iterator] === 'function' ? headers : Object.entries(headers);
-  const found = new Map();
+  const found = new Map(); // lower-case name → its values joined
   for (const [name, value] of entries) {
     if (value == null || !/^x-coassemble-/i.test(name)) continue;
     const key = String(name).toLowerCase();
-    if (!found.has(key)) found.set(key, []);
-    found.get(key).push(...(Array.isArray(value) ? value : [value]).map(String));
+    const text = Array.isArray(value) ? value.map(String).join(', ') : String(value);
+    found.set(key, found.has(key) ? `${found.get(key)}, ${text}` : text);
   }
-  return [...found].flatMap(([name, values]) => [name, values.join(', ')]);
+  const list = [];
+  for (const [name, value] of found) list.push(name, value);
+  return list;
 }
 
 function secretList(secrets) {
