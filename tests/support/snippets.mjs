@@ -5,6 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -51,4 +52,9 @@ export function snippetStartingWith(lang, first) {
   const found = snippets().filter((s) => s.lang === lang && s.code.startsWith(first));
   if (found.length !== 1) throw new Error(`the docs have ${found.length} \`\`\`${lang} blocks starting with ${first}, not one`);
   return found[0];
+}
+
+/** A ```ts snippet as the ES module TypeScript emits for it: types removed, nothing else changed. */
+export function stripTypes(code) {
+  return ts.transpileModule(code, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
 }
