@@ -37,7 +37,7 @@ test('no doc or shipped file points to a document the repository does not have',
     'js/page/autosave.js', 'js/page/removal.js', 'js/page/index.d.ts', 'js/page/autosave.d.ts', 'src/lib.rs',
     'src/decode.rs', 'www/server.mjs', 'testing/emulators/emulator.js', 'fuzz/Cargo.toml'];
   for (const file of shipped.filter((f) => existsSync(`${ROOT}/${f}`))) {
-    for (const [name] of read(file).matchAll(/(?<![\w./])(?:(?:[\w-]+\/)*[A-Z][\w-]*\.md\b|docs\/[\w/-]+\.\w+)/g)) {
+    for (const [name] of read(file).matchAll(/(?<![\w./-])(?:(?:[\w-]+\/)*[A-Z][\w-]*\.md\b|docs\/[\w/-]+\.\w+)/g)) {
       assert.ok(existsSync(`${ROOT}/${name}`) || existsSync(`${ROOT}/docs/${name}`), `${file} mentions ${name}, which a clone does not have`);
     }
   }
