@@ -12,6 +12,8 @@ export default defineConfig({
   // Served from GitHub Pages under the repository's name; DOCS_BASE=/ for another host.
   base: process.env.DOCS_BASE ?? '/coassemble-events/',
   cleanUrls: true,
+  // No icon file: without this link browsers ask for /favicon.ico, outside the base, and log a 404.
+  head: [['link', { rel: 'icon', href: 'data:,' }]],
   lastUpdated: false,
   srcExclude: ['**/README.md'],
   // Links into the rustdoc output (copied in after the VitePress build) are not pages of this site.
