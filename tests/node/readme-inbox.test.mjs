@@ -8,13 +8,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { signedDelivery } from '../support/deliveries.mjs';
-import { snippets as docSnippets, stripTypes } from '../support/snippets.mjs';
+import { runnerOf, snippets as docSnippets, stripTypes } from '../support/snippets.mjs';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const SECRET = 'whsec_readme_inbox';
 
-const snippets = docSnippets().filter((s) => ['js', 'ts'].includes(s.lang) && !s.markers.includes('no-run')
-  && s.code.includes('openInbox(') && /createServer\(|express\(\)/.test(s.code));
+const snippets = docSnippets().filter((s) => ['js', 'ts'].includes(s.lang) && runnerOf(s) === 'inbox');
 
 // Run as written, a server that listens on a fixed port gets a free one: the preload maps listen()
 // to port 0 and prints the port it got.

@@ -1,8 +1,7 @@
 // Every ```ts and ```js block of README.md and the docs site type-checks with `tsc --strict` against
 // the package's own declarations (resolved through package.json "exports", as a user's project
 // resolves them), with the DOM's types and Node's (@types/node): a snippet a reader copies compiles in
-// a strict project. Where each one runs is tests/e2e/docs-snippets.test.mjs (page snippets) and the
-// suites that run the server snippets as real servers (see `runners` there).
+// a strict project. Which suite runs each one: `runnerOf` in tests/support/snippets.mjs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';

@@ -14,7 +14,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { snippets } from '../support/snippets.mjs';
+import { runnerOf, snippets } from '../support/snippets.mjs';
 import { pathToFileURL } from 'node:url';
 import {
   cache, installTools, packTarball, removeStaleRuns, repo, run, writeFiles,
@@ -32,8 +32,7 @@ const RUN_TIMEOUT_MS = 60_000;
  * Bun serve it); `server`: a Node program that starts an HTTP server (node:http, Express, ...).
  */
 function readmeReceivers() {
-  return snippets().filter((s) => s.lang === 'js' && !s.markers.includes('no-run') && s.code.includes('verifyWebhook(')
-    && /export default|export async function|createServer\(|express\(\)/.test(s.code))
+  return snippets().filter((s) => runnerOf(s) === 'receiver')
     .map(({ name, code }) => ({ name, code, kind: /export default|export async function/.test(code) ? 'fetch' : 'server' }));
 }
 

@@ -58,3 +58,20 @@ export function snippetStartingWith(lang, first) {
 export function stripTypes(code) {
   return ts.transpileModule(code, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
 }
+
+/**
+ * The suite that runs a ```ts/```js snippet, by what it is (not by where it sits, so snippets can move):
+ * `no-run` (marked, with the reason in the page source), `playwright` (tests/e2e/readme-testing),
+ * `outage` (tests/node/platform), `inbox` (an openInbox receiver: tests/node/readme-inbox), `receiver`
+ * (a verifyWebhook handler: tests/pack/runtimes), `page` (uses the DOM) or `node` (the rest); the last
+ * two run in tests/e2e/docs-snippets.
+ */
+export function runnerOf(s) {
+  if (s.markers.includes('no-run')) return 'no-run';
+  if (s.code.startsWith('// tests/lesson.spec.ts')) return 'playwright';
+  if (s.code.startsWith('// outage.test.mjs')) return 'outage';
+  if (s.code.includes('openInbox(') && /createServer\(|express\(\)/.test(s.code)) return 'inbox';
+  if (s.lang === 'js' && s.code.includes('verifyWebhook(')
+    && /export default|export async function|createServer\(|express\(\)/.test(s.code)) return 'receiver';
+  return /\bdocument\./.test(s.code) ? 'page' : 'node';
+}
