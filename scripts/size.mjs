@@ -77,6 +77,6 @@ if (process.argv.includes('--save')) {
   console.log(`\nwrote ${relative(root, saveResults('size', 'node scripts/size.mjs --save', { entries, hardBudget: HARD_BUDGET }))}`);
 }
 if (process.argv.includes('--check') && over) {
-  console.error('\nsize check failed: an entry grew past its budget in size-budget.json (see CONTRIBUTING.md, Performance budgets)');
+  console.error('\nsize check failed: an entry grew past its budget in size-budget.json (see CONTRIBUTING.md, Size)');
   process.exit(1);
 }

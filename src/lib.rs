@@ -52,7 +52,8 @@ pub use message::{Field, Message, Pick};
 pub use progress::{ProgressRule, ProgressUpdate};
 pub use state::{Builder, BuilderState, CourseState, Player, Protocol};
 
-// The README's Rust examples run as doctests, so they cannot drift from the API.
+// The docs' Rust examples (the Rust guide of the docs site) run as doctests, so they cannot drift
+// from the API.
 #[cfg(all(doctest, feature = "webhook"))]
-#[doc = include_str!("../README.md")]
-struct ReadmeDoctests;
+#[doc = include_str!("../docs/guide/rust.md")]
+struct RustGuideDoctests;

@@ -1,7 +1,9 @@
 // The docs say what the code does: the README's figures are the committed benchmark results, the
 // results agree with the size budget, the Node version stated is the one package.json requires, and
-// no doc or shipped file sends readers to a file a clone of this repository lacks.
+// no doc or shipped file sends readers to a file a clone of this repository lacks, nor to a README or
+// CONTRIBUTING.md section that is not there.
 import { test } from 'node:test';
+import { execFileSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { readResults } from '../../bench/results.mjs';
@@ -41,4 +43,19 @@ test('no doc or shipped file points to a document the repository does not have',
       assert.ok(existsSync(`${ROOT}/${name}`) || existsSync(`${ROOT}/docs/${name}`), `${file} mentions ${name}, which a clone does not have`);
     }
   }
+});
+
+test('every "README, Section" / "CONTRIBUTING.md, Section" pointer in shipped code names a heading it has', () => {
+  const headings = Object.fromEntries(['README', 'CONTRIBUTING'].map((doc) => [doc,
+    [...read(`${doc}.md`).matchAll(/^#+ (.+)$/gm)].map((m) => m[1])]));
+  const files = execFileSync('git', ['ls-files', 'js', 'scripts', 'bench', 'www', 'src', 'testing', 'size-budget.json', 'Cargo.toml'],
+    { cwd: ROOT, encoding: 'utf8' }).split('\n').filter((f) => /\.(m?js|sh|rs|json|toml)$/.test(f) && !f.startsWith('bench/results/'));
+  assert.ok(files.length > 50, `only ${files.length} files`);
+  const missing = [];
+  for (const file of files) {
+    for (const [, doc, section] of read(file).matchAll(/\b(README|CONTRIBUTING)(?:\.md)?, "?([A-Z][\w -]*\w)/g)) {
+      if (!headings[doc].some((h) => h.startsWith(section))) missing.push(`${file}: ${doc}, ${section}`);
+    }
+  }
+  assert.deepEqual(missing, []);
 });
