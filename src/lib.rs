@@ -3,7 +3,7 @@
 //! Embedded Coassemble iframes talk to their host page with `postMessage`; hand-written listeners get
 //! the origin check, the JSON handling and the progress rules wrong. This crate decodes those messages
 //! into typed enums ([`PlayerEvent`], [`BuilderEvent`]), keeps progress monotonic ([`CourseState`]), and,
-//! on `wasm32` with the `browser` feature, attaches an RAII listener to an iframe ([`web::Embed`])
+//! on `wasm32` with the `browser` feature, attaches an RAII listener to an iframe (`web::Embed`, in the wasm32 docs only)
 //! that only accepts messages from that iframe's window and exact origin. With the `webhook` feature it
 //! verifies and deduplicates Coassemble webhook deliveries on the server ([`webhook`]).
 //!
