@@ -2,7 +2,7 @@
 // with: the same job, nothing more. It is loaded from this file, as a page's own code is. (Defined
 // in the bench's `page.evaluate` instead, the same function runs faster than any script a page
 // loads: measured on foreign messages, the identical code is 1.07× slower from an ES module file and
-// 1.14× from a classic script file: README, Performance.)
+// 1.14× from a classic script file: CONTRIBUTING.md, Speed.)
 export function handWrittenListener(iframe, origin, onProgress) {
   let last = -1;
   const listener = (event) => {

@@ -1,7 +1,8 @@
 // The in-page SDK against the listener people write by hand, in headless Chromium. Prints figures
 // only (no assertions): per-message time inside the listener, SDK vs bare, and startup.
 //
-//   node bench/in-page.mjs [--rounds 7] [--messages 20000]
+//   node bench/in-page.mjs [--rounds 7] [--messages 20000] [--save]
+//   --save: also write bench/results/in-page.json (what the docs print; bench/results.mjs)
 //
 // Each pass: a real cross-origin iframe posts N messages with postMessage; the host page times the
 // subject listener alone by sandwiching it between two marker listeners (registered before and
@@ -21,6 +22,8 @@ import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadavg } from 'node:os';
+import { saveResults } from './results.mjs';
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -197,6 +200,7 @@ console.log('the median over the rounds of SDK pass / bare pass of the same roun
 console.log('machine\'s load, so a busy neighbour moves both); "rounds" is the range of that ratio.');
 const LABELS = { string: 'trusted string', object: 'trusted object', foreign: 'foreign', distinct: 'distinct texts' };
 console.log(`${'scenario'.padEnd(14)} ${'SDK µs'.padStart(8)} ${'bare µs'.padStart(8)} ${'ratio'.padStart(6)} ${'rounds'.padStart(11)}  ${'net SDK'.padStart(8)} ${'net bare'.padStart(9)} ${'ratio'.padStart(6)}  ${'wall µs SDK / bare'.padStart(19)}`);
+const ratioOf = {}; // scenario → { median, range } of the per-round SDK / bare ratio, for --save
 for (const scenario of SCENARIOS) {
   const m = (subject, key = 'perMessageUs') => median(results[scenario][subject].map((r) => r[key]));
   const [sdk, bare, none] = [m('sdk'), m('bare'), m('none')];
@@ -204,6 +208,7 @@ for (const scenario of SCENARIOS) {
   const [sdks, bares, nones] = [passes('sdk'), passes('bare'), passes('none')];
   const ratios = sdks.map((s, i) => s / bares[i]);
   const netRatios = sdks.map((s, i) => (s - nones[i]) / (bares[i] - nones[i]));
+  ratioOf[scenario] = { median: median(ratios), range: [Math.min(...ratios), Math.max(...ratios)], sdk, bare };
   const range = `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}`;
   const row = [
     LABELS[scenario].padEnd(14), sdk.toFixed(2).padStart(8), bare.toFixed(2).padStart(8), `${median(ratios).toFixed(2)}×`.padStart(6),
@@ -218,6 +223,37 @@ console.log(`\nstartup: import → live listener (wasm compile + instantiate + a
 console.log(`${'cache'.padEnd(10)} ${'import'.padStart(8)} ${'attach'.padStart(8)} ${'total'.padStart(8)}`);
 console.log(`${'cold'.padEnd(10)} ${ms(cold, 'importMs')} ${ms(cold, 'attachMs')} ${ms(cold, 'totalMs')}`);
 console.log(`${'warm'.padEnd(10)} ${ms(warm, 'importMs')} ${ms(warm, 'attachMs')} ${ms(warm, 'totalMs')}`);
+
+if (process.argv.includes('--save')) {
+  // The contract: issue 11's budgets for the SDK against the hand-written listener, and for startup.
+  const BUDGETS = [
+    { what: 'SDK / hand-written listener, trusted JSON-string envelope', key: 'string', unit: 'ratio', budget: 1.00 },
+    { what: 'SDK / hand-written listener, trusted object envelope', key: 'object', unit: 'ratio', budget: 1.25 },
+    { what: 'SDK / hand-written listener, foreign message', key: 'foreign', unit: 'ratio', budget: 1.05 },
+    { what: 'Startup, cold (HTTP cache cleared)', key: 'coldMs', unit: 'ms', budget: 20 },
+    { what: 'Startup, warm (HTTP and V8 code cache)', key: 'warmMs', unit: 'ms', budget: 6 },
+  ];
+  const r2 = (x) => Math.round(x * 100) / 100;
+  const r1 = (x) => Math.round(x * 10) / 10;
+  const totals = (xs) => xs.map((x) => x.totalMs);
+  const figure = {
+    ...Object.fromEntries(SCENARIOS.map((s) => [s, { measured: r2(ratioOf[s].median), range: ratioOf[s].range.map(r2) }])),
+    coldMs: { measured: r1(median(totals(cold))), range: [r1(Math.min(...totals(cold))), r1(Math.max(...totals(cold)))] },
+    warmMs: { measured: r1(median(totals(warm))), range: [r1(Math.min(...totals(warm))), r1(Math.max(...totals(warm)))] },
+  };
+  const now = new Date();
+  const run = {
+    at: now.toISOString().slice(11, 16), load: r2(loadavg()[0]),
+    ...Object.fromEntries([...SCENARIOS, 'coldMs', 'warmMs'].map((k) => [k, figure[k].measured])),
+    usPerStringMessage: { sdk: r2(ratioOf.string.sdk), bare: r2(ratioOf.string.bare) },
+  };
+  const file = saveResults('in-page', `node bench/in-page.mjs --save${ROUNDS === 7 ? '' : ` --rounds ${ROUNDS}`}`, {
+    browser: `Chromium ${version}`, runs: [run],
+    budgets: BUDGETS.map((b) => ({ ...b, ...figure[b.key] })),
+    distinct: figure.distinct,
+  });
+  console.log(`\nwrote ${file}`);
+}
 
 await browser.close();
 for (const server of listening) server.close();

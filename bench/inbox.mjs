@@ -3,7 +3,8 @@
 // on the same database (the physical floor). Prints figures; no timed assertions.
 //
 //   npm run bench:webhooks              (after the verifier figures)
-//   node bench/inbox.mjs [--rate 1000] [--seconds 10]
+//   node bench/inbox.mjs [--rate 1000] [--seconds 10] [--save]
+//   --save: also write bench/results/inbox.json (the docs' performance page prints it)
 //
 // The receivers are the fault tests' (tests/support/inbox_receiver.rs: the axum example's intake and
 // workers, a handler that records an effect row), built with opt-level 3 as a Rust server would be. The
@@ -19,6 +20,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { startPostgres } from '../tests/support/postgres.mjs';
+import { saveResults } from './results.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const arg = (name, fallback) => {
@@ -144,6 +146,8 @@ async function endToEnd(databaseUrl, prefix, count) {
   }
 }
 
+const scenarios = []; // what --save writes, one entry per scenario
+
 async function scenario(label, databaseUrl, instances, workers, batch, floorConnections) {
   const env = {
     DATABASE_URL: databaseUrl, COASSEMBLE_WEBHOOK_SECRET: SECRET, ROLE: 'both', WORKERS: String(workers), BATCH: String(batch),
@@ -166,12 +170,21 @@ async function scenario(label, databaseUrl, instances, workers, batch, floorConn
     console.log(`  end to end at that load (stored -> handler done, ${e2e.done} deliveries): p50 ${e2e.p50} ms, p99 ${e2e.p99} ms, max ${e2e.max} ms`);
     console.log(`  intake, closed loop (64 senders): ${max.toFixed(0)} deliveries/s = ${(max / CORES).toFixed(0)} per core`);
     console.log(`  bare INSERT loop, ${floorConnections} connection(s), 1 KB rows, autocommit: ${floor.rate.toFixed(0)} rows/s = ${(floor.rate / CORES).toFixed(0)} per core`);
+    const r1 = (x) => Math.round(x * 10) / 10;
+    scenarios.push({
+      label,
+      intake: { perSecond: Math.round(open.total / open.seconds), statuses: open.statuses, p50Ms: r1(open.p50), p99Ms: r1(open.p99), maxMs: r1(open.max) },
+      endToEnd: { done: e2e.done, p50Ms: e2e.p50, p99Ms: e2e.p99, maxMs: e2e.max },
+      closedLoopPerSecond: Math.round(max),
+      floor: { connections: floorConnections, rowsPerSecond: Math.round(floor.rate) },
+    });
   } finally {
     for (const r of receivers) r.stop();
   }
 }
 
-console.log(`webhook inbox — ${cpus()[0]?.model ?? 'unknown CPU'} x${CORES}, Node ${process.version}, ${new Date().toISOString()}, load ${loadavg()[0].toFixed(1)}`);
+const startLoad = Math.round(loadavg()[0] * 10) / 10;
+console.log(`webhook inbox — ${cpus()[0]?.model ?? 'unknown CPU'} x${CORES}, Node ${process.version}, ${new Date().toISOString()}, load ${startLoad}`);
 execFileSync('cargo', ['build', '--quiet', '--release', '--example', 'inbox_test_receiver', '--features', 'inbox-sqlite,inbox-postgres'], {
   cwd: root, stdio: 'inherit', env: { ...process.env, CARGO_PROFILE_RELEASE_OPT_LEVEL: '3' },
 });
@@ -191,3 +204,9 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 agent.destroy();
+if (process.argv.includes('--save')) {
+  const file = saveResults('inbox', `node bench/inbox.mjs ${process.argv.slice(2).join(' ')}`, {
+    load: { ratePerSecond: RATE, seconds: SECONDS, loadAverageAtStart: startLoad, bodyBytes: 1024 }, scenarios,
+  });
+  console.log(`\nwrote ${file}`);
+}

@@ -4,11 +4,16 @@
 //
 //   npm run bench:webhooks            all three (builds the native example once, with opt-level 3)
 //   npm run bench:webhooks -- --no-native
+//   node bench/webhooks.mjs --save    also write bench/results/webhooks.json (what the docs print)
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { verifyWebhook } from 'coassemble-events/webhooks';
+import { saveResults } from './results.mjs';
 
+if (process.argv.includes('--save') && process.argv.includes('--no-native')) {
+  throw new Error('--save writes every row the docs print, the native ones too: drop --no-native');
+}
 const SECRET = 'whsec_bench_0123456789';
 const TIMESTAMP = 1763900000;
 
@@ -51,19 +56,35 @@ function rate(name, op) {
   const cpuSeconds = (used.user + used.system) / 1e6;
   const fmt = (x) => Math.round(x).toString().padStart(12);
   console.log(`${name.padEnd(48)} ${fmt(n / elapsed)} ops/s ${fmt(n / cpuSeconds)} ops/CPU-s`);
+  return Math.round(n / elapsed);
 }
 
+// What --save writes: the docs' row names, each with this run's ops/s as its range.
+const rows = [];
+const row = (what, ops) => rows.push({ what, range: [ops, ops] });
+
 console.log(`webhook verification, 1 KB body — ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}, ${new Date().toISOString()}`);
-rate('verifyWebhook (wasm: HMAC + JSON → JS object)', () =>
-  verifyWebhook({ headers, body, secrets: [SECRET], now: TIMESTAMP }));
-rate('node createHmac + timingSafeEqual', () => nodeVerify(false));
-rate('node createHmac + timingSafeEqual + JSON.parse', () => nodeVerify(true));
+row('verifyWebhook (Rust in wasm: headers, HMAC, lenient JSON view to a JS object)',
+  rate('verifyWebhook (wasm: HMAC + JSON → JS object)', () => verifyWebhook({ headers, body, secrets: [SECRET], now: TIMESTAMP })));
+row('Node createHmac + timingSafeEqual (signature only)', rate('node createHmac + timingSafeEqual', () => nodeVerify(false)));
+row('Node createHmac + timingSafeEqual + JSON.parse', rate('node createHmac + timingSafeEqual + JSON.parse', () => nodeVerify(true)));
 
 if (!process.argv.includes('--no-native')) {
   // The crate's release profile is tuned for wasm size (opt-level "z"); a Rust server builds with 3.
   const run = spawnSync('cargo', ['run', '--quiet', '--release', '--example', 'bench_webhook', '--features', 'webhook'], {
-    stdio: ['ignore', 'inherit', 'inherit'],
+    stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8',
     env: { ...process.env, CARGO_PROFILE_RELEASE_OPT_LEVEL: '3' },
   });
+  process.stdout.write(run.stdout ?? '');
   if (run.status !== 0) console.log('(native Rust bench did not run: is cargo installed?)');
+  const native = (name) => Number(new RegExp(`^${name.replace(/[()+]/g, '\\$&')}\\s+(\\d+) ops/s$`, 'm').exec(run.stdout ?? '')?.[1]);
+  row('native Rust webhook::verify (headers, HMAC, lenient typed decode)', native('rust verify (HMAC + JSON decode)'));
+  row('native Rust HMAC-SHA256 alone (webhook::sign)', native('rust HMAC-SHA256 only (sign)'));
+}
+
+if (process.argv.includes('--save')) {
+  const missing = rows.filter((r) => !Number.isFinite(r.range[0])).map((r) => r.what);
+  if (missing.length) throw new Error(`not saved: no figure for ${missing.join(', ')}`);
+  const args = process.argv.slice(2).join(' ');
+  console.log(`\nwrote ${saveResults('webhooks', `node bench/webhooks.mjs ${args}`, { opsPerSecond: rows })}`);
 }

@@ -26,7 +26,7 @@ WASM_OUT=target/wasm32-unknown-unknown/release/coassemble_events.wasm
 in_page() { # the npm package's in-page wasm: six exports (src/abi.rs), no generated glue
   # The profile's opt-level "z"; the JSON reader's few hot helpers are `#[inline(always)]` instead:
   # measured on a progress message, "s" made it 1.7x faster for 1.1 KB more gzipped, and the helpers
-  # alone get most of that for 0.3 KB (README, Performance).
+  # alone get most of that for 0.3 KB (CONTRIBUTING.md, Size).
   echo "[build] in-page: cargo build --release --target wasm32-unknown-unknown --features npm-bundle" >&2
   # Its memory may grow to 16 MiB, no further (the linker's default is 4 GiB): trusted messages are
   # envelopes of a few KB, and a page must not lose gigabytes to one iframe posting a huge string.

@@ -4,7 +4,7 @@
 // One Latin-1 character per byte, written as is in a template literal (only backslash, backquote,
 // `$` and CR escaped). gzip then sees the wasm's own bytes (the UTF-8 of 0x80-0xff is a fixed lead
 // byte plus one), so it compresses to within a few % of the binary: hex costs +9 % and base64 +30 %
-// (README.md, Performance).
+// (CONTRIBUTING.md, Size).
 //
 //   node scripts/inline-wasm.mjs <file.wasm> <out.js>
 import { readFileSync, writeFileSync } from 'node:fs';

@@ -7,7 +7,7 @@
 //      written once in the wasm and once in the glue;
 //   3. inlines the wasm in wasm-bytes.js (scripts/inline-wasm.mjs).
 // Every rewrite checks that it found what it expects, so a wasm-bindgen upgrade fails the build
-// instead of shipping a broken glue. Sizes: README.md, Performance; `npm run size`.
+// instead of shipping a broken glue. Sizes: `npm run size`; history: CONTRIBUTING.md, Size.
 //
 //   node scripts/pack-wasm.mjs <out dir> <out name> <map.json>
 import { readFileSync, writeFileSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// Takes docs/dashboard.png, the README's picture of the inbox dashboard: a day of realistic deliveries
+// Takes docs/dashboard.png, the picture of the inbox dashboard in docs/guide/operating.md: a day of realistic deliveries
 // (tests/support/inbox-seed.mjs) in Debian Chromium (playwright-core), one dead delivery opened.
 //   node scripts/screenshot-dashboard.mjs [out.png]
 import { fileURLToPath } from 'node:url';

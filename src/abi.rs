@@ -11,7 +11,7 @@
 //!
 //! Why not wasm-bindgen here (Rust users' [`crate::web::Embed`] keeps it): its class, closure and
 //! string glue was 6 KB of minified JS and a third of the wasm, and each message paid its closure
-//! trampoline and string copy through `malloc` (README, Performance). The ABI is this file: plain
+//! trampoline and string copy through `malloc` (CONTRIBUTING.md, Speed). The ABI is this file: plain
 //! numbers and addresses into the wasm memory, which JS reads with a `DataView`.
 //!
 //! Safety: JS is the only caller, and it passes back exactly the `Box<Slot>` addresses that

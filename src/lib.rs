@@ -3,7 +3,7 @@
 //! Embedded Coassemble iframes talk to their host page with `postMessage`; hand-written listeners get
 //! the origin check, the JSON handling and the progress rules wrong. This crate decodes those messages
 //! into typed enums ([`PlayerEvent`], [`BuilderEvent`]), keeps progress monotonic ([`CourseState`]), and,
-//! on `wasm32` with the `browser` feature, attaches an RAII listener to an iframe ([`web::Embed`])
+//! on `wasm32` with the `browser` feature, attaches an RAII listener to an iframe (`web::Embed`, in the wasm32 docs only)
 //! that only accepts messages from that iframe's window and exact origin. With the `webhook` feature it
 //! verifies and deduplicates Coassemble webhook deliveries on the server ([`webhook`]).
 //!
@@ -52,7 +52,8 @@ pub use message::{Field, Message, Pick};
 pub use progress::{ProgressRule, ProgressUpdate};
 pub use state::{Builder, BuilderState, CourseState, Player, Protocol};
 
-// The README's Rust examples run as doctests, so they cannot drift from the API.
+// The docs' Rust examples (the Rust guide of the docs site) run as doctests, so they cannot drift
+// from the API.
 #[cfg(all(doctest, feature = "webhook"))]
-#[doc = include_str!("../README.md")]
-struct ReadmeDoctests;
+#[doc = include_str!("../docs/guide/rust.md")]
+struct RustGuideDoctests;

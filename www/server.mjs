@@ -178,7 +178,7 @@ async function loadWebhookReceiver(log) {
   }
 }
 
-/** Signs a sample `course.completed` delivery as Coassemble would (see README, Webhooks) and posts it. */
+/** Signs a sample `course.completed` delivery as Coassemble would (see docs/guide/webhooks.md) and posts it. */
 async function sendTestDelivery(hostUrl) {
   const now = Math.floor(Date.now() / 1000);
   const body = JSON.stringify({

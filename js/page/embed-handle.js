@@ -107,7 +107,7 @@ export class EmbedHandle {
     // Moves the embed out of a trapped core into the current one, resumed at its progress and
     // `ready` (read once from the trapped memory, which is never delivered into again). The rest of
     // its state (feedback, last screen, dropped count; a builder's course) starts afresh: carrying
-    // it would cost the in-page size budget (README, Performance) for a path no envelope takes.
+    // it would cost the in-page size budget (CONTRIBUTING.md, Size) for a path no envelope takes.
     const reopen = () => {
       let state = {};
       try { state = record(home, home.wasm.embed_state(slot)); } catch {}

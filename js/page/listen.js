@@ -2,7 +2,7 @@
 // Used by the npm package (js/page/embed-handle.js) and by the Rust API (src/web/listener.rs imports this
 // file through wasm-bindgen). The check runs before anything crosses into wasm: a page sees many
 // messages that are not ours, and each of them costs two property loads and a `===` here, as in a
-// hand-written listener (measured: README, Performance).
+// hand-written listener (measured: CONTRIBUTING.md, Speed).
 //
 // Off the foreign path: `onOrigin(origin)` hears each distinct origin the iframe's own window posts
 // from, once (the diagnostics of a custom domain or redirect, whose messages are still not
@@ -65,8 +65,8 @@ export function listen(window, frame, origin, deliver, onOrigin, onFault) {
   };
   // Only this iframe's window is heard (exactly this origin: `receive`); every other message returns
   // here. Named through a method key, which minifiers keep: measured, Chromium dispatches a message
-  // about 7 % slower to a listener whose name is the one letter a minifier gives it (README,
-  // Performance).
+  // about 7 % slower to a listener whose name is the one letter a minifier gives it
+  // (CONTRIBUTING.md, Speed).
   const { listener } = {
     listener(event) {
       if (event.source === frame.contentWindow) receive(event);

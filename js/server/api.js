@@ -4,7 +4,7 @@
 // key goes in the Authorization header and nowhere else: error messages name the method and path only
 // (no query string, header, signed URL or answer body), as Coassemble's own Moodle plugin does.
 // The wire details (paths, answer variants, pagination) are Coassemble's Headless API as its docs and its
-// own Moodle plugin use it (README, "With a real Coassemble course").
+// own Moodle plugin use it (docs/guide/demo.md, "With a real Coassemble course").
 /** Coassemble's API host; a workspace on another host passes its own `baseUrl`. */
 export const DEFAULT_BASE_URL = 'https://api.coassemble.com';
 

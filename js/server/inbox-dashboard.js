@@ -185,7 +185,7 @@ export function createInboxDashboard(inbox, options) {
       if (!fn) {
         return json(res, 501, {
           code: 'not_configured',
-          error: 'reconciliation is not configured: this inbox has no reconcile function (see README, Operating the inbox)',
+          error: 'reconciliation is not configured: this inbox has no reconcile function (see the docs: guide/reconcile)',
         });
       }
       const courseId = body.courseId;

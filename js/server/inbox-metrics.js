@@ -1,6 +1,6 @@
 // coassemble-events/inbox/metrics: Prometheus metrics of an open inbox, in the text exposition format
-// (version 0.0.4), written here rather than with prom-client (README, Operating the inbox: prom-client
-// is 1 MB+ installed with 3 dependencies and costs more to import than this whole file; what the inbox
+// (version 0.0.4), written here rather than with prom-client (CONTRIBUTING.md, Prometheus exposition:
+// prom-client is 1 MB+ installed with 3 dependencies and costs more to import than this whole file; what the inbox
 // needs is counters, two histograms and gauges read at scrape time, about 150 lines).
 //
 // Two sources:

@@ -24,7 +24,7 @@ const sql = loadStatements('postgres');
 
 const MAX_BATCH_ROWS = 100;
 // Two statements in flight: one being committed while the next one fills up (measured with
-// bench/node-inbox-intake.mjs: see README, Performance of the inbox).
+// bench/node-inbox-intake.mjs: see CONTRIBUTING.md, Decisions, measured).
 const BATCHES_IN_FLIGHT = 2;
 const INSERT_PARAMS = 14;
 

@@ -10,7 +10,7 @@
 //!
 //! Why not gloo-events' `EventListener`: its callback enters wasm for every message on the page, and
 //! the trust check then costs four JS↔wasm crossings per foreign message. The RAII design is kept
-//! (dropping an [`Embed`] removes the listener and frees the closure); measured in README, Performance.
+//! (dropping an [`Embed`] removes the listener and frees the closure); measured in CONTRIBUTING.md, Speed.
 
 mod js_message;
 mod listener;

@@ -1,32 +1,25 @@
-// The README's Testing section: its Playwright test runs as written (@playwright/test, Chromium),
+// The docs' Testing page: its Playwright test runs as written (@playwright/test, Chromium, TypeScript),
 // against the lesson page it describes (tests/browser/fixtures/lesson.html, the real built package).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromePath } from '../support/browser.mjs';
 import { startServers } from '../support/server.mjs';
+import { snippetStartingWith } from '../support/snippets.mjs';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 // Inside the repository, so `coassemble-events/testing` resolves to this package (its own exports).
 const DIR = join(ROOT, 'target', 'readme-testing');
 
-/** The README's code block that starts with `// tests/lesson.spec.js`. */
-function readmeSpec() {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  const block = [...readme.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]).find((code) => code.startsWith('// tests/lesson.spec.js'));
-  assert.ok(block, 'README: no ```js block starting with // tests/lesson.spec.js');
-  return block;
-}
-
-test('the README Playwright test passes against the lesson page, and fails where there is none', async () => {
+test('the docs\' Playwright test passes against the lesson page, and fails where there is none', async () => {
   const servers = await startServers(); // no /api/coassemble-url: the spec's page.route must answer it
   try {
     rmSync(DIR, { recursive: true, force: true });
     mkdirSync(DIR, { recursive: true });
-    writeFileSync(join(DIR, 'lesson.spec.js'), readmeSpec());
+    writeFileSync(join(DIR, 'lesson.spec.ts'), snippetStartingWith('ts', '// tests/lesson.spec.ts').code);
     const run = (baseURL) => {
       writeFileSync(join(DIR, 'playwright.config.mjs'), `export default {
   testDir: '.', timeout: 60000, workers: 1, reporter: 'line', outputDir: ${JSON.stringify(join(DIR, 'results'))},

@@ -5,11 +5,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { snippetStartingWith } from '../support/snippets.mjs';
 import { startPlatform } from 'coassemble-events/testing';
 import { createCoassembleApi, CoassembleApiError } from 'coassemble-events/api';
 import { openInbox } from 'coassemble-events/inbox';
@@ -390,10 +391,8 @@ test('npx coassemble-events emulate: prints a base URL, a key and a player URL t
   }
 });
 
-test("the README's outage test runs as written and passes", async () => {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  const block = [...readme.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]).find((code) => code.startsWith('// outage.test.mjs'));
-  assert.ok(block, 'README: no ```js block starting with // outage.test.mjs');
+test("the docs' outage test (Testing your integration) runs as written and passes", async () => {
+  const block = snippetStartingWith('js', '// outage.test.mjs').code;
   // Inside the repository, so `coassemble-events/...` resolves to this package (its own exports).
   const dir = join(ROOT, 'target', 'readme-platform');
   mkdirSync(dir, { recursive: true });

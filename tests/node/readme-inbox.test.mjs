@@ -1,20 +1,19 @@
-// The README's inbox receivers run as written: each ```js block that calls openInbox( and starts a
-// server is run as a program (from inside the repository, so `coassemble-events/inbox` resolves to
+// The docs' inbox receivers run as written: each ```js/```ts block (README.md, docs/) that calls
+// openInbox( and starts a server (node:http or Express) is run as a program (from inside the repository, so `coassemble-events/inbox` resolves to
 // this package) on a fresh SQLite file, and must store, dedupe, refuse and process real deliveries.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { signedDelivery } from '../support/deliveries.mjs';
+import { runnerOf, snippets as docSnippets, stripTypes } from '../support/snippets.mjs';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const SECRET = 'whsec_readme_inbox';
 
-const snippets = [...readFileSync(join(repo, 'README.md'), 'utf8').matchAll(/```js\n([\s\S]*?)```/g)]
-  .map(([, code]) => code)
-  .filter((code) => code.includes('openInbox(') && /createServer\(/.test(code));
+const snippets = docSnippets().filter((s) => ['js', 'ts'].includes(s.lang) && runnerOf(s) === 'inbox');
 
 // Run as written, a server that listens on a fixed port gets a free one: the preload maps listen()
 // to port 0 and prints the port it got.
@@ -27,15 +26,19 @@ Server.prototype.listen = function (...args) {
 };
 `;
 
-test('the README has an inbox receiver snippet', () => assert.ok(snippets.length >= 1));
+test('the docs have inbox receiver snippets (node:http and Express)', () => {
+  assert.ok(snippets.some((s) => s.code.includes('createServer(')));
+  assert.ok(snippets.some((s) => s.code.includes('express()')));
+});
 
-snippets.forEach((code, i) => {
-  test(`README inbox receiver ${i + 1} stores, dedupes, refuses and processes`, async (t) => {
+snippets.forEach(({ name, code, lang }) => {
+  test(`${name}: the inbox receiver stores, dedupes, refuses and processes`, async (t) => {
     mkdirSync(join(repo, 'target'), { recursive: true });
     const dir = mkdtempSync(join(repo, 'target', 'readme-inbox-'));
     t.after(() => rmSync(dir, { recursive: true, force: true }));
     writeFileSync(join(dir, 'free-port.mjs'), PRELOAD);
-    writeFileSync(join(dir, 'receiver.mjs'), code);
+    // A ```ts receiver runs as the JavaScript TypeScript emits for it (Node 20 runs no TypeScript).
+    writeFileSync(join(dir, 'receiver.mjs'), lang === 'ts' ? stripTypes(code) : code);
     const child = spawn(process.execPath, ['--import', './free-port.mjs', 'receiver.mjs'], {
       cwd: dir,
       env: { ...process.env, COASSEMBLE_WEBHOOK_SECRET: SECRET, DATABASE_URL: join(dir, 'inbox.sqlite') },

@@ -12,12 +12,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { launchBrowser } from '../support/browser.mjs';
 import { startServers } from '../support/server.mjs';
+import { snippets } from '../support/snippets.mjs';
 import {
   cache, installTools, packTarball, removeStaleRuns, repo, run, serveStatic, writeFiles,
 } from '../support/consumer.mjs';
@@ -34,13 +35,11 @@ const BUILD_ENV = { NODE_ENV: 'production' };
 
 // ---- the apps' sources ----
 
-/** The README's ```lang block that imports `from` (its React and Vue examples are whole modules). */
+/** The docs' ```lang block that imports `from` (the React and Vue pages' examples are whole modules). */
 function readmeBlock(lang, from) {
-  const readme = readFileSync(join(repo, 'README.md'), 'utf8');
-  const blocks = [...readme.matchAll(new RegExp(`\`\`\`${lang}\n([\\s\\S]*?)\`\`\``, 'g'))].map(([, code]) => code)
-    .filter((code) => code.includes(`'${from}'`));
-  assert.equal(blocks.length, 1, `one \`\`\`${lang} block of README.md imports ${from}`);
-  return blocks[0];
+  const blocks = snippets().filter((s) => s.lang === lang && s.code.includes(`'${from}'`));
+  assert.equal(blocks.length, 1, `one \`\`\`${lang} block of the docs imports ${from}`);
+  return blocks[0].code;
 }
 
 const HTML = (entry) => `<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><title>app</title>

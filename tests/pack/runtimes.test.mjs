@@ -1,7 +1,7 @@
 // coassemble-events/webhooks in the runtimes where receivers run, from the PACKED package: Node (ESM
 // and `require` from CommonJS), Deno, Bun and Cloudflare Workers (workerd, through Miniflare, after an
 // esbuild bundle with the `workerd` condition, as wrangler does). Every webhook receiver snippet of the
-// README runs as written: Fetch-style receivers (`export default { fetch }`) in each runtime, Node
+// docs runs as written: Fetch-style receivers (`export default { fetch }`) in each runtime, Node
 // servers (`.listen(…)`) in Node, each sent a signed delivery, its duplicate and a forgery.
 //
 // The runtimes come from npm (the `deno`, `bun`, `miniflare` and `esbuild` packages ship their
@@ -10,10 +10,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { runnerOf, snippets } from '../support/snippets.mjs';
 import { pathToFileURL } from 'node:url';
 import {
   cache, installTools, packTarball, removeStaleRuns, repo, run, writeFiles,
@@ -23,18 +24,16 @@ const TOOLS = ['deno@2', 'bun@1', 'miniflare@4', 'esbuild@0', 'express@5'];
 const SECRET = 'whsec_runtimes_test';
 const RUN_TIMEOUT_MS = 60_000;
 
-// ---- the README's receiver snippets ----
+// ---- the docs' receiver snippets ----
 
 /**
- * The ```js blocks of README.md that verify deliveries in a request handler: the receivers a user
+ * The ```js blocks of the docs (README.md, docs/) that verify deliveries in a request handler: the receivers a user
  * copies. `fetch`: a module whose default export has `fetch(request, env)` (Workers syntax; Deno and
  * Bun serve it); `server`: a Node program that starts an HTTP server (node:http, Express, ...).
  */
 function readmeReceivers() {
-  const readme = readFileSync(join(repo, 'README.md'), 'utf8');
-  return [...readme.matchAll(/```js\n([\s\S]*?)```/g)].map(([, code]) => code)
-    .filter((code) => code.includes('verifyWebhook(') && /export default|export async function|createServer\(|express\(\)/.test(code))
-    .map((code, i) => ({ name: `readme-receiver-${i + 1}`, code, kind: /export default|export async function/.test(code) ? 'fetch' : 'server' }));
+  return snippets().filter((s) => runnerOf(s) === 'receiver')
+    .map(({ name, code }) => ({ name, code, kind: /export default|export async function/.test(code) ? 'fetch' : 'server' }));
 }
 
 // ---- signed deliveries, as Coassemble sends them ----
@@ -81,7 +80,7 @@ function checkAnswers(answers, sent, where) {
   assert.notEqual(answers[0].text, answers[1].text, `${where}: the retry is answered as a duplicate`);
 }
 
-// Runs the README's Fetch-style receiver in Node, Deno or Bun: its default export's fetch() gets each
+// Runs the docs' Fetch-style receiver in Node, Deno or Bun: its default export's fetch() gets each
 // case as a Request, with env = the secret and an in-memory store of the KV shape (get/put).
 const DRIVE = `import receiver from './receiver.mjs';
 
@@ -244,10 +243,10 @@ async function withWorker(entry, use, { kv = [], bindings = {}, conditions = 'wo
   }
 }
 
-describe('every receiver snippet of the README runs as written', () => {
+describe('every receiver snippet of the docs runs as written', () => {
   const receivers = readmeReceivers();
 
-  test('the README has receiver snippets (a Fetch-style one and a Node server at least)', () => {
+  test('the docs have receiver snippets (a Fetch-style one and a Node server at least)', () => {
     assert.ok(receivers.some((r) => r.kind === 'fetch'), 'a Fetch-style receiver');
     assert.ok(receivers.some((r) => r.kind === 'server'), 'a Node server receiver');
   });
@@ -300,7 +299,7 @@ describe('every receiver snippet of the README runs as written', () => {
   }
 });
 
-// The README's servers listen on a fixed port (3000). Run as written, each gets a free port instead:
+// The docs' servers listen on a fixed port (3000). Run as written, each gets a free port instead:
 // a preload maps that listen() to port 0 and prints the port it got.
 const PRELOAD = `import { Server } from 'node:net';
 const listen = Server.prototype.listen;

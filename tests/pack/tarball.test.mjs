@@ -1,27 +1,31 @@
-// The tarball is the product: `npm pack` must ship the license texts, every repository file the README
-// tells a user to run or read (outside the sections about working on this repository, and other than
-// pointers to its tests, benchmarks and demo), and every `coassemble-events/<entry>` the README imports.
+// The tarball is the product: `npm pack` must ship the license texts, every repository file the docs
+// (README.md and the docs site's pages) tell a user to run or read (outside the pages and sections
+// about working on this repository, and other than pointers to its tests, benchmarks and demo), and
+// every `coassemble-events/<entry>` the docs import.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { docFiles } from '../support/snippets.mjs';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
+// The user-facing docs: README.md and the guides, less the pages about this repository itself.
+const REPOSITORY_PAGES = ['docs/guide/demo.md', 'docs/guide/rust.md', 'docs/performance.md'];
+const DOCS = docFiles().filter((f) => !REPOSITORY_PAGES.includes(f)).map((f) => readFileSync(join(ROOT, f), 'utf8')).join('\n');
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
 
 // Sections about this repository (building it, its demo, its own tests and figures, the Rust crate
 // used from a git checkout): the paths they name are not meant to be in the npm package.
-const REPOSITORY_SECTIONS = /^(Development|Demo|With a real Coassemble course|Try it in the demo|Tests|Rust|Rust \(.*\)|Performance|Size: .*|Decisions, .*|What each dependency costs|Speed: .*|Robustness)$/;
+const REPOSITORY_SECTIONS = /^(Development|Performance|Try it in the demo|Browser support)$/;
 
-/** The README split into its sections: `{ heading, parents, text }` for each heading, levels 2 to 4. */
+/** The docs split into their sections: `{ heading, parents, text }` for each heading, levels 2 to 4. */
 function sections() {
   const out = [];
   const stack = [];
   let fence = false;
-  for (const line of README.split('\n')) {
+  for (const line of DOCS.split('\n')) {
     if (line.startsWith('```')) fence = !fence;
     const m = !fence && /^(#{2,4}) (.*)$/.exec(line);
     if (m) {
@@ -74,7 +78,7 @@ test('the tarball holds the built entry points, their types, the license texts a
   }
 });
 
-test('every repository file a user-facing README section names is in the tarball', () => {
+test('every repository file a user-facing docs section names is in the tarball', () => {
   const named = new Map(); // path -> section heading
   for (const { heading, parents, text } of sections()) {
     if ([heading, ...parents].some((h) => REPOSITORY_SECTIONS.test(h))) continue;
@@ -85,15 +89,15 @@ test('every repository file a user-facing README section names is in the tarball
     }
     for (const [, path] of text.matchAll(/\b(LICENSE-[A-Z]+)\b/g)) named.set(path, heading);
   }
-  assert.ok(named.size > 0, 'the README names no repository file at all: the scan is broken');
-  const missing = [...named].filter(([path]) => !packed.has(path)).map(([path, heading]) => `${path} (README: ${heading})`);
-  assert.deepEqual(missing, [], 'README paths not in the tarball');
+  assert.ok(named.size > 0, 'the docs name no repository file at all: the scan is broken');
+  const missing = [...named].filter(([path]) => !packed.has(path)).map(([path, heading]) => `${path} (docs: ${heading})`);
+  assert.deepEqual(missing, [], 'docs paths not in the tarball');
 });
 
-test('every coassemble-events/<entry> the README imports or runs is exported', () => {
-  const entries = new Set([...README.matchAll(/['"`]coassemble-events(\/[\w-]+)?['"`]/g)].map((m) => `.${m[1] ?? ''}`));
+test('every coassemble-events/<entry> the docs import or run is exported', () => {
+  const entries = new Set([...DOCS.matchAll(/['"`]coassemble-events(\/[\w-]+)?['"`]/g)].map((m) => `.${m[1] ?? ''}`));
   assert.ok(entries.has('./testing') && entries.has('./webhooks'), [...entries].join(', '));
-  for (const entry of entries) assert.ok(Object.hasOwn(pkg.exports, entry), `README imports coassemble-events${entry.slice(1)}: not in exports`);
-  assert.match(README, /npx coassemble-events send-test-webhooks/);
-  assert.ok(pkg.bin?.['coassemble-events'], 'README runs `npx coassemble-events`: package.json needs that bin');
+  for (const entry of entries) assert.ok(Object.hasOwn(pkg.exports, entry), `the docs import coassemble-events${entry.slice(1)}: not in exports`);
+  assert.match(DOCS, /npx coassemble-events send-test-webhooks/);
+  assert.ok(pkg.bin?.['coassemble-events'], 'the docs run `npx coassemble-events`: package.json needs that bin');
 });
