@@ -1,6 +1,8 @@
 // The docs' inbox receivers run as written: each ```js/```ts block (README.md, docs/) that calls
-// openInbox( and starts a server (node:http or Express) is run as a program (from inside the repository, so `coassemble-events/inbox` resolves to
-// this package) on a fresh SQLite file, and must store, dedupe, refuse and process real deliveries.
+// openInbox( and starts a server (node:http, Express, Fastify) or exports a Fetch handler (Hono's
+// `export default app`, a Next.js route's `POST`, served here by node:http) is run as a program (from
+// inside the repository, so `coassemble-events/inbox` resolves to this package) on a fresh SQLite
+// file, and must store, dedupe and refuse real deliveries, and process them when it starts a worker.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -21,25 +23,42 @@ const PRELOAD = `import { Server } from 'node:net';
 const listen = Server.prototype.listen;
 Server.prototype.listen = function (...args) {
   if (typeof args[0] === 'number') args[0] = 0;
+  else if (args[0] && typeof args[0] === 'object' && 'port' in args[0]) args[0] = { ...args[0], port: 0 };
   this.once('listening', () => process.stdout.write(\`listening on \${this.address().port}\\n\`));
   return listen.apply(this, args);
 };
 `;
 
-test('the docs have inbox receiver snippets (node:http and Express)', () => {
-  assert.ok(snippets.some((s) => s.code.includes('createServer(')));
-  assert.ok(snippets.some((s) => s.code.includes('express()')));
+// A Fetch-style receiver (a module exporting `default.fetch` or `POST`) behind node:http.
+const SERVE_FETCH = `import { createServer } from 'node:http';
+import * as receiver from './receiver.mjs';
+const handle = receiver.POST ?? ((request) => receiver.default.fetch(request));
+createServer(async (req, res) => {
+  const chunks = [];
+  for await (const chunk of req) chunks.push(chunk);
+  const response = await handle(new Request(\`http://127.0.0.1\${req.url}\`, { method: req.method, headers: req.headers, body: Buffer.concat(chunks) }));
+  res.writeHead(response.status, Object.fromEntries(response.headers));
+  res.end(Buffer.from(await response.arrayBuffer()));
+}).listen(3000);
+`;
+
+test('the docs have inbox receiver snippets (node:http, Express, Fastify, Hono, a Next.js route)', () => {
+  for (const shape of ['createServer(', 'express()', 'Fastify(', 'new Hono(', 'export async function POST']) {
+    assert.ok(snippets.some((s) => s.code.includes(shape)), shape);
+  }
 });
 
 snippets.forEach(({ name, code, lang }) => {
-  test(`${name}: the inbox receiver stores, dedupes, refuses and processes`, async (t) => {
+  test(`${name}: the inbox receiver stores, dedupes and refuses (and processes, with a worker)`, async (t) => {
     mkdirSync(join(repo, 'target'), { recursive: true });
     const dir = mkdtempSync(join(repo, 'target', 'readme-inbox-'));
     t.after(() => rmSync(dir, { recursive: true, force: true }));
     writeFileSync(join(dir, 'free-port.mjs'), PRELOAD);
     // A ```ts receiver runs as the JavaScript TypeScript emits for it (Node 20 runs no TypeScript).
     writeFileSync(join(dir, 'receiver.mjs'), lang === 'ts' ? stripTypes(code) : code);
-    const child = spawn(process.execPath, ['--import', './free-port.mjs', 'receiver.mjs'], {
+    const fetchStyle = /export default|export async function POST/.test(code);
+    if (fetchStyle) writeFileSync(join(dir, 'serve.mjs'), SERVE_FETCH);
+    const child = spawn(process.execPath, ['--import', './free-port.mjs', fetchStyle ? 'serve.mjs' : 'receiver.mjs'], {
       cwd: dir,
       env: { ...process.env, COASSEMBLE_WEBHOOK_SECRET: SECRET, DATABASE_URL: join(dir, 'inbox.sqlite') },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -72,7 +91,7 @@ snippets.forEach(({ name, code, lang }) => {
     assert.deepEqual(await post(d), [200, { status: 'duplicate', id: d.id }]);
     const forged = { ...d, body: d.body.replace('Onboarding', 'Onboarding!') };
     assert.equal((await post(forged))[1].code, 'bad_signature');
-    await until('the handler ran', () => output.includes(d.id));
+    if (code.includes('.start(')) await until('the handler ran', () => output.includes(d.id));
     assert.doesNotMatch(output, /Error/, output);
   });
 });

@@ -70,7 +70,7 @@ export function runnerOf(s) {
   if (s.markers.includes('no-run')) return 'no-run';
   if (s.code.startsWith('// tests/lesson.spec.ts')) return 'playwright';
   if (s.code.startsWith('// outage.test.mjs')) return 'outage';
-  if (s.code.includes('openInbox(') && /createServer\(|express\(\)/.test(s.code)) return 'inbox';
+  if (s.code.includes('openInbox(') && /createServer\(|express\(\)|Fastify\(|export default|export async function POST/.test(s.code)) return 'inbox';
   if (s.lang === 'js' && s.code.includes('verifyWebhook(')
     && /export default|export async function|createServer\(|express\(\)/.test(s.code)) return 'receiver';
   return /\bdocument\./.test(s.code) ? 'page' : 'node';
