@@ -140,6 +140,14 @@ export interface CoassembleElementAttributes {
 /** Event attributes `on<event>` (Svelte 5): `oncourse-progress={(e) => e.detail.progress}`. */
 export type EventAttributes<D> = { [K in keyof D & string as `on${K}`]?: (event: D[K]) => void };
 
+/**
+ * A framework's attribute typing for one element: `Base` (its own HTML attributes, e.g. Svelte's
+ * `HTMLAttributes<CoassembleCourseElement>`) with the element's attributes and `on<event>` handlers
+ * in place of `Base`'s of the same names.
+ */
+export type ElementProps<Base, D> = Omit<Base, keyof CoassembleElementAttributes | `on${keyof D & string}`>
+  & CoassembleElementAttributes & EventAttributes<D>;
+
 declare global {
   interface HTMLElementTagNameMap {
     'coassemble-course': CoassembleCourseElement;
