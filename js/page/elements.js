@@ -5,8 +5,10 @@
 import { DestroyedError, embedBuilder, embedCourse } from './index.js';
 
 // Attributes read when an embed is made (a `src` change makes a new one; the others alone do not).
+// All are observed: each is also a property (below).
 const OWN = ['src', 'origin', 'ready-timeout-ms', 'initial-progress'];
-// Attributes copied onto the iframe, before it loads (`allow` and `sandbox` apply only from then on).
+// Attributes copied onto the iframe (a later change is copied too; `allow` and `sandbox` then apply
+// from its next navigation).
 const IFRAME = ['title', 'allow', 'allowfullscreen', 'loading', 'referrerpolicy', 'sandbox', 'name'];
 
 /** The DOM event name of an SDK event: `course:progress` -> `course-progress`. */
@@ -90,8 +92,8 @@ function defineElement(tag, kind) {
       else if (IFRAME.includes(name) && this.#embed) setAttribute(this.#embed.iframe, name, value);
     }
 
-    // Once per task: a move (removed, then inserted) is seen as still connected, so it keeps its
-    // embed; attributes set together make one embed.
+    // Deferred to a microtask, once: a move (removed, then inserted in the same task) is then seen
+    // as still connected, so it keeps its embed; attributes set together make one embed.
     #schedule() {
       if (this.#syncing) return;
       this.#syncing = true;
@@ -110,8 +112,9 @@ function defineElement(tag, kind) {
       const attempt = (this.#attempt = {});
       this.#made = src;
       const number = (name) => (this.hasAttribute(name) ? Number(this.getAttribute(name)) : undefined);
-      // The iframe is made in a fragment: its attributes are all set before it is inserted and loads.
-      const holder = this.ownerDocument.createDocumentFragment();
+      // The iframe is made in a detached container: its attributes are all set before it is inserted
+      // and loads (`allow` and `sandbox` are read when it navigates).
+      const holder = this.ownerDocument.createElement('div');
       (kind === 'builder' ? embedBuilder : embedCourse)(holder, src, {
         origin: this.getAttribute('origin') ?? undefined,
         readyTimeoutMs: number('ready-timeout-ms'),
@@ -122,7 +125,7 @@ function defineElement(tag, kind) {
         for (const name of IFRAME) if (this.hasAttribute(name)) setAttribute(embed.iframe, name, this.getAttribute(name));
         embed.on('*', (event) => this.#fire(event.name, event));
         embed.on('error', (error) => this.#fire('error', error));
-        this.append(holder);
+        this.append(embed.iframe);
         this.#settle(embed);
       }, (error) => {
         if (this.#attempt !== attempt) return;
