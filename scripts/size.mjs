@@ -13,7 +13,7 @@ import { saveResults } from '../bench/results.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 // The built files a page loads (package.json `exports`), not the readable sources in js/.
-const ENTRIES = { 'in-page': 'dist/index.js', autosave: 'dist/autosave.js', webhooks: 'dist/webhooks.js' };
+const ENTRIES = { 'in-page': 'dist/index.js', autosave: 'dist/autosave.js', elements: 'dist/elements.js', webhooks: 'dist/webhooks.js' };
 // The binary wasm behind an entry, for reference: what the inlined copy would cost as a .wasm file.
 const WASM = { 'in-page': 'pkg/web/coassemble_events_bg.wasm', webhooks: 'pkg/webhooks/coassemble_events_webhooks_bg.wasm' };
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // npx coassemble-events <command> ...
 //   send-test-webhooks [url] [--secret s]   the receiver checks (see below)
-//   emulate [--port N] [--time-scale N]     a local Coassemble platform (see below)
+//   emulate [--port N] [--time-scale N] [--api-key k]   a local Coassemble platform (see below)
 //   inbox <serve|list|counts|redrive|purge|reconcile> --database <url> ...   operate an inbox (testing/inbox-cli.js)
 // Exit codes: 0 ok, 1 the operation failed, 2 usage (the usage text on stderr).
 //
@@ -10,7 +10,7 @@
 
 const COMMANDS = {
   'send-test-webhooks': { usage: 'send-test-webhooks [url] [--secret s]', run: sendTestWebhooksCommand },
-  emulate: { usage: 'emulate [--port N] [--time-scale N]', run: emulateCommand },
+  emulate: { usage: 'emulate [--port N] [--time-scale N] [--api-key k]', run: emulateCommand },
   inbox: { usage: 'inbox <serve|list|counts|redrive|purge|reconcile> --database <url> (inbox --help)', run: (args) => import('./inbox-cli.js').then((m) => m.main(args)) },
 };
 
@@ -47,19 +47,23 @@ async function sendTestWebhooksCommand(args) {
   return results.every((r) => r.ok) ? 0 : 1;
 }
 
-// emulate [--port N] [--time-scale N]
-//   A local Coassemble (startPlatform) until Ctrl-C: prints its API base URL, an API key and a minted
-//   player URL, then a line per webhook attempt. port default 4010 (0: a free one); time scale default
-//   1 (Coassemble's real schedule; 60: the 36-minute retry window takes 36 s).
+// emulate [--port N] [--time-scale N] [--api-key k]
+//   A local Coassemble (startPlatform) until Ctrl-C: prints its API base URL, an API key, a minted
+//   player and builder URL and the /mint address a page under development fetches more from, then a
+//   line per webhook attempt. port default 4010 (0: a free one); time scale default 1 (Coassemble's
+//   real schedule; 60: the 36-minute retry window takes 36 s); api key default a random one (give one
+//   to keep it in a dev server's .env across restarts).
 async function emulateCommand(args) {
-  const given = flags(args, ['port', 'time-scale']);
+  const given = flags(args, ['port', 'time-scale', 'api-key']);
   const port = Number(given.port ?? 4010);
   const timeScale = Number(given['time-scale'] ?? 1);
   if (!Number.isInteger(port) || port < 0 || port > 65535 || !(Number.isFinite(timeScale) && timeScale > 0)) throw new UsageError();
+  if (given['api-key'] === '') throw new UsageError();
   const { startPlatform } = await import('../dist/testing.js');
   const platform = await startPlatform({
     port,
     timeScale,
+    ...(given['api-key'] === undefined ? {} : { apiKey: given['api-key'] }),
     onAttempt: (a) => console.log(`${a.at} ${a.event} → ${a.url} attempt ${a.attempt}: ${a.status ?? a.error} (${a.state})`),
   });
   const [course] = platform.courses;
@@ -69,6 +73,8 @@ async function emulateCommand(args) {
   API key       ${platform.apiKey}
   player URL    ${platform.mint({ courseId: course.id, identifier: 'learner-1' })}
                 (course ${course.id} "${course.title}", learner learner-1; embed it in your page)
+  builder URL   ${platform.mint({ action: 'edit', identifier: 'author-1' })}
+  more URLs     GET ${platform.baseUrl}/mint?kind=player|builder&course=<id>&learner=<id> (CORS open: fetch it from your dev page)
 Register a webhook endpoint: POST ${platform.baseUrl}/api/v1/headless/webhooks {"url": "...", "events": ["course.completed"]}`);
   for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => platform.close().then(() => process.exit(0)));
   return undefined; // keeps running

@@ -25,7 +25,7 @@
  * @packageDocumentation
  */
 
-import type { BuilderEmbed } from './index.js';
+import type { BuilderEmbed, BuilderEventMap } from './index.js';
 
 /** One saved state of a course, handed to `save` and `beacon`. Send it to your server as JSON. */
 export interface Draft {
@@ -172,10 +172,20 @@ export interface Autosave {
  * - `back`, `session:expired` and `stop()` flush at once; `pagehide` / `visibilitychange: hidden` use
  *   `beacon` when given (`queued`; saved with `save` once visible again), and flush otherwise.
  *
- * @param builder an embed from `attachBuilder`/`embedBuilder` (a course player embed does not compile,
+ * @param builder an embed from `attachBuilder`/`embedBuilder`, or a `<coassemble-builder>` element (a course player embed does not compile,
  *   and is refused at run time with a TypeError).
  * @throws TypeError when `builder` has no `on` method or is a course player embed, `save` is missing,
  * or an option has the wrong type; `CoassembleError` (`invalid_option`) for a timer option out of range
  * or a name no option has (`debounceMS`, `retry.baseMS`: the message names the one meant).
  */
-export function autosave(builder: BuilderEmbed, options: AutosaveOptions): Autosave;
+export function autosave(builder: AutosaveBuilder, options: AutosaveOptions): Autosave;
+
+/**
+ * What `autosave` takes: a builder's events. A {@link BuilderEmbed} (`embedBuilder`, `attachBuilder`)
+ * and a `<coassemble-builder>` element (`coassemble-events/elements`, which keeps the autosave across
+ * its re-embeds) are both one; a course player embed (`kind: 'course'`) is not.
+ */
+export interface AutosaveBuilder {
+  readonly kind: 'builder';
+  on<N extends keyof BuilderEventMap>(name: N, callback: (event: BuilderEventMap[N]) => void): () => void;
+}

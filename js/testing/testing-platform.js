@@ -367,12 +367,34 @@ export async function startPlatform(options = {}) {
     return res.writeHead(204).end();
   }
 
+  /**
+   * `GET /mint?kind=player|builder&course=<id>&learner=<id>`: a signed URL for a page under
+   * development, without the API key, readable cross-origin (a dev server's page fetches it). A local
+   * stand-in only: the real platform mints through the API, with the key, from the host's server.
+   */
+  function mintForPage(res, url) {
+    const kind = url.searchParams.get('kind') ?? 'player';
+    const cors = { 'access-control-allow-origin': '*' };
+    if (kind !== 'player' && kind !== 'builder') return fail(res, 400, "`kind` is 'player' or 'builder'", cors);
+    try {
+      const signed = signedUrl({
+        action: kind === 'player' ? 'view' : 'edit',
+        courseId: url.searchParams.get('course') ?? (kind === 'player' ? courses[0]?.id : undefined),
+        identifier: url.searchParams.get('learner') ?? 'learner-1',
+      });
+      return res.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'no-store', ...cors }).end(signed);
+    } catch (error) {
+      return fail(res, error.status ?? 400, error.message, cors);
+    }
+  }
+
   async function handle(req, res) {
     const url = new URL(req.url, origin);
     const path = url.pathname;
     try {
       if (path.startsWith('/api/')) return await api(req, res, url, path.slice('/api'.length));
       if (req.method === 'POST' && path === '/embed/activity') return await activity(req, res);
+      if (req.method === 'GET' && path === '/mint') return mintForPage(res, url);
       const page = req.method === 'GET' && /^\/embed\/(view|edit)\/([^/]+)$/.exec(path);
       if (page && ['emulator.js', 'emulator.css'].includes(page[2])) return sendEmulatorFile(res, page[2]);
       if (page) {

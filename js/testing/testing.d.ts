@@ -192,7 +192,12 @@ export interface Delivery {
 export interface Platform {
   /** The Headless API: `createCoassembleApi({ apiKey: platform.apiKey, baseUrl: platform.baseUrl })`. */
   readonly baseUrl: string;
-  /** Where the minted player and builder pages are served: the embed's trusted origin. The same server as `baseUrl`. */
+  /**
+   * Where the minted player and builder pages are served: the embed's trusted origin. The same server as
+   * `baseUrl`. It also answers `GET /mint?kind=player|builder&course=<id>&learner=<id>` with a signed URL,
+   * without the key and readable from any origin (CORS `*`): a page under development fetches its URLs
+   * there (`npx coassemble-events emulate` prints it).
+   */
   readonly origin: string;
   readonly apiKey: string;
   readonly workspaceId: number;

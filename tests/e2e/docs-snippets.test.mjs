@@ -13,7 +13,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import { startEmulators, testWebhookCases } from 'coassemble-events/testing';
+import { startEmulators, startPlatform, testWebhookCases } from 'coassemble-events/testing';
 import { launchBrowser } from '../support/browser.mjs';
 import { startServers } from '../support/server.mjs';
 import { ROOT, runnerOf, snippets, stripTypes } from '../support/snippets.mjs';
@@ -69,7 +69,7 @@ after(async () => {
 test('every ts/js snippet of the docs is run by a suite; the few no-run ones say why', () => {
   assert.ok(page.length >= 6 && node.length >= 2, `${page.length} page and ${node.length} node snippets: the extraction is broken`);
   const noRun = blocks.filter((s) => runnerOf(s) === 'no-run');
-  assert.ok(noRun.length <= 3, `${noRun.map((s) => s.name).join(', ')}: run them`);
+  assert.ok(noRun.length <= 4, `${noRun.map((s) => s.name).join(', ')}: run them`);
   for (const s of noRun) {
     const before = readFileSync(join(ROOT, s.file), 'utf8').split('\n').slice(0, s.line - 1).join('\n');
     assert.match(before, /<!-- no-run: [^>]{10,} -->\s*$/, `${s.name}: a no-run block needs <!-- no-run: why --> right above it`);
@@ -118,6 +118,13 @@ const PAGE_EFFECTS = [
       assert.equal(await p.locator('#course iframe').count(), 0);
       assert.equal(await p.locator('#builder iframe').count(), 1);
       assert.ok(logs.includes('session:ready') && logs.includes('completed') === false, logs.join('\n'));
+    } },
+  { what: 'the <coassemble-course> element embeds the minted URL, reports progress and becomes ready',
+    when: /createElement\('coassemble-course'\)/,
+    check: async (p, { logs }) => {
+      await until(() => logs.includes('ready at 0'), 'ready()');
+      assert.match(await p.locator('coassemble-course iframe').getAttribute('src'), /\/player/);
+      await until(() => logs.includes('progress 50'), 'a course-progress event');
     } },
   { what: 'ready() resolves: no timeout or origin_mismatch is reported',
     when: /origin_mismatch/,
@@ -203,6 +210,30 @@ const NODE_EFFECTS = [
         if (c.expected.startsWith('200')) assert.doesNotMatch(answer, /^\d{3} /, c.name);
         else assert.equal(answer, c.expected, c.name);
         if (c.name === 'valid delivery') assert.match(answer, /^\S+ completed \S/, c.name);
+      }
+    } },
+  { what: 'importing the elements in Node (server rendering) registers nothing and throws nothing',
+    when: /^import 'coassemble-events\/elements';[^\n]*\n$/,
+    check: async (file) => {
+      const { code, stdout, stderr } = await runNode(file);
+      assert.equal(code, 0, stderr);
+      assert.equal(`${stdout}${stderr}`, '');
+    } },
+  { what: "a SvelteKit load() mints a player URL through the Headless API (the platform emulator's)",
+    when: /export async function load\(/,
+    check: async (file) => {
+      const platform = await startPlatform();
+      try {
+        process.env.COASSEMBLE_API_KEY = platform.apiKey;
+        process.env.COASSEMBLE_API_BASE_URL = platform.baseUrl;
+        const { load } = await import(pathToFileURL(file));
+        const data = await load();
+        assert.equal(data.progress, 0);
+        assert.ok(data.signedUrl.startsWith(`${platform.baseUrl}/embed/view/`), data.signedUrl);
+      } finally {
+        delete process.env.COASSEMBLE_API_KEY;
+        delete process.env.COASSEMBLE_API_BASE_URL;
+        await platform.close();
       }
     } },
 ];

@@ -391,6 +391,46 @@ test('npx coassemble-events emulate: prints a base URL, a key and a player URL t
   }
 });
 
+test('emulate for a dev server: --api-key kept, a builder URL printed, GET /mint readable cross-origin, pages embeddable anywhere', async () => {
+  const apiKey = 'COASSEMBLE:4321:dev-loop-key';
+  const run = cli(['emulate', '--port', '0', '--api-key', apiKey], /API base URL\s+(\S+)\n\s*API key\s+(\S+)\n[\s\S]*builder URL\s+(\S+)\n\s*more URLs\s+GET (\S+)\?/);
+  try {
+    const [, baseUrl, printedKey, builderUrl, mintUrl] = await run.matched;
+    assert.equal(printedKey, apiKey, 'the key given is the key the API takes');
+    assert.deepEqual((await createCoassembleApi({ apiKey, baseUrl }).webhooks.list()).endpoints, []);
+    assert.equal(mintUrl, `${baseUrl}/mint`);
+    const framable = async (url) => {
+      const res = await fetch(url);
+      assert.equal(res.status, 200, url);
+      assert.equal(res.headers.get('x-frame-options'), null, 'no X-Frame-Options: any dev origin may frame it');
+      assert.equal(res.headers.get('content-security-policy'), null, 'no frame-ancestors either');
+    };
+    await framable(builderUrl);
+    for (const [query, path] of [['kind=player', '/embed/view/'], ['kind=builder', '/embed/edit/'], ['', '/embed/view/'],
+      ['kind=player&course=4102&learner=ada', '/embed/view/']]) {
+      const res = await fetch(`${mintUrl}?${query}`, { headers: { origin: 'http://localhost:5173' } });
+      assert.equal(res.status, 200, query);
+      assert.equal(res.headers.get('access-control-allow-origin'), '*', 'a dev page on another origin reads it');
+      const url = await res.text();
+      assert.ok(url.startsWith(`${baseUrl}${path}`), url);
+      await framable(url);
+    }
+    const claims = (url) => JSON.parse(Buffer.from(new URL(url).pathname.split('/').at(-1).split('.')[1], 'base64url'));
+    const ada = claims(await (await fetch(`${mintUrl}?course=4102&learner=ada`)).text());
+    assert.deepEqual([ada.course, ada.identifier], [4102, 'ada']);
+    for (const [query, status] of [['kind=lesson', 400], ['course=999', 404]]) {
+      const res = await fetch(`${mintUrl}?${query}`);
+      assert.equal(res.status, status, query);
+      assert.equal(res.headers.get('access-control-allow-origin'), '*', 'the refusal is readable too');
+    }
+  } finally {
+    run.child.kill('SIGTERM');
+    assert.equal((await run.exited).code, 0);
+  }
+  const { code } = await cli(['emulate', '--api-key', '']).exited;
+  assert.equal(code, 2, 'an empty key is a usage error');
+});
+
 test("the docs' outage test (Testing your integration) runs as written and passes", async () => {
   const block = snippetStartingWith('js', '// outage.test.mjs').code;
   // Inside the repository, so `coassemble-events/...` resolves to this package (its own exports).

@@ -15,3 +15,9 @@ test('imports without a DOM and attach rejects with a typed no_dom error', async
   assert.equal(error.code, 'no_dom');
   assert.match(error.message, /browser/);
 });
+
+test('coassemble-events/elements imports without a DOM and registers nothing', async () => {
+  assert.equal(typeof globalThis.customElements, 'undefined');
+  assert.deepEqual(Object.keys(await import('coassemble-events/elements')), [], 'a registering import, no exports');
+  assert.equal(typeof globalThis.customElements, 'undefined', 'nothing defined on the server');
+});

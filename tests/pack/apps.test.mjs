@@ -1,7 +1,12 @@
 // React and Vue apps built from the PACKED package, in headless Chromium: a React 19 + Vite app under
 // StrictMode and a Vue 3 + Vite app (each on the dev server and as a production build), a Next.js App
 // Router app (`next build` + `next start`; the hooks in a client component, the package imported by
-// server components), and the README's React and Vue examples as pages of the Vite apps.
+// server components), and the README's React and Vue examples as pages of the Vite apps. Then the
+// custom elements (coassemble-events/elements) in a SvelteKit app (svelte-check on strict TypeScript,
+// `vite dev`, and `vite build` with adapter-node: server rendering, then hydration) and in a Solid
+// app (tsc strict, production build): the same page contract as the React and Vue apps.
+// Solid rather than Angular: its tools install in about 15 s (three packages and Babel), where the
+// Angular CLI and its builders are some hundreds of MB; a custom element meets both the same way.
 // Each page: exactly one iframe and one `message` listener, progress increasing, a URL change that
 // replaces the iframe and resets the bar, an unmount that removes both, a bad URL in `error`, and no
 // page error or console warning.
@@ -28,6 +33,10 @@ const APPS = {
   vite: ['react@19', 'react-dom@19', 'vue@3', 'vite@8.3.8', '@vitejs/plugin-react@6', '@vitejs/plugin-vue@6',
     '@types/react@19'],
   next: ['next@16', 'react@19', 'react-dom@19'],
+  // Kit 2 (3.x needs Node 22.17); @types/node: Vite's and Kit's own declarations are type-checked too.
+  sveltekit: ['@sveltejs/kit@2.70.4', 'svelte@5.60.1', '@sveltejs/vite-plugin-svelte@7.3.3', 'vite@8.3.8',
+    '@sveltejs/adapter-node@5.5.7', 'svelte-check@4.7.9', 'typescript@5.9.3', '@types/node@20'],
+  solid: ['solid-js@1.9.20', 'vite-plugin-solid@2.11.17', 'vite@8.3.8', 'typescript@5.9.3'],
 };
 const PAGE_TIMEOUT_MS = 20_000;
 // Vite's dev server sets NODE_ENV=development in this process: builds must not inherit it.
@@ -286,13 +295,13 @@ export default async function Page({ searchParams }) {
 
 const NEXT_ENV = { ...BUILD_ENV, NEXT_TELEMETRY_DISABLED: '1' };
 
-/** `next start` on a free loopback port; resolves once it answers, with `{ origin, close() }`. */
-async function startNext(next, cwd) {
+/** `node <args(port)>` (a production server) on a free loopback port; resolves once it answers, with `{ origin, close() }`. */
+async function startServer(what, args, cwd, env) {
   const port = await new Promise((resolve) => {
     const probe = createServer().listen(0, '127.0.0.1', () => { const { port } = probe.address(); probe.close(() => resolve(port)); });
   });
-  const child = spawn(process.execPath, [next, 'start', '-H', '127.0.0.1', '-p', String(port)],
-    { cwd, env: { ...process.env, ...NEXT_ENV }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args(port),
+    { cwd, env: { ...process.env, ...env(port) }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d) => { output += d; });
   child.stderr.on('data', (d) => { output += d; });
@@ -304,12 +313,14 @@ async function startNext(next, cwd) {
   const origin = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`next start exited with ${child.exitCode}\n${output}`);
-    if (await fetch(`${origin}/`, { method: 'HEAD' }).then(() => true, () => false)) return { origin, close };
-    if (Date.now() > deadline) { await close(); throw new Error(`next start did not answer within 60 s\n${output}`); }
+    if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}\n${output}`);
+    if (await fetch(`${origin}/`, { method: 'HEAD' }).then(() => true, () => false)) return { origin, close, output: () => output };
+    if (Date.now() > deadline) { await close(); throw new Error(`${what} did not answer within 60 s\n${output}`); }
     await new Promise((r) => setTimeout(r, 100)); // polling a starting server, bounded by the deadline
   }
 }
+
+const startNext = (next, cwd) => startServer('next start', (port) => [next, 'start', '-H', '127.0.0.1', '-p', String(port)], cwd, () => NEXT_ENV);
 
 // ---- the browser checks, the same for every app ----
 
@@ -446,6 +457,29 @@ async function checkReadmePage(url) {
   }
 }
 
+/** Vite's dev server (dependency pre-bundling) of `app` on `configFile`; `use(origin)`, then no warning logged. */
+async function withViteDev(app, configFile, entries, use) {
+  const { createServer } = await import(pathToFileURL(join(app.dir, 'vite-api.mjs')).href);
+  const logged = [];
+  const logger = {
+    info() {}, clearScreen() {}, hasErrorLogged: () => false, hasWarned: false,
+    warn: (msg) => logged.push(`warn: ${msg}`), warnOnce: (msg) => logged.push(`warn: ${msg}`),
+    error: (msg) => logged.push(`error: ${msg}`),
+  };
+  const server = await createServer({
+    root: app.dir, configFile: join(app.dir, configFile), customLogger: logger,
+    server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false, watch: null },
+    optimizeDeps: { entries },
+  });
+  try {
+    await server.listen();
+    await use(`http://127.0.0.1:${server.httpServer.address().port}`);
+    assert.deepEqual(logged, [], 'Vite logged no warnings or errors');
+  } finally {
+    await server.close();
+  }
+}
+
 describe('Next.js App Router (next build + next start)', () => {
   let app, server;
   before(async () => {
@@ -503,29 +537,6 @@ describe('Vite apps: React 19 under StrictMode, Vue 3', () => {
     assert.equal(output, '', output);
   });
 
-  /** Vite's dev server (dependency pre-bundling) on `configFile`; `use(origin)`, then no warning logged. */
-  async function withViteDev(configFile, entries, use) {
-    const { createServer } = await import(pathToFileURL(join(app.dir, 'vite-api.mjs')).href);
-    const logged = [];
-    const logger = {
-      info() {}, clearScreen() {}, hasErrorLogged: () => false, hasWarned: false,
-      warn: (msg) => logged.push(`warn: ${msg}`), warnOnce: (msg) => logged.push(`warn: ${msg}`),
-      error: (msg) => logged.push(`error: ${msg}`),
-    };
-    const server = await createServer({
-      root: app.dir, configFile: join(app.dir, configFile), customLogger: logger,
-      server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false, watch: null },
-      optimizeDeps: { entries },
-    });
-    try {
-      await server.listen();
-      await use(`http://127.0.0.1:${server.httpServer.address().port}`);
-      assert.deepEqual(logged, [], 'Vite logged no warnings or errors');
-    } finally {
-      await server.close();
-    }
-  }
-
   test('server rendering (react-dom/server, vue/server-renderer): an empty container, no error', async () => {
     const { stdout, stderr } = await run(process.execPath, ['ssr.mjs'], { cwd: app.dir, timeoutMs: 60_000, env: BUILD_ENV });
     assert.equal(stderr, '', 'nothing logged on the server');
@@ -534,13 +545,13 @@ describe('Vite apps: React 19 under StrictMode, Vue 3', () => {
     assert.match(html.vue, /^<div><progress max="100" value="0"><\/progress><div id="course"><\/div><\/div>$/);
   });
 
-  test('React: Vite dev server', () => withViteDev('vite.react.config.mjs', ['react.html', 'readme-react.html'],
+  test('React: Vite dev server', () => withViteDev(app, 'vite.react.config.mjs', ['react.html', 'readme-react.html'],
     async (origin) => {
       await checkCourseApp(`${origin}/react.html`);
       await checkReadmePage(`${origin}/readme-react.html`);
     }));
 
-  test('Vue: Vite dev server', () => withViteDev('vite.vue.config.mjs', ['vue.html', 'readme-vue.html'],
+  test('Vue: Vite dev server', () => withViteDev(app, 'vite.vue.config.mjs', ['vue.html', 'readme-vue.html'],
     async (origin) => {
       await checkCourseApp(`${origin}/vue.html`);
       await checkReadmePage(`${origin}/readme-vue.html`);
@@ -569,6 +580,274 @@ describe('Vite apps: React 19 under StrictMode, Vue 3', () => {
     try {
       await checkCourseApp(`${statics.origin}/dist-vue/vue.html`);
       await checkReadmePage(`${statics.origin}/dist-vue/readme-vue.html`);
+    } finally {
+      await statics.close();
+    }
+  });
+});
+
+// ---- custom elements: SvelteKit and Solid ----
+
+// A SvelteKit app with adapter-node: the same page as the React and Vue apps, written with
+// <coassemble-course> and <coassemble-builder>, typed by the augmentation the frameworks guide shows.
+const SVELTEKIT_FILES = {
+  'package.json': JSON.stringify({ name: 'sveltekit-app', private: true, type: 'module' }, null, 2),
+  'svelte.config.js': `import adapter from '@sveltejs/adapter-node';
+export default { kit: { adapter: adapter() } };
+`,
+  'vite.config.js': `import { sveltekit } from '@sveltejs/kit/vite';
+export default { plugins: [sveltekit()], logLevel: 'warn', clearScreen: false };
+`,
+  'vite-api.mjs': "export { createServer } from 'vite';\n",
+  // The page and the element typings under strict TypeScript, library declarations included.
+  'tsconfig.json': JSON.stringify({ extends: './.svelte-kit/tsconfig.json', compilerOptions: { strict: true, skipLibCheck: false } }, null, 2),
+  'src/app.html': `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>app</title>%sveltekit.head%</head>
+<body><div id="root">%sveltekit.body%</div></body></html>
+`,
+  'src/app.d.ts': `import type { HTMLAttributes } from 'svelte/elements';
+import type {
+  BuilderElementEventMap, CoassembleBuilderElement, CoassembleCourseElement, CourseElementEventMap, ElementProps,
+} from 'coassemble-events/elements';
+
+declare module 'svelte/elements' {
+  interface SvelteHTMLElements {
+    'coassemble-course': ElementProps<HTMLAttributes<CoassembleCourseElement>, CourseElementEventMap>;
+    'coassemble-builder': ElementProps<HTMLAttributes<CoassembleBuilderElement>, BuilderElementEventMap>;
+  }
+}
+
+declare global {
+  interface Window {
+    progressSeen: number[];
+    app: { next(): void; bad(): void; hide(): void; builder(): void; readonly saved: string[] };
+  }
+}
+
+export {};
+`,
+  'src/routes/+page.svelte': `<script lang="ts">
+  import 'coassemble-events/elements';
+  import { autosave } from 'coassemble-events/autosave';
+  import type { CoassembleBuilderElement } from 'coassemble-events/elements';
+  import { page } from '$app/state';
+
+  // The "signed URLs": the embed stand-in on the second origin (?frame=), known on the server too.
+  const urlFor = (n: number | string) => \`\${page.url.searchParams.get('frame')}/tests/browser/fixtures/frame.html?ready=1&name=course-\${n}&parent=\${encodeURIComponent(page.url.origin)}\`;
+
+  let url = $state(urlFor(1));
+  let shown = $state<'course' | 'builder' | null>('course');
+  let progress = $state(0);
+  let ready = $state(false);
+  let error = $state('');
+  let saved = $state<string[]>([]);
+  let builder = $state<CoassembleBuilderElement>();
+
+  function show(next: string) {
+    url = next;
+    progress = 0;
+    ready = false;
+    error = '';
+  }
+
+  $effect(() => {
+    window.progressSeen ??= [];
+    window.app = {
+      next: () => show(urlFor(2)), bad: () => show('ftp://example.test/course'),
+      hide: () => { shown = null; }, builder: () => { shown = 'builder'; }, get saved() { return saved; },
+    };
+  });
+
+  // autosave(element) follows the element's embeds; stopped (and flushed) when the builder goes.
+  $effect(() => {
+    if (!builder) return;
+    const saver = autosave(builder, { debounceMs: 0, save: async (draft) => { saved = [...saved, draft.title ?? '']; } });
+    return () => { saver.stop(); };
+  });
+</script>
+
+{#if shown === 'course'}
+  <section>
+    <progress id="bar" max="100" value={progress}></progress>
+    <output id="ready">{String(ready)}</output>
+    <output id="error">{error}</output>
+    <coassemble-course id="course" src={url} title="Onboarding" style="height: 300px"
+      onsession-ready={() => { ready = true; }}
+      oncourse-progress={(e) => { progress = e.detail.progress; window.progressSeen.push(e.detail.progress); }}
+      onerror={(e) => { error = e.detail.code; }}></coassemble-course>
+  </section>
+{:else if shown === 'builder'}
+  <coassemble-builder id="builder" bind:this={builder} src={urlFor('b')} style="height: 300px"
+    onsession-ready={() => { document.title = 'builder ready'; }}></coassemble-builder>
+{:else}
+  <p id="gone">unmounted</p>
+{/if}
+`,
+};
+
+// A Solid app (vite-plugin-solid): the same page again; Solid sets a custom element's props as
+// properties (`src`), and types `on:<event>` from JSX.CustomEvents.
+const SOLID_FILES = {
+  'package.json': JSON.stringify({ name: 'solid-app', private: true, type: 'module' }, null, 2),
+  'vite-api.mjs': "export { createServer } from 'vite';\n",
+  'vite.config.mjs': `import solid from 'vite-plugin-solid';
+export default { base: './', logLevel: 'warn', clearScreen: false, plugins: [solid()],
+  build: { outDir: 'dist-solid', emptyOutDir: true } };
+`,
+  'tsconfig.json': JSON.stringify({ compilerOptions: {
+    strict: true, noEmit: true, target: 'es2022', lib: ['es2022', 'dom'], module: 'esnext', moduleResolution: 'bundler',
+    jsx: 'preserve', jsxImportSource: 'solid-js', skipLibCheck: false, types: [] }, include: ['src'] }, null, 2),
+  'index.html': HTML('/src/main.tsx'),
+  'src/urls.ts': URLS.replace('urlFor(n)', 'urlFor(n: number | string): string'),
+  'src/coassemble.d.ts': `import type {
+  BuilderElementEventMap, CoassembleBuilderElement, CoassembleCourseElement, CoassembleElementAttributes, CourseElementEventMap,
+} from 'coassemble-events/elements';
+
+declare module 'solid-js' {
+  namespace JSX {
+    interface IntrinsicElements {
+      'coassemble-course': HTMLAttributes<CoassembleCourseElement> & CoassembleElementAttributes;
+      'coassemble-builder': HTMLAttributes<CoassembleBuilderElement> & CoassembleElementAttributes;
+    }
+    // \`error\` is Solid's own (an ErrorEvent): the page hears it through the element's on('error').
+    interface CustomEvents extends Omit<CourseElementEventMap & BuilderElementEventMap, 'error'> {}
+  }
+}
+
+declare global {
+  interface Window {
+    progressSeen: number[];
+    app: { next(): void; bad(): void; hide(): void; builder(): void; readonly saved: string[] };
+  }
+}
+`,
+  'src/main.tsx': `import 'coassemble-events/elements';
+import { autosave } from 'coassemble-events/autosave';
+import type { CoassembleBuilderElement } from 'coassemble-events/elements';
+import { Match, Switch, createSignal, onCleanup, onMount } from 'solid-js';
+import { render } from 'solid-js/web';
+import { urlFor } from './urls';
+
+function Builder(props: { onSaved: (title: string) => void }) {
+  let builder!: CoassembleBuilderElement;
+  onMount(() => {
+    const saver = autosave(builder, { debounceMs: 0, save: async (draft) => { props.onSaved(draft.title ?? ''); } });
+    onCleanup(() => { saver.stop(); });
+  });
+  return <coassemble-builder ref={builder} id="builder" src={urlFor('b')} style={{ height: '300px' }}
+    on:session-ready={() => { document.title = 'builder ready'; }} />;
+}
+
+function App() {
+  const [url, setUrl] = createSignal(urlFor(1));
+  const [shown, setShown] = createSignal<'course' | 'builder' | null>('course');
+  const [progress, setProgress] = createSignal(0);
+  const [ready, setReady] = createSignal(false);
+  const [error, setError] = createSignal('');
+  const [saved, setSaved] = createSignal<string[]>([]);
+  const show = (next: string) => { setUrl(next); setProgress(0); setReady(false); setError(''); };
+  window.progressSeen = [];
+  window.app = {
+    next: () => show(urlFor(2)), bad: () => show('ftp://example.test/course'),
+    hide: () => setShown(null), builder: () => setShown('builder'), get saved() { return saved(); },
+  };
+  return (
+    <Switch fallback={<p id="gone">unmounted</p>}>
+      <Match when={shown() === 'course'}>
+        <section>
+          <progress id="bar" max={100} value={progress()} />
+          <output id="ready">{String(ready())}</output>
+          <output id="error">{error()}</output>
+          <coassemble-course id="course" src={url()} title="Onboarding" style={{ height: '300px' }}
+            on:session-ready={() => setReady(true)}
+            on:course-progress={(e) => { setProgress(e.detail.progress); window.progressSeen.push(e.detail.progress); }}
+            ref={(el) => el.on('error', (e) => setError(e.code))} />
+        </section>
+      </Match>
+      <Match when={shown() === 'builder'}>
+        <Builder onSaved={(title) => setSaved((was) => [...was, title])} />
+      </Match>
+    </Switch>
+  );
+}
+
+render(() => <App />, document.getElementById('root')!);
+`,
+};
+
+/** `npm exec`-free tool runs: a tool's bin from the app's cached node_modules. */
+const tool = (app, path) => join(app.toolsDir, 'node_modules', path);
+
+/** Type-checks with `args` (tsc or svelte-check); resolves to its complaints ('' when none). */
+const typeCheck = (app, args) => run(process.execPath, args, { cwd: app.dir, timeoutMs: 180_000 })
+  .then(() => '', (e) => e.message);
+
+describe('SvelteKit (custom elements): svelte-check strict, vite dev, vite build + adapter-node with server rendering', () => {
+  let app;
+  before(async () => {
+    app = await prepareApp('sveltekit', SVELTEKIT_FILES);
+    // What `npm run dev/check` do first: .svelte-kit/ (its tsconfig and the route types).
+    await run(process.execPath, [tool(app, '@sveltejs/kit/svelte-kit.js'), 'sync'], { cwd: app.dir, timeoutMs: 60_000 });
+  });
+  after(() => app?.remove());
+
+  test('svelte-check: the page and the element typings pass strict TypeScript', async () => {
+    assert.equal(await typeCheck(app, [tool(app, 'svelte-check/bin/svelte-check'), '--tsconfig', './tsconfig.json',
+      '--fail-on-warnings', '--output', 'machine']), '');
+  });
+
+  // As a developer runs it, in the app's directory (SvelteKit reads its config and routes from the cwd).
+  test('vite dev', async () => {
+    const server = await startServer('vite dev', (port) => [tool(app, 'vite/bin/vite.js'), 'dev', '--host', '127.0.0.1',
+      '--port', String(port), '--strictPort'], app.dir, () => ({}));
+    try {
+      await checkCourseApp(`${server.origin}/`);
+      assert.equal(server.output(), '', 'vite dev logged no warnings or errors');
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('vite build, then the adapter-node server: the element server-rendered with its src, embedded on hydration', async () => {
+    const started = Date.now();
+    const { stdout, stderr } = await run(process.execPath, [tool(app, 'vite/bin/vite.js'), 'build'],
+      { cwd: app.dir, timeoutMs: 300_000, env: BUILD_ENV });
+    process.stderr.write(`[apps] sveltekit vite build: ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    assert.doesNotMatch(`${stdout}${stderr}`, /warn|error/i, `${stdout}${stderr}`);
+    const server = await startServer('the adapter-node server', () => ['build/index.js'], app.dir,
+      (port) => ({ ...BUILD_ENV, HOST: '127.0.0.1', PORT: String(port), ORIGIN: `http://127.0.0.1:${port}` }));
+    try {
+      const html = await (await fetch(`${server.origin}/?frame=${encodeURIComponent(servers.frame)}`)).text();
+      const tag = /<coassemble-course [^>]*>/.exec(html)?.[0];
+      assert.ok(tag, 'the server rendered the element');
+      assert.ok(tag.includes(`src="${servers.frame}/tests/browser/fixtures/frame.html?ready=1&amp;name=course-1&amp;`), tag);
+      assert.doesNotMatch(html, /<iframe/, 'no iframe from the server: the element embeds in the browser');
+      await checkCourseApp(`${server.origin}/`);
+      assert.match(server.output(), /^Listening on http:\/\/127\.0\.0\.1:\d+\n$/, 'the server logged nothing else');
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('Solid (custom elements): tsc strict, production build', () => {
+  let app;
+  before(async () => { app = await prepareApp('solid', SOLID_FILES); });
+  after(() => app?.remove());
+
+  test('tsc: the app and the element typings pass strict TypeScript', async () => {
+    assert.equal(await typeCheck(app, [tool(app, 'typescript/bin/tsc'), '-p', 'tsconfig.json']), '');
+  });
+
+  test('vite build', async () => {
+    const started = Date.now();
+    const { stdout, stderr } = await run(process.execPath, [tool(app, 'vite/bin/vite.js'), 'build'],
+      { cwd: app.dir, timeoutMs: 180_000, env: BUILD_ENV });
+    process.stderr.write(`[apps] solid vite build: ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    assert.equal(`${stdout}${stderr}`.trim(), '', 'vite build printed no warnings');
+    const statics = await serveStatic(app.dir);
+    try {
+      await checkCourseApp(`${statics.origin}/dist-solid/index.html`);
     } finally {
       await statics.close();
     }

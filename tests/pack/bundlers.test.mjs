@@ -41,6 +41,8 @@ const FILES = {
   // The README's snippet. The "signed URL" is the embed stand-in on the second origin, told to post
   // session:ready to this page; `?frame=` gives that origin.
   'src/main.js': `import { embedCourse } from 'coassemble-events';
+// Not in the README's snippet: a registering import, kept by every bundler (package.json sideEffects).
+import 'coassemble-events/elements';
 
 const frameOrigin = new URLSearchParams(location.search).get('frame');
 const signedUrl = \`\${frameOrigin}/tests/browser/fixtures/frame.html?ready=1&parent=\${encodeURIComponent(location.origin)}\`;
@@ -71,7 +73,8 @@ export default {
   // No bundler: the README's import map pointing at the installed package.
   'plain/index.html': `<!doctype html>${HEAD}
 <script type="importmap">
-  { "imports": { "coassemble-events": "/node_modules/coassemble-events/dist/index.js" } }
+  { "imports": { "coassemble-events": "/node_modules/coassemble-events/dist/index.js",
+    "coassemble-events/elements": "/node_modules/coassemble-events/dist/elements.js" } }
 </script>
 ${BODY}<script type="module" src="/src/main.js"></script>\n`,
   // Server-side rendering: every entry point imports in Node, from the consumer's node_modules.
@@ -101,6 +104,7 @@ console.log(JSON.stringify({
 import { verifyWebhook, type WebhookDelivery } from 'coassemble-events/webhooks';
 import { autosave, type Draft } from 'coassemble-events/autosave';
 import { attachBuilder } from 'coassemble-events';
+import type { CoassembleCourseElement } from 'coassemble-events/elements';
 
 declare const iframe: HTMLIFrameElement;
 declare const bar: HTMLProgressElement;
@@ -126,6 +130,9 @@ console.log(delivery);
 const saver = autosave(await attachBuilder(iframe), { save: async (draft: Draft) => { console.log(draft.courseId); } });
 // @ts-expect-error: not an autosave event
 saver.on('saves', () => {});
+// coassemble-events/elements: its types resolve too (node10 through typesVersions).
+const element: CoassembleCourseElement = document.createElement('coassemble-course');
+element.addEventListener('course-progress', (e) => { bar.value = e.detail.progress; });
 export {};
 `,
 };
@@ -242,7 +249,9 @@ async function checkPage(url) {
     });
     await page.waitForFunction(() => window.progressSeen.includes(55), null, { timeout: PAGE_TIMEOUT_MS });
     const seen = await page.evaluate(() => ({ progress: window.progressSeen, state: window.course.state,
-      bar: document.querySelector('#bar').value, origin: window.course.origin }));
+      bar: document.querySelector('#bar').value, origin: window.course.origin,
+      elements: ['coassemble-course', 'coassemble-builder'].filter((tag) => customElements.get(tag)) }));
+    assert.deepEqual(seen.elements, ['coassemble-course', 'coassemble-builder'], 'the elements import was not shaken out');
     assert.deepEqual(seen.progress, [42, 55]);
     assert.equal(seen.state.ready, true);
     assert.equal(seen.state.progress, 55);

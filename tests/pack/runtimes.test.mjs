@@ -33,7 +33,9 @@ const RUN_TIMEOUT_MS = 60_000;
  */
 function readmeReceivers() {
   return snippets().filter((s) => runnerOf(s) === 'receiver')
-    .map(({ name, code }) => ({ name, code, kind: /export default|export async function/.test(code) ? 'fetch' : 'server' }));
+    .map(({ name, code }) => ({ name, code, kind: /export default|export async function/.test(code) ? 'fetch' : 'server',
+      // A file name from the page and line (docs/guide/webhooks.md:65 → docs-guide-webhooks-md-65).
+      file: name.replace(/[^\w-]+/g, '-') }));
 }
 
 // ---- signed deliveries, as Coassemble sends them ----
@@ -264,7 +266,7 @@ describe('every receiver snippet of the docs runs as written', () => {
     }
 
     test(`${receiver.name} (Fetch-style) in Cloudflare Workers (workerd, a KV namespace)`, async () => {
-      const file = `${receiver.name}.mjs`;
+      const file = `${receiver.file}.mjs`;
       writeFileSync(join(dir, file), receiver.code);
       await withWorker(file, async (mf) => {
         const sent = cases();
@@ -282,7 +284,7 @@ describe('every receiver snippet of the docs runs as written', () => {
 
   for (const receiver of receivers.filter((r) => r.kind === 'server')) {
     test(`${receiver.name} (a Node server) in Node`, async () => {
-      const file = `${receiver.name}.mjs`;
+      const file = `${receiver.file}.mjs`;
       writeFileSync(join(dir, file), receiver.code);
       await withNodeServer(file, async (origin, output) => {
         const sent = cases();

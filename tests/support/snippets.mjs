@@ -63,11 +63,14 @@ export function stripTypes(code) {
  * The suite that runs a ```ts/```js snippet, by what it is (not by where it sits, so snippets can move):
  * `no-run` (marked, with the reason in the page source), `playwright` (tests/e2e/readme-testing),
  * `outage` (tests/node/platform), `inbox` (an openInbox receiver: tests/node/readme-inbox), `receiver`
- * (a verifyWebhook handler: tests/pack/runtimes), `page` (uses the DOM) or `node` (the rest); the last
- * two run in tests/e2e/docs-snippets.
+ * (a verifyWebhook handler: tests/pack/runtimes), `types` (declarations only: a framework's typings,
+ * type-checked by tests/node/snippets and nothing to run), `page` (uses the DOM) or `node` (the rest);
+ * the last two run in tests/e2e/docs-snippets.
  */
 export function runnerOf(s) {
   if (s.markers.includes('no-run')) return 'no-run';
+  // Declarations only (a framework's typings for the elements): type-checked, nothing to run.
+  if (/^\s*declare module /m.test(s.code)) return 'types';
   if (s.code.startsWith('// tests/lesson.spec.ts')) return 'playwright';
   if (s.code.startsWith('// outage.test.mjs')) return 'outage';
   if (s.code.includes('openInbox(') && /createServer\(|express\(\)|Fastify\(|export default|export async function POST/.test(s.code)) return 'inbox';

@@ -204,3 +204,27 @@ export async function handlers(): Promise<void> {
   const listener: NodeIntakeAnswer['status'] = 500; // body_already_parsed / intake_failed
   console.log(listener);
 }
+
+// coassemble-events/elements: the tags in HTMLElementTagNameMap, each DOM event typed by its detail.
+import type { CoassembleBuilderElement, CourseElementEventMap } from 'coassemble-events/elements';
+
+export async function elements(): Promise<void> {
+  const course = document.createElement('coassemble-course');
+  course.src = 'https://acme.coassemble.com/embed/view/x';
+  course.initialProgress = 20;
+  course.addEventListener('course-progress', (e) => console.log(e.detail.progress.toFixed(0)));
+  course.addEventListener('error', (e) => console.log(e.detail.code));
+  course.on('course:completed', (e) => console.log(e.name));
+  const progress: number | undefined = course.state?.progress;
+  const builder: CoassembleBuilderElement | null = document.querySelector('coassemble-builder');
+  builder?.addEventListener('course-updated', (e) => console.log(e.detail.courseId));
+  const saver = builder && autosave(builder, { save: async () => {} });
+  await course.ready();
+  console.log(progress, saver, course.embed?.origin);
+  const detail: CourseElementEventMap['session-ready']['detail']['name'] = 'session:ready';
+  console.log(detail);
+  // @ts-expect-error: course-updated is a builder event
+  course.addEventListener('course-updated', (e) => e.detail.courseId);
+  // @ts-expect-error: progress is a number
+  course.addEventListener('course-progress', (e) => e.detail.progress.toUpperCase());
+}

@@ -1,0 +1,1 @@
+export { default as component } from "../../../../../../../root/.cache/coassemble-events/apps/sveltekit/node_modules/@sveltejs/kit/src/runtime/components/svelte-5/layout.svelte";
