@@ -35,7 +35,7 @@ const x = (r) => `${r.toFixed(2)}×`;
  * run they come from: the README's Performance section and the performance page both print these.
  */
 export function contractLines(results = readResults()) {
-  const { size, 'in-page': page, 'inbox-peers': peers } = results;
+  const { size, 'in-page': page, 'inbox-peers': peers, inbox: rust } = results;
   const fmt = (unit, v) => (unit === 'ms' ? `${v} ms` : x(v));
   const run = (r, items) => [`- ${day(r.date)}, ${r.machine} (\`${r.command}\`):`, ...items.map((i) => `  - ${i}`)];
   return [
@@ -44,5 +44,9 @@ export function contractLines(results = readResults()) {
     ...run(page, page.budgets.map((b) => `${b.what}: **${fmt(b.unit, b.measured)}**; hard budget ≤ ${fmt(b.unit, b.budget)}`)),
     ...run(peers, peers.budgets.map((b) => `inbox, ${b.what}: **${fmt(b.unit, b.measured)}**; hard budget ${b.op} `
       + `${fmt(b.unit, b.budget)}, aim ${fmt(b.unit, b.aim)}${b.met ? '' : ' — **not met**'}`)),
+    // Beside them (issue 16), no budget of their own: the Rust receivers (axum, over HTTP) on the same
+    // kinds of database, at the same offered 1,000/s.
+    ...(rust ? run(rust, rust.scenarios.map((sc) => `Rust receiver, ${sc.label}: at an offered ${int(rust.load.ratePerSecond)}/s, `
+      + `intake p99 **${sc.intake.p99Ms} ms**, end to end p99 **${int(sc.endToEnd.p99Ms)} ms**; closed loop ${int(sc.closedLoopPerSecond)}/s`)) : []),
   ];
 }
