@@ -372,7 +372,7 @@ impl Backend {
             #[cfg(feature = "inbox-sqlite")]
             Backend::Sqlite(store) => store.insert(row).await,
             #[cfg(feature = "inbox-postgres")]
-            Backend::Postgres(store) => store.insert(&row).await,
+            Backend::Postgres(store) => store.insert(row).await,
         }
     }
 
