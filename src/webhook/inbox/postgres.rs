@@ -1,11 +1,11 @@
 //! The PostgreSQL backend (`tokio-postgres`, async; TLS by `rustls` on the `ring` provider):
 //! `sql/inbox.postgres.sql`, for many instances on many machines (`FOR UPDATE SKIP LOCKED` claims).
 //!
-//! The pool is this file's own (about sixty lines) rather than `deadpool-postgres`: it needs one
-//! semaphore for its bound, an acquire timeout, two kinds of connection (the intake's, durable commits;
-//! the workers', `work_session`) under one bound, and every statement prepared once per connection.
-//! deadpool would bring its own runtime abstraction and config types for what is a `Vec` and a
-//! `Semaphore` here.
+//! The pool is this file's own (about a hundred lines) rather than `deadpool-postgres`: it needs two
+//! kinds of connection (the intake's, durable commits; the workers', `work_session`) with separate
+//! permits under one bound (`pool_size`), an acquire timeout, and every statement prepared once per
+//! connection. deadpool would bring its own runtime abstraction and config types for what is a `Vec`
+//! and a `Semaphore` per kind here. The intake group-commits: see [`Intake`].
 
 use std::collections::HashMap;
 use std::str::FromStr;
