@@ -608,6 +608,20 @@ struct Intake {
     state: Mutex<Queue>,
 }
 
+/// Dropped when an intake statement's task ends: one fewer in flight, and the next one started.
+struct Done(Arc<Intake>);
+
+impl Drop for Done {
+    fn drop(&mut self) {
+        self.0
+            .state
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .in_flight -= 1;
+        self.0.flush();
+    }
+}
+
 #[derive(Default)]
 struct Queue {
     waiting: Vec<Waiting>,
@@ -630,13 +644,20 @@ impl Intake {
 
     /// Starts statements for the waiting deliveries while fewer than INTAKE_IN_FLIGHT run.
     fn flush(self: &Arc<Self>) {
+        // No runtime: a statement's task dropped while its runtime shuts down; nothing awaits.
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         while !state.waiting.is_empty() && state.in_flight < INTAKE_IN_FLIGHT {
             let n = state.waiting.len().min(MAX_BATCH_ROWS);
             let batch: Vec<Waiting> = state.waiting.drain(..n).collect();
             state.in_flight += 1;
             let intake = self.clone();
-            tokio::spawn(async move {
+            runtime.spawn(async move {
+                // Ends the statement's turn however the task ends (a panic too: its callers are
+                // then answered by their dropped senders), and starts the next one.
+                let _done = Done(intake.clone());
                 let (rows, answers): (Vec<NewRow>, Vec<_>) =
                     batch.into_iter().map(|w| (w.row, w.answer)).unzip();
                 let results = match intake.run(&rows).await {
@@ -646,12 +667,6 @@ impl Intake {
                 for (answer, result) in answers.into_iter().zip(results) {
                     let _ = answer.send(result);
                 }
-                intake
-                    .state
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .in_flight -= 1;
-                intake.flush();
             });
         }
     }
