@@ -96,6 +96,11 @@ CREATE INDEX IF NOT EXISTS coassemble_webhook_inbox_type ON coassemble_webhook_i
 -- One row affected: stored now. None: a known delivery (its delivery id, signed event id or identity
 -- is on a row already: a retry, a re-send, or the twin of a reconciled delivery): answer 200, store
 -- nothing. No conflict target: DO NOTHING covers every unique key above.
+-- Both intakes group-commit with it (one rule, js/server/inbox-postgres.js multiInsert and
+-- src/webhook/inbox/postgres.rs multi_insert): for n rows, the VALUES (...) tuple (up to its first `)`)
+-- is repeated n times, row r's (from 0) $k renumbered $(k + 14 r), the rest of the statement kept and
+-- `RETURNING delivery_id` appended: the ids returned were stored; a delivery id twice in one statement:
+-- the first is stored, the other a duplicate. Keep the tuple free of `)` inside it and 14 parameters.
 INSERT INTO coassemble_webhook_inbox
   (delivery_id, event_type, signed_at, received_at, body, event_id, test, status, attempts, run_at,
    last_error, max_attempts, retry_first_ms, retry_max_ms, identity, reconciled)

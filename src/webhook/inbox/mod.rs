@@ -372,7 +372,7 @@ impl Backend {
             #[cfg(feature = "inbox-sqlite")]
             Backend::Sqlite(store) => store.insert(row).await,
             #[cfg(feature = "inbox-postgres")]
-            Backend::Postgres(store) => store.insert(&row).await,
+            Backend::Postgres(store) => store.insert(row).await,
         }
     }
 
@@ -550,8 +550,10 @@ pub struct InboxOptions {
     pub body_timeout: Duration,
     /// Where the inbox and its workers read the time. Default the system clock.
     pub clock: Clock,
-    /// PostgreSQL: the most connections open at once per [`Inbox`] (shared by its intake and its
-    /// workers). Default 10.
+    /// PostgreSQL: the most connections open at once per [`Inbox`], its intake's and its workers'
+    /// together. The intake has its own share, so that busy workers cannot make deliveries wait: 2
+    /// connections (its 2 group-commit statements in flight), 1 when `pool_size` is 2 or 3; the
+    /// workers have the rest. With 1 both share the one connection. Default 10 (2 + 8).
     pub pool_size: usize,
     /// PostgreSQL: how long opening a connection (TCP, TLS, authentication) may take. Default 10 s.
     pub connect_timeout: Duration,
