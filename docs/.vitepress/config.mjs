@@ -52,6 +52,7 @@ export default defineConfig({
         { text: 'On your server', items: [
           { text: 'Minting embed URLs', link: '/guide/headless-api' },
           { text: 'Webhooks', link: '/guide/webhooks' },
+          { text: 'Behind Express, Fastify, Hono, Next.js', link: '/guide/raw-body' },
           { text: 'The inbox', link: '/guide/inbox' },
           { text: 'Deploying on PostgreSQL', link: '/guide/postgresql' },
           { text: 'Operating the inbox', link: '/guide/operating' },

@@ -45,6 +45,15 @@ test('the Node version the docs require is the one package.json and the tests us
   assert.ok(Number(process.versions.node.split('.')[0]) >= 20, `running on Node ${process.versions.node}`);
 });
 
+test('every guide page is in the docs site\'s sidebar (none is reachable only by knowing its URL)', () => {
+  const config = read('docs/.vitepress/config.mjs');
+  const linked = new Set([...config.matchAll(/link: '\/guide\/([\w-]+)'/g)].map((m) => m[1]));
+  const pages = execFileSync('git', ['ls-files', 'docs/guide'], { cwd: ROOT, encoding: 'utf8' })
+    .split('\n').filter((f) => f.endsWith('.md')).map((f) => f.slice('docs/guide/'.length, -3));
+  assert.ok(pages.length > 10, `${pages.length} guide pages`);
+  assert.deepEqual(pages.filter((p) => !linked.has(p)), []);
+});
+
 test('no doc or shipped file points to a document the repository does not have', () => {
   const shipped = [...docFiles(), 'CONTRIBUTING.md', 'CHANGELOG.md', 'js/page/index.js', 'js/page/embed.js',
     'js/page/autosave.js', 'js/page/removal.js', 'js/page/index.d.ts', 'js/page/autosave.d.ts', 'src/lib.rs',
