@@ -224,6 +224,17 @@ async fn a_panicking_handler_is_a_failed_run() {
     assert_eq!(entry.last_error.as_deref(), Some("the handler panicked"));
 }
 
+/// A row as an older version stored it: only the columns that version had (the upgrade tests).
+fn insert_old_row(c: &rusqlite::Connection, id: &str, now: i64) {
+    c.execute(
+        "INSERT INTO coassemble_webhook_inbox (delivery_id, event_type, signed_at, received_at,
+         body, status, attempts, run_at) VALUES (?4, 'course.completed', ?1, ?2, ?3,
+         'received', 0, ?2)",
+        rusqlite::params![now / 1000, now, completed_body(id).into_bytes(), id],
+    )
+    .unwrap();
+}
+
 /// A table made by 0.1 (the schema of commit b890cd1, kept in tests/support_inbox/) is upgraded when
 /// opened: its rows get the default lifecycle and are processed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -241,13 +252,7 @@ async fn a_0_1_sqlite_table_is_upgraded_and_its_rows_processed() {
     {
         let c = rusqlite::Connection::open(&path).unwrap();
         c.execute_batch(schema).unwrap();
-        c.execute(
-            "INSERT INTO coassemble_webhook_inbox (delivery_id, event_type, signed_at, received_at,
-             body, status, attempts, run_at) VALUES ('old-1', 'course.completed', ?1, ?2, ?3,
-             'received', 0, ?2)",
-            rusqlite::params![now / 1000, now, completed_body("old-1").into_bytes()],
-        )
-        .unwrap();
+        insert_old_row(&c, "old-1", now);
         let columns: i64 = c
             .query_row(
                 "SELECT count(*) FROM pragma_table_info('coassemble_webhook_inbox')
@@ -300,13 +305,7 @@ async fn a_0_2_sqlite_table_gets_the_identity_columns() {
         let c = rusqlite::Connection::open(&path).unwrap();
         c.execute_batch(&part("schema")).unwrap();
         c.execute_batch(&part("indexes")).unwrap();
-        c.execute(
-            "INSERT INTO coassemble_webhook_inbox (delivery_id, event_type, signed_at, received_at,
-             body, status, attempts, run_at) VALUES ('old-2', 'course.completed', ?1, ?2, ?3,
-             'received', 0, ?2)",
-            rusqlite::params![now / 1000, now, completed_body("old-2").into_bytes()],
-        )
-        .unwrap();
+        insert_old_row(&c, "old-2", now);
     }
     let inbox = Inbox::open(&path, InboxOptions::default()).await.unwrap();
     let _again = Inbox::open(&path, InboxOptions::default()).await.unwrap();
