@@ -47,33 +47,43 @@ function fnv1a(text) {
 const EFFECTS_SCHEMA = `CREATE TABLE IF NOT EXISTS fault_effects (delivery_id TEXT PRIMARY KEY, attempt INTEGER NOT NULL, at BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS fault_runs (delivery_id TEXT NOT NULL, attempt INTEGER NOT NULL, outcome TEXT NOT NULL)`;
 
+/**
+ * A PostgreSQL pool on the inbox's database with `schema` created (under advisory lock `lock`, so
+ * processes starting together do not race), and `transaction(statements)`: `[text, values]` pairs
+ * run in one transaction.
+ */
+async function openPostgresEffects(lock, schema) {
+  const { default: pg } = await import('pg');
+  const pool = new pg.Pool({ connectionString: url, max: 4 });
+  // A server that goes away mid-transaction fails the query (the run is not recorded, its lease
+  // expires, it runs again); without these listeners the connection's 'error' would end the process.
+  pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
+  await pool.query(`SELECT pg_advisory_xact_lock(${lock}); ${schema}`);
+  return async function transaction(statements) {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      for (const [text, values] of statements) await client.query(text, values);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+  };
+}
+
 /** The effect store, on the inbox's database; `record` writes a run (and an ok run's effect) atomically. */
 async function openEffects() {
   if (postgres) {
-    const { default: pg } = await import('pg');
-    const pool = new pg.Pool({ connectionString: url, max: 4 });
-    // A server that goes away mid-transaction fails the query (the run is not recorded, its lease
-    // expires, it runs again); without these listeners the connection's 'error' would end the process.
-    pool.on('error', () => {});
-    pool.on('connect', (client) => client.on('error', () => {}));
-    await pool.query(`SELECT pg_advisory_xact_lock(77); ${EFFECTS_SCHEMA}`);
+    const transaction = await openPostgresEffects(77, EFFECTS_SCHEMA);
     return {
-      async record(id, attempt, outcome) {
-        const client = await pool.connect();
-        try {
-          await client.query('BEGIN');
-          if (outcome === 'ok') {
-            await client.query('INSERT INTO fault_effects VALUES ($1, $2, $3) ON CONFLICT (delivery_id) DO NOTHING', [id, attempt, Date.now()]);
-          }
-          await client.query('INSERT INTO fault_runs VALUES ($1, $2, $3)', [id, attempt, outcome]);
-          await client.query('COMMIT');
-        } catch (error) {
-          await client.query('ROLLBACK').catch(() => {});
-          throw error;
-        } finally {
-          client.release();
-        }
-      },
+      record: (id, attempt, outcome) => transaction([
+        ...(outcome === 'ok' ? [['INSERT INTO fault_effects VALUES ($1, $2, $3) ON CONFLICT (delivery_id) DO NOTHING', [id, attempt, Date.now()]]] : []),
+        ['INSERT INTO fault_runs VALUES ($1, $2, $3)', [id, attempt, outcome]],
+      ]),
     };
   }
   const { default: Database } = await import('better-sqlite3');
@@ -93,26 +103,12 @@ CREATE TABLE IF NOT EXISTS e2e_runs (identity TEXT NOT NULL, delivery_id TEXT NO
 
 /** EFFECTS=identity (PostgreSQL): one effect per identity, every run logged, atomically. */
 async function openIdentityEffects() {
-  const { default: pg } = await import('pg');
-  const pool = new pg.Pool({ connectionString: url, max: 4 });
-  pool.on('error', () => {});
-  pool.on('connect', (client) => client.on('error', () => {}));
-  await pool.query(`SELECT pg_advisory_xact_lock(78); ${IDENTITY_SCHEMA}`);
+  const transaction = await openPostgresEffects(78, IDENTITY_SCHEMA);
   return {
-    async record(delivery) {
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
-        await client.query('INSERT INTO e2e_effects VALUES ($1, $2, $3, $4) ON CONFLICT (identity) DO NOTHING', [delivery.identity, delivery.id, delivery.reconciled, Date.now()]);
-        await client.query('INSERT INTO e2e_runs VALUES ($1, $2, $3, $4)', [delivery.identity, delivery.id, delivery.reconciled, delivery.attempt]);
-        await client.query('COMMIT');
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => {});
-        throw error;
-      } finally {
-        client.release();
-      }
-    },
+    record: (delivery) => transaction([
+      ['INSERT INTO e2e_effects VALUES ($1, $2, $3, $4) ON CONFLICT (identity) DO NOTHING', [delivery.identity, delivery.id, delivery.reconciled, Date.now()]],
+      ['INSERT INTO e2e_runs VALUES ($1, $2, $3, $4)', [delivery.identity, delivery.id, delivery.reconciled, delivery.attempt]],
+    ]),
   };
 }
 
