@@ -10,24 +10,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { signedDelivery } from '../support/deliveries.mjs';
-import { runnerOf, snippets as docSnippets, stripTypes } from '../support/snippets.mjs';
+import { FREE_PORT_PRELOAD, runnerOf, snippets as docSnippets, stripTypes } from '../support/snippets.mjs';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const SECRET = 'whsec_readme_inbox';
 
 const snippets = docSnippets().filter((s) => ['js', 'ts'].includes(s.lang) && runnerOf(s) === 'inbox');
-
-// Run as written, a server that listens on a fixed port gets a free one: the preload maps listen()
-// to port 0 and prints the port it got.
-const PRELOAD = `import { Server } from 'node:net';
-const listen = Server.prototype.listen;
-Server.prototype.listen = function (...args) {
-  if (typeof args[0] === 'number') args[0] = 0;
-  else if (args[0] && typeof args[0] === 'object' && 'port' in args[0]) args[0] = { ...args[0], port: 0 };
-  this.once('listening', () => process.stdout.write(\`listening on \${this.address().port}\\n\`));
-  return listen.apply(this, args);
-};
-`;
 
 // A Fetch-style receiver (a module exporting `default.fetch` or `POST`) behind node:http.
 const SERVE_FETCH = `import { createServer } from 'node:http';
@@ -53,7 +41,7 @@ snippets.forEach(({ name, code, lang }) => {
     mkdirSync(join(repo, 'target'), { recursive: true });
     const dir = mkdtempSync(join(repo, 'target', 'readme-inbox-'));
     t.after(() => rmSync(dir, { recursive: true, force: true }));
-    writeFileSync(join(dir, 'free-port.mjs'), PRELOAD);
+    writeFileSync(join(dir, 'free-port.mjs'), FREE_PORT_PRELOAD);
     // A ```ts receiver runs as the JavaScript TypeScript emits for it (Node 20 runs no TypeScript).
     writeFileSync(join(dir, 'receiver.mjs'), lang === 'ts' ? stripTypes(code) : code);
     const fetchStyle = /export default|export async function POST/.test(code);

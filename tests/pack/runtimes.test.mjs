@@ -14,7 +14,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { runnerOf, snippets } from '../support/snippets.mjs';
+import { FREE_PORT_PRELOAD, runnerOf, snippets } from '../support/snippets.mjs';
 import { pathToFileURL } from 'node:url';
 import {
   cache, installTools, packTarball, removeStaleRuns, repo, run, writeFiles,
@@ -301,20 +301,8 @@ describe('every receiver snippet of the docs runs as written', () => {
   }
 });
 
-// The docs' servers listen on a fixed port (3000). Run as written, each gets a free port instead:
-// a preload maps that listen() to port 0 and prints the port it got.
-const PRELOAD = `import { Server } from 'node:net';
-const listen = Server.prototype.listen;
-Server.prototype.listen = function (...args) {
-  if (typeof args[0] === 'number') args[0] = 0;
-  else if (args[0] && typeof args[0] === 'object' && 'port' in args[0]) args[0] = { ...args[0], port: 0 };
-  this.once('listening', () => process.stdout.write(\`listening on \${this.address().port}\\n\`));
-  return listen.apply(this, args);
-};
-`;
-
 async function withNodeServer(file, use) {
-  writeFileSync(join(dir, 'free-port.mjs'), PRELOAD);
+  writeFileSync(join(dir, 'free-port.mjs'), FREE_PORT_PRELOAD);
   const stateDir = mkdtempSync(join(dir, 'state-'));
   const child = spawn(process.execPath, ['--import', './free-port.mjs', file], {
     cwd: dir, detached: true, stdio: ['ignore', 'pipe', 'pipe'],

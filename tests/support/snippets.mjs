@@ -55,6 +55,21 @@ export function snippetStartingWith(lang, first) {
 }
 
 /** A ```ts snippet as the ES module TypeScript emits for it: types removed, nothing else changed. */
+/**
+ * The docs' servers listen on a fixed port (3000). Run as written (`node --import ./free-port.mjs`,
+ * this text in free-port.mjs), each gets a free port instead: listen() is mapped to port 0 and the
+ * port it got is printed as `listening on <port>`.
+ */
+export const FREE_PORT_PRELOAD = `import { Server } from 'node:net';
+const listen = Server.prototype.listen;
+Server.prototype.listen = function (...args) {
+  if (typeof args[0] === 'number') args[0] = 0;
+  else if (args[0] && typeof args[0] === 'object' && 'port' in args[0]) args[0] = { ...args[0], port: 0 };
+  this.once('listening', () => process.stdout.write(\`listening on \${this.address().port}\\n\`));
+  return listen.apply(this, args);
+};
+`;
+
 export function stripTypes(code) {
   return ts.transpileModule(code, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
 }
