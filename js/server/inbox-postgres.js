@@ -13,11 +13,12 @@
 //
 // The workers' writes are batched the same way (issue 16, "keep the worker cheap"): completes requested
 // within COMPLETE_GATHER_MS, or while one batch is in flight, go together as one `complete` statement
-// (it takes arrays: one plan and one round trip for the batch); fails and heartbeats, rarer, as one simple-protocol query string (the
-// shared statements, each with its values inlined as escaped literals: one round trip, each
-// statement's own row count); and a claim is one statement (it buries expired last runs too). At 1,000
-// deliveries/s on this 2-core machine, one round trip per complete left the worker behind (complete
-// ~18 ms each through a 10-connection pool, the backlog grew to a p50 over 1 s).
+// (it takes arrays: one plan and one round trip for the batch); fails and heartbeats, rarer, as one
+// simple-protocol query string (the shared statements, each with its values inlined as escaped
+// literals: one round trip, each statement's own row count); and a claim is one statement (it buries
+// expired last runs too). At 1,000 deliveries/s on this 2-core machine, one round trip per complete
+// left the worker behind (complete ~18 ms each through a 10-connection pool, the backlog grew to a
+// p50 over 1 s).
 import { activityRow, claimedRows, listedRow, listStatement, loadStatements, lockRow, storedRow } from './inbox-sql.js';
 
 const sql = loadStatements('postgres');
@@ -164,18 +165,11 @@ export async function openPostgresStore(url, { poolSize = 10 } = {}) {
     async claim({ now, workerId, leaseMs, limit, observe = false }) {
       // observe (metrics): first which expired leases this claim may take over (expired_leases), in
       // the same round trip and implicit transaction.
-      const claim = { name: 'coassemble_inbox_claim', text: sql.claim, values: [now, workerId, leaseMs, limit] };
-      let expired = null;
-      let rows;
-      if (observe) {
-        const statements = [inlined(sql.expired_leases, [now, limit], escapeLiteral), inlined(sql.claim, claim.values, escapeLiteral)];
-        const [found, claimed] = await work.query(statements.join(';\n'));
-        expired = new Set(found.rows.map((r) => r.delivery_id));
-        rows = claimed.rows;
-      } else {
-        rows = (await work.query(claim)).rows;
-      }
-      return claimedRows(rows, expired);
+      const values = [now, workerId, leaseMs, limit];
+      if (!observe) return claimedRows((await query('claim', values)).rows, null);
+      const statements = [inlined(sql.expired_leases, [now, limit], escapeLiteral), inlined(sql.claim, values, escapeLiteral)];
+      const [found, claimed] = await work.query(statements.join(';\n'));
+      return claimedRows(claimed.rows, new Set(found.rows.map((r) => r.delivery_id)));
     },
     async heartbeat({ id, workerId, attempts, until }) {
       return (await batchedWrite({ name: 'heartbeat', values: [id, workerId, attempts, until] })) === 1;
